@@ -1,0 +1,1 @@
+"""Image cleanup, OCR and the page pipeline of sohoa (acquire -> clean -> OCR)."""

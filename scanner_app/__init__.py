@@ -1,0 +1,1 @@
+"""Front ends of sohoa (CLI, desktop app) and the scanner drivers behind them."""
