@@ -33,14 +33,17 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
+def free_stem(folder: str | os.PathLike, stem: str, suffixes: tuple[str, ...],
+              overwrite: bool = False) -> str:
+    """`stem`, or the first of `stem-2`, `stem-3` ... for which no `stem+suffix` exists yet."""
+    folder = Path(folder)
+    candidate, n = stem, 2
+    while not overwrite and any((folder / f"{candidate}{sfx}").exists() for sfx in suffixes):
+        candidate, n = f"{stem}-{n}", n + 1
+    return candidate
+
+
 def free_path(path: str | os.PathLike, overwrite: bool = False) -> Path:
     """`path` itself when free (or `overwrite`), else the first free `stem-2.ext`, `stem-3.ext` ..."""
     target = Path(path)
-    if overwrite or not target.exists():
-        return target
-    n = 2
-    while True:
-        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
-        if not candidate.exists():
-            return candidate
-        n += 1
+    return target.with_name(free_stem(target.parent, target.stem, (target.suffix,), overwrite) + target.suffix)

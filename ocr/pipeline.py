@@ -1,0 +1,219 @@
+"""The per-page job (load -> clean -> OCR -> barcodes -> encode) and the executor that runs it.
+
+The CLI, the desktop app and batch all go through here. Pages run in a process pool
+(one Tesseract thread per process, parallel over pages, as OCRmyPDF does); results come
+back in input order through a bounded window, so memory stays flat however long the run.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional, Union
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ocr import imageio
+from ocr.cleanup import clean_page
+from ocr.engine import ocr_image
+from ocr.errors import BadInputError, SohoaError
+from ocr.model import Barcode, CleanPage, Document, OcrPage, PageImage, ProcessedPage
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PipelineOptions:
+    lang: str = "vie"
+    jobs: Optional[int] = None  # None = CPU count
+    force_ocr: bool = False  # OCR pages of PDFs that already carry text
+    templates_dirs: list[Path] = field(default_factory=list)
+    form: str = "auto"  # "auto" or a form id to force
+    executor: str = "local"  # "local" | "dask" (batch)
+    scheduler: Optional[str] = None
+    jpeg_quality: int = 80
+    lossless: bool = False  # archive images as PNG instead of JPEG
+
+    @property
+    def workers(self) -> int:
+        return max(1, self.jobs or os.cpu_count() or 1)
+
+
+@dataclass
+class PageJob:
+    """One page to process: a page of a file, or an already acquired image (scanner)."""
+
+    source: str
+    index: int = 0
+    image: Optional[PageImage] = None
+
+
+JobResult = Union[ProcessedPage, SohoaError]
+
+
+def process_page(job: PageJob, options: PipelineOptions) -> ProcessedPage:
+    """Load, clean, OCR and encode one page. Runs in a worker process; must stay picklable."""
+    page = job.image if job.image is not None else imageio.load_page(job.source, job.index)
+    if page.embedded_words and not options.force_ocr:
+        clean = _as_clean(page)
+        ocr = OcrPage(width=clean.archive.shape[1], height=clean.archive.shape[0],
+                      words=page.embedded_words)
+    else:
+        clean = clean_page(page)
+        ocr = (OcrPage(width=clean.ocr_image.shape[1], height=clean.ocr_image.shape[0])
+               if clean.blank else ocr_image(clean.ocr_image, clean.dpi, options.lang))
+    barcodes = [] if clean.blank else _barcodes(clean.archive)
+    data, fmt = encode_archive(clean, options)
+    height, width = clean.archive.shape[:2]
+    return ProcessedPage(
+        source=page.source, source_index=page.index, width=width, height=height, dpi=clean.dpi,
+        image=data, image_format=fmt, ocr=ocr, rotation=clean.rotation,
+        skew_deg=round(clean.skew_deg, 2), blank=clean.blank, crop_box=clean.crop_box,
+        barcodes=barcodes, text_from_pdf=bool(page.embedded_words and not options.force_ocr))
+
+
+def _as_clean(page: PageImage) -> CleanPage:
+    """A born-digital PDF page is already clean: geometry must stay as its text layer says."""
+    grey = page.pixels if page.pixels.ndim == 2 else cv2.cvtColor(page.pixels, cv2.COLOR_BGR2GRAY)
+    return CleanPage(archive=page.pixels, ocr_image=grey, dpi=page.dpi)
+
+
+def _barcodes(image: np.ndarray) -> list[Barcode]:
+    from ocr.barcodes import find_barcodes
+
+    # page number is filled in when pages are put into a document
+    return [Barcode(page=0, format=fmt, text=text, bbox=bbox) for fmt, text, bbox in find_barcodes(image)]
+
+
+def encode_archive(clean: CleanPage, options: PipelineOptions) -> tuple[bytes, str]:
+    """The archive image as bytes: JPEG for colour/grey, 1-bit PNG for black-and-white pages."""
+    img = clean.archive
+    if clean.bitonal:
+        grey = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        return _png(Image.fromarray(grey > 127).convert("1"), clean.dpi), "png"
+    if options.lossless:
+        rgb = img if img.ndim == 2 else img[:, :, ::-1]
+        return _png(Image.fromarray(rgb), clean.dpi), "png"
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, options.jpeg_quality,
+                                         cv2.IMWRITE_JPEG_OPTIMIZE, 1])
+    if not ok:
+        raise SohoaError("Không mã hóa được ảnh trang", "cannot encode page image")
+    return _set_jfif_dpi(buf.tobytes(), clean.dpi), "jpeg"
+
+
+def _png(img: Image.Image, dpi: float) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    img.save(out, format="PNG", dpi=(dpi, dpi), optimize=True)
+    return out.getvalue()
+
+
+def _set_jfif_dpi(jpeg: bytes, dpi: float) -> bytes:
+    """Write the resolution into the JFIF APP0 header OpenCV emits (units=1: dots per inch)."""
+    if jpeg[2:4] == b"\xff\xe0" and jpeg[6:11] == b"JFIF\x00":
+        d = int(round(dpi)).to_bytes(2, "big")
+        return jpeg[:13] + b"\x01" + d + d + jpeg[18:]
+    return jpeg
+
+
+# ---------------------------------------------------------------- executor
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    cv2.setNumThreads(1)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: safe from threaded parents (the Qt app), cheaper than spawn; Windows has spawn only.
+    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_init_worker)
+
+
+def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
+             progress: Optional[Progress] = None, total: Optional[int] = None) -> Iterator[tuple[PageJob, JobResult]]:
+    """Run page jobs in parallel; yield (job, result or error) in input order.
+
+    A bad page yields its SohoaError instead of stopping the run, so the caller can
+    report it and still finish the rest.
+    """
+    jobs = list(jobs)
+    total = total if total is not None else len(jobs)
+    done = 0
+    if options.workers == 1 or len(jobs) <= 1:
+        for job in jobs:
+            result = _safe(job, options)
+            done += 1
+            if progress:
+                progress(done, total)
+            yield job, result
+        return
+    window = options.workers * 2
+    with _pool(min(options.workers, len(jobs))) as pool:
+        pending: list[tuple[PageJob, Future]] = []
+        it = iter(jobs)
+        for job in it:
+            pending.append((job, pool.submit(_safe, job, options)))
+            if len(pending) >= window:
+                break
+        while pending:
+            job, fut = pending.pop(0)
+            result = fut.result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_safe, nxt, options)))
+            done += 1
+            if progress:
+                progress(done, total)
+            yield job, result
+
+
+def _safe(job: PageJob, options: PipelineOptions) -> JobResult:
+    try:
+        return process_page(job, options)
+    except SohoaError as exc:
+        return exc
+    except (MemoryError, cv2.error, ValueError, OSError) as exc:
+        where = f"{job.source} (trang {job.index + 1})"
+        return BadInputError(f"Không xử lý được trang: {exc}", "page could not be processed", path=where)
+
+
+def process_files(paths: Iterable[str], options: PipelineOptions,
+                  progress: Optional[Progress] = None) -> Iterator[ProcessedPage]:
+    """All pages of the given files in order; raises the first page error."""
+    jobs = [PageJob(str(p), i) for p in paths for i in range(imageio.count_pages(p))]
+    for _job, result in run_jobs(jobs, options, progress):
+        if isinstance(result, SohoaError):
+            raise result
+        yield result
+
+
+def process_page_images(images: list[PageImage], options: PipelineOptions,
+                        progress: Optional[Progress] = None) -> list[ProcessedPage]:
+    """Pages already in memory (from a scanner); raises the first page error."""
+    out = []
+    for _job, result in run_jobs([PageJob(img.source, img.index, img) for img in images], options, progress):
+        if isinstance(result, SohoaError):
+            raise result
+        out.append(result)
+    return out
+
+
+def build_document(stem: str, source: list[str], pages: list[ProcessedPage],
+                   options: PipelineOptions) -> Document:
+    """Put pages into a document and understand it: which form, which field values."""
+    for number, page in enumerate(pages, start=1):
+        for barcode in page.barcodes:
+            barcode.page = number
+    doc = Document(stem=stem, source=list(source), pages=list(pages))
+    from templates import understand
+
+    understand(doc, templates_dirs=options.templates_dirs, form=options.form)
+    return doc
