@@ -1,0 +1,59 @@
+"""Shared fixtures: a private dossier store per test and a small typed-page renderer."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@pytest.fixture(autouse=True)
+def sohoa_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own store so tests never see each other's dossiers."""
+    home = tmp_path_factory.mktemp("sohoa-home")
+    monkeypatch.setenv("SOHOA_HOME", str(home))
+    return home
+
+
+def render_lines(lines: list[str], dpi: int = 200, font: str = "DejaVuSerif.ttf",
+                 size_pt: float = 12.0, page_inch=(8.27, 11.69)) -> Image.Image:
+    """An A4 page with typed lines at a realistic size; enough for OCR tests."""
+    w, h = int(page_inch[0] * dpi), int(page_inch[1] * dpi)
+    img = Image.new("L", (w, h), 255)
+    draw = ImageDraw.Draw(img)
+    fnt = ImageFont.truetype(str(FONT_DIR / font), int(size_pt * dpi / 72))
+    y = int(1.0 * dpi)
+    for line in lines:
+        draw.text((int(0.9 * dpi), y), line, font=fnt, fill=0)
+        y += int(size_pt * 1.8 * dpi / 72)
+    return img
+
+
+@pytest.fixture
+def page_png(tmp_path):
+    """Write a typed page as PNG with its dpi; returns the path."""
+
+    def make(name: str, lines: list[str], dpi: int = 200, **kw) -> Path:
+        path = tmp_path / name
+        render_lines(lines, dpi=dpi, **kw).save(path, dpi=(dpi, dpi))
+        return path
+
+    return make
+
+
+def run_sohoa(*args: str, check: bool = False, timeout: int = 300) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess, as an officer or a script would run it."""
+    proc = subprocess.run([sys.executable, "-m", "scanner_app.cli", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"sohoa {' '.join(args)} failed:\n{proc.stderr}")
+    return proc
