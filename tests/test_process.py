@@ -1,0 +1,112 @@
+"""`sohoa process` end to end: real CLI, real Tesseract, PDFs read back with pdftotext and pypdf."""
+from __future__ import annotations
+
+import json
+import subprocess
+import unicodedata
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from reportlab.pdfgen import canvas
+
+from tests.conftest import run_sohoa
+
+LINES = ["THÔNG BÁO KẾT QUẢ TIẾP NHẬN HỒ SƠ", "Ông Trần Văn Bình đã nộp đủ giấy tờ.",
+         "Ngày hẹn trả kết quả: thứ Năm tuần sau."]
+
+
+def pdftotext(path, *opts) -> str:
+    return subprocess.run(["pdftotext", *opts, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_image_to_searchable_pdf_and_result_json(tmp_path, page_png):
+    src = page_png("thong_bao.png", LINES)
+    out = tmp_path / "out"
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", check=True)
+    result = json.loads((out / "thong_bao.json").read_text(encoding="utf-8"))
+    assert result["schema"] == "sohoa.result/1"
+    assert result["pdf"] == "thong_bao.pdf" and result["source"] == [str(src)]
+    assert set(result) >= {"form", "form_confidence", "pages", "fields", "barcodes"}
+    page = result["pages"][0]
+    assert page["page"] == 1 and page["rotation"] == 0 and page["blank"] is False
+    assert page["ocr_confidence"] > 60
+    assert "Trần Văn Bình" in page["text"] and unicodedata.is_normalized("NFC", page["text"])
+    text = pdftotext(out / "thong_bao.pdf")
+    assert "Trần Văn Bình" in unicodedata.normalize("NFC", text)
+    reader = PdfReader(out / "thong_bao.pdf")
+    assert len(reader.pages) == 1
+    assert "Ngày hẹn trả kết quả" in unicodedata.normalize("NFC", reader.pages[0].extract_text())
+
+
+def test_bad_inputs_reported_and_good_ones_still_done(tmp_path, page_png):
+    good = page_png("good.png", LINES[:2])
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "fake.jpg").write_text("không phải ảnh\n" * 30, encoding="utf-8")
+    Image.new("1", (12000, 12000), 1).save(tmp_path / "bomb.png")
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    with open(tmp_path / "locked.pdf", "wb") as fh:
+        writer.write(fh)
+    data = good.read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 3])
+    out = tmp_path / "out"
+    proc = run_sohoa("process", str(tmp_path), "--out", str(out), "--jobs", "2")
+    assert proc.returncode != 0
+    errors = [l for l in proc.stderr.splitlines() if l.startswith("Lỗi")]
+    for name in ("empty.png", "fake.jpg", "bomb.png", "locked.pdf", "cut.png"):
+        assert sum(name in l for l in errors) == 1, (name, proc.stderr)
+    assert (out / "good.pdf").exists() and (out / "good.json").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["good.json", "good.pdf"]  # nothing half-written
+
+
+def test_unwritable_output_folder(tmp_path, page_png):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    proc = run_sohoa("process", str(page_png("p.png", LINES[:1])), "--out", str(blocker / "sub"))
+    assert proc.returncode != 0
+    assert "Không ghi được" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_existing_outputs_never_overwritten_silently(tmp_path, page_png):
+    src = page_png("p.png", LINES[:1])
+    out = tmp_path / "out"
+    for _ in range(2):
+        run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", check=True)
+    assert (out / "p.pdf").exists() and (out / "p-2.pdf").exists() and (out / "p-2.json").exists()
+    assert json.loads((out / "p-2.json").read_text())["pdf"] == "p-2.pdf"
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--overwrite", check=True)
+    assert not (out / "p-3.pdf").exists()
+
+
+def test_multipage_tiff_gives_one_pdf_with_all_pages(tmp_path, page_png):
+    frames = [Image.open(page_png(f"f{i}.png", [f"Trang thứ {i} của hồ sơ"], dpi=150)) for i in (1, 2, 3)]
+    tif = tmp_path / "in" / "ho_so.tif"
+    tif.parent.mkdir()
+    frames[0].save(tif, save_all=True, append_images=frames[1:], dpi=(150, 150), compression="tiff_lzw")
+    out = tmp_path / "out"
+    run_sohoa("process", str(tif), "--out", str(out), "--jobs", "2", check=True)
+    assert len(PdfReader(out / "ho_so.pdf").pages) == 3
+    result = json.loads((out / "ho_so.json").read_text())
+    assert [p["page"] for p in result["pages"]] == [1, 2, 3]
+    assert "thứ 3" in result["pages"][2]["text"]
+
+
+def test_pdf_with_text_keeps_its_text_unless_forced(tmp_path):
+    src = tmp_path / "born_digital.pdf"
+    c = canvas.Canvas(str(src), pagesize=(595, 842))
+    c.setFont("Helvetica", 16)
+    c.drawString(72, 760, "Quarterly report of the commune office")
+    c.drawString(72, 730, "Digitised records: 1520 pages")
+    c.showPage()
+    c.save()
+    out = tmp_path / "out"
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", check=True)
+    page = json.loads((out / "born_digital.json").read_text())["pages"][0]
+    assert page["text_source"] == "pdf"
+    assert page["text"].splitlines()[:2] == ["Quarterly report of the commune office", "Digitised records: 1520 pages"]
+    assert "Digitised records: 1520 pages" in pdftotext(out / "born_digital.pdf")
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--force-ocr", "--overwrite", check=True)
+    forced = json.loads((out / "born_digital.json").read_text())["pages"][0]
+    assert forced["text_source"] == "ocr" and "1520" in forced["text"]
