@@ -22,6 +22,7 @@ from ocr import imageio
 from ocr.cleanup import clean_page
 from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
+from ocr.layout import column_order
 from ocr.model import Barcode, CleanPage, Document, OcrPage, PageImage, ProcessedPage
 
 Progress = Callable[[int, int], None]
@@ -66,7 +67,7 @@ def process_page(job: PageJob, options: PipelineOptions) -> ProcessedPage:
     else:
         clean = clean_page(page)
         ocr = (OcrPage(width=clean.ocr_image.shape[1], height=clean.ocr_image.shape[0])
-               if clean.blank else ocr_image(clean.ocr_image, clean.dpi, options.lang))
+               if clean.blank else column_order(ocr_image(clean.ocr_image, clean.dpi, options.lang)))
     barcodes = [] if clean.blank else _barcodes(clean.archive)
     data, fmt = encode_archive(clean, options)
     height, width = clean.archive.shape[:2]

@@ -1,0 +1,131 @@
+"""Reading order for side-by-side columns that OCR merged into one line.
+
+Tesseract often reads the header of an official letter — agency on the left, national motto
+on the right — as single lines ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI ..."), interleaving two
+texts. Where consecutive lines share one wide gutter, the left pieces become one block and
+the right pieces the next, as a reader reads them. Label/value rows ("Họ tên:   An") are
+left alone: their left piece ends with a colon.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from statistics import median
+
+from ocr.model import OcrPage, Word
+
+#: A gap wider than this many line heights (and than GUTTER_MIN_FRACTION of the page) splits a line.
+GUTTER_LINE_HEIGHTS = 2.5
+GUTTER_MIN_FRACTION = 0.03
+#: At least this many two-piece lines make a column run.
+MIN_SPLIT_LINES = 2
+
+
+@dataclass
+class _Line:
+    words: list[Word]
+    left: list[Word] | None = None  # set when the line splits in two at a wide gap
+    right: list[Word] | None = None
+
+    @property
+    def x0(self) -> int:
+        return min(w.bbox[0] for w in self.words)
+
+    @property
+    def x1(self) -> int:
+        return max(w.bbox[2] for w in self.words)
+
+
+def _split(words: list[Word], page_width: int) -> _Line:
+    line = _Line(words=words)
+    if len(words) < 2:
+        return line
+    height = median(w.bbox[3] - w.bbox[1] for w in words)
+    threshold = max(GUTTER_LINE_HEIGHTS * height, GUTTER_MIN_FRACTION * page_width)
+    cuts = [i for i in range(1, len(words)) if words[i].bbox[0] - words[i - 1].bbox[2] > threshold]
+    if len(cuts) == 1 and not words[cuts[0] - 1].text.endswith(":"):
+        line.left, line.right = words[: cuts[0]], words[cuts[0]:]
+    return line
+
+
+def column_order(page: OcrPage) -> OcrPage:
+    """The page with column runs regrouped: left column block, then right column block."""
+    lines = [_split(ws, page.width) for ws in page.lines()]
+    runs: dict[int, tuple[int, tuple[int, int]]] = {}  # start -> (end, gutter)
+    i, floor = 0, 0
+    while i < len(lines):
+        end, gutter = _column_run(lines, i)
+        if end == i:
+            i += 1
+            continue
+        start = i
+        # neighbours whose narrower gap sits in the same gutter belong to the columns too
+        while start > floor and _split_in_gutter(lines[start - 1], gutter):
+            start -= 1
+        while end < len(lines) and _split_in_gutter(lines[end], gutter):
+            end += 1
+        runs[start] = (end, gutter)
+        i = floor = end
+
+    groups: list[list[list[Word]]] = []  # blocks, each a list of lines
+    last_block = None  # Tesseract block of the previous line kept as it was
+    i = 0
+    while i < len(lines):
+        if i in runs:
+            end, (g0, g1) = runs[i]
+            run = lines[i:end]
+            groups.append([ln.left or ln.words for ln in run if ln.left or ln.x1 <= g1])
+            groups.append([ln.right or ln.words for ln in run if ln.right or ln.x0 >= g0])
+            last_block, i = None, end
+            continue
+        block = lines[i].words[0].block
+        if block == last_block:
+            groups[-1].append(lines[i].words)
+        else:
+            groups.append([lines[i].words])
+        last_block = block
+        i += 1
+    words: list[Word] = []
+    for block_no, block in enumerate((g for g in groups if g), start=1):
+        for line_no, line_words in enumerate(block, start=1):
+            words.extend(replace(w, block=block_no, par=1, line=line_no) for w in line_words)
+    return OcrPage(width=page.width, height=page.height, words=words)
+
+
+def _split_in_gutter(line: _Line, gutter: tuple[int, int]) -> bool:
+    """Split `line` at a clearly wider than usual gap lying in `gutter`; True when split."""
+    if line.left is not None:
+        return True
+    words = line.words
+    if len(words) < 2:
+        return False
+    height = median(w.bbox[3] - w.bbox[1] for w in words)
+    usual_gap = median(words[k].bbox[0] - words[k - 1].bbox[2] for k in range(1, len(words)))
+    for k in range(1, len(words)):
+        g0, g1 = words[k - 1].bbox[2], words[k].bbox[0]
+        if g1 - g0 > max(0.6 * height, 2.5 * usual_gap) and max(g0, gutter[0]) < min(g1, gutter[1]) and not words[k - 1].text.endswith(":"):
+            line.left, line.right = words[:k], words[k:]
+            return True
+    return False
+
+
+def _column_run(lines: list[_Line], start: int) -> tuple[int, tuple[int, int]]:
+    """End index of a column run starting at `start` (== start when none) and its gutter."""
+    if lines[start].left is None:
+        return start, (0, 0)
+    gutter = (max(w.bbox[2] for w in lines[start].left), min(w.bbox[0] for w in lines[start].right))
+    end, splits = start + 1, 1
+    while end < len(lines):
+        ln = lines[end]
+        if ln.left is not None:
+            g = (max(w.bbox[2] for w in ln.left), min(w.bbox[0] for w in ln.right))
+            overlap = (max(gutter[0], g[0]), min(gutter[1], g[1]))
+            if overlap[0] >= overlap[1]:
+                break
+            gutter, splits = overlap, splits + 1
+        elif not (ln.x1 <= gutter[1] or ln.x0 >= gutter[0]):
+            break  # a line across the gutter ends the columns
+        end += 1
+    # trailing one-sided lines belong to the run only up to the last two-piece line
+    while end > start and lines[end - 1].left is None:
+        end -= 1
+    return (end, gutter) if splits >= MIN_SPLIT_LINES else (start, (0, 0))

@@ -1,0 +1,47 @@
+"""Reading order of side-by-side columns merged by OCR into single lines."""
+from __future__ import annotations
+
+from ocr.layout import column_order
+from ocr.model import OcrPage, Word
+
+
+def line(y: int, line_no: int, *pieces: tuple[int, str], block: int = 1) -> list[Word]:
+    """Words laid out from (x, text) pieces: each piece's words 15 px apart, 40 px high."""
+    words = []
+    for x, text in pieces:
+        for token in text.split():
+            width = 22 * len(token)
+            words.append(Word(text=token, bbox=(x, y, x + width, y + 40), conf=95, block=block, par=1, line=line_no))
+            x += width + 15
+    return words
+
+
+def test_agency_and_motto_columns_read_one_after_the_other():
+    words = (line(100, 1, (200, "ỦY BAN NHÂN DÂN"), (1100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))
+             + line(160, 2, (180, "TỈNH QUẢNG NGÃI"), (1250, "Độc lập - Tự do - Hạnh phúc"))
+             + line(240, 3, (190, "Số: 125/QĐ-UBND"), (1200, "Quảng Ngãi, ngày 05 tháng 3 năm 2024"))
+             + line(400, 4, (900, "QUYẾT ĐỊNH"), block=2))
+    text = column_order(OcrPage(width=2480, height=3508, words=words)).text
+    assert text.splitlines() == [
+        "ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI", "Số: 125/QĐ-UBND", "",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "Quảng Ngãi, ngày 05 tháng 3 năm 2024", "", "QUYẾT ĐỊNH"]
+
+
+def test_narrow_gap_in_the_gutter_joins_the_columns():
+    # the parent agency line nearly touches the motto: its gap is narrow but lies in the gutter
+    words = (line(100, 1, (400, "UBND TỈNH QUẢNG NGÃI"), (1110, "CỘNG HÒA XÃ HỘI"))
+             + line(160, 2, (500, "BAN CHỈ ĐẠO 138"), (1300, "Độc lập - Tự do"))
+             + line(240, 3, (490, "Số: 04/QĐ-BCĐ138"), (1220, "Quảng Ngãi, ngày 05")))
+    lines = column_order(OcrPage(width=2480, height=3508, words=words)).text.splitlines()
+    assert lines[:3] == ["UBND TỈNH QUẢNG NGÃI", "BAN CHỈ ĐẠO 138", "Số: 04/QĐ-BCĐ138"]
+
+
+def test_label_value_rows_and_single_wide_lines_untouched():
+    words = (line(100, 1, (200, "Họ và tên:"), (1200, "Nguyễn Văn An"))
+             + line(160, 2, (200, "Ngày sinh:"), (1200, "05/03/1990"))
+             + line(220, 3, (200, "Một dòng văn bản bình thường kéo dài hết trang giấy")))
+    page = OcrPage(width=2480, height=3508, words=words)
+    assert column_order(page).text.splitlines() == [
+        "Họ và tên: Nguyễn Văn An", "Ngày sinh: 05/03/1990",
+        "Một dòng văn bản bình thường kéo dài hết trang giấy"]
