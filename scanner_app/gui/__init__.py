@@ -1,0 +1,1 @@
+"""PyQt5 desktop app for the one-stop counter (`sohoa gui`)."""

@@ -1,0 +1,748 @@
+"""The counter officer's window: scan or import, review pages and fields, correct, save.
+
+Thin by design: the workspace holds the dossier, workers do the work, this class wires
+signals to widgets. No file or image work happens on the UI thread except small JSON
+autosaves.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from PyQt5.QtCore import QSize, Qt, QTimer, QUrl
+from PyQt5.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
+from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QLabel, QLineEdit, QListWidget,
+                             QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
+                             QStyle, QToolBar, QVBoxLayout, QWidget)
+
+from ocr.errors import SohoaError
+from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
+from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
+from scanner_app.gui.strings import set_language, tr
+from scanner_app.gui.widgets import THUMB, FieldPanel, PageView, ThumbList, dropped_files
+from scanner_app.gui.workers import (ImageLoader, ProcessWorker, SaveWorker, ScanWorker, open_store_or_none)
+from scanner_app.settings import Settings, load_settings, save_settings
+from scanner_app.workspace import Workspace, current_user, dossier_code_in
+
+log = logging.getLogger(__name__)
+
+PAGE_VIEW_MAX = 2400  # longest side of the image shown in the page view (sharp enough, quick to load)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workspace: Optional[Workspace] = None, settings: Optional[Settings] = None) -> None:
+        super().__init__()
+        self.settings = settings or load_settings()
+        set_language(self.settings.ui_lang)
+        self.ws = workspace or Workspace.open()
+        self.user = current_user()
+        self.scan_worker: Optional[ScanWorker] = None
+        self.save_worker: Optional[SaveWorker] = None
+        self.watching = False
+        self.errors: list[str] = []  # every error shown, newest last (tests and logs read it)
+        self.icons: dict[str, QIcon] = {}
+        self.page_sizes: dict[str, tuple[int, int]] = {}
+        self._shown_revision = -1
+        self._retranslate: list = []
+        self._pending_box = None  # field box to show once its page image has loaded
+
+        self.setWindowTitle(tr("title"))
+        self.setAcceptDrops(True)
+        self.resize(1280, 820)
+        self._build_ui()
+        self._build_actions()
+
+        self.loader = ImageLoader(self)
+        self.loader.ready.connect(self._image_ready)
+        self.processor = ProcessWorker(self.ws, self.settings.pipeline_options, self)
+        self.processor.page_processed.connect(self._page_processed)
+        self.processor.document_understood.connect(lambda i: self.refresh())
+        self.processor.cover_found.connect(self._cover_found)
+        self.processor.progress.connect(self._process_progress)
+        self.processor.failed.connect(self.show_error)
+        self.processor.idle.connect(self._processing_idle)
+        self.processor.start()
+
+        self.code_edit.setText(self.ws.dossier_code)
+        if self.ws.restored and self.ws.pages:
+            self.status(tr("status_restored", n=len(self.ws.page_order())))
+        else:
+            self.status(tr("status_ready"))
+        self.refresh()
+        for pid in self.ws.unprocessed():
+            self.processor.enqueue(pid)
+        self.processor.request_understanding()
+
+    # ------------------------------------------------------------------ layout
+    def _build_ui(self) -> None:
+        self.thumbs = ThumbList()
+        self.thumbs.currentItemChanged.connect(lambda *_: self._show_current())
+        self.thumbs.order_changed.connect(self._reordered)
+        self.thumbs.files_dropped.connect(self.import_files)
+        self.thumbs.setContextMenuPolicy(Qt.ActionsContextMenu)
+        self.view = PageView()
+        self.fields = FieldPanel()
+        self.fields.field_focused.connect(self._field_focused)
+        self.fields.field_edited.connect(self._field_edited)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(self.thumbs)
+        split.addWidget(self.view)
+        split.addWidget(self.fields)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        split.setSizes([THUMB + 50, 700, 420])
+        self.setCentralWidget(split)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        self.cancel_button = QPushButton(tr("cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.hide()
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+
+    def _action(self, key: str, slot, shortcut=None, icon=None, tip: str | None = None,
+                checkable: bool = False) -> QAction:
+        act = QAction(tr(key), self)
+        act.setObjectName(f"action_{key}")
+        if icon is not None:
+            act.setIcon(self.style().standardIcon(icon))
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setToolTip(tr(tip))
+            act.setStatusTip(tr(tip))
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        self._retranslate.append((act, key, tip))
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        S = QStyle
+        self.act_scan = self._action("scan", lambda: self.scan(), "F5", S.SP_MediaPlay, "scan_tip")
+        self.act_import = self._action("import", lambda: self.import_dialog(), QKeySequence.Open,
+                                       S.SP_DialogOpenButton, "import_tip")
+        self.act_watch = self._action("watch", self.toggle_watch, None, S.SP_FileDialogContentsView,
+                                      "watch_tip", checkable=True)
+        self.act_save = self._action("save", lambda: self.save(), QKeySequence.Save, S.SP_DialogSaveButton,
+                                     "save_tip")
+        self.act_new_doc = self._action("new_document", self.new_document, "Ctrl+N", S.SP_FileIcon,
+                                        "new_document_tip")
+        self.act_new_dossier = self._action("new_dossier", self.new_dossier, "Ctrl+Shift+N", S.SP_TrashIcon)
+        self.act_settings = self._action("settings", self.open_settings, "Ctrl+,")
+        self.act_quit = self._action("quit", self.close, QKeySequence.Quit)
+        self.act_cancel = self._action("cancel", self.cancel, "Esc")
+        self.act_rotate = self._action("rotate", lambda: self.rotate(90), "Ctrl+R", S.SP_BrowserReload)
+        self.act_rotate_left = self._action("rotate_left", lambda: self.rotate(270), "Ctrl+Shift+L")
+        self.act_delete = self._action("delete_page", self.delete_pages, QKeySequence.Delete)
+        self.act_split = self._action("split", self.split_here, "Ctrl+T")
+        self.act_merge = self._action("merge", self.merge_previous, "Ctrl+M")
+        self.act_rescan = self._action("rescan", self.rescan_page, "Ctrl+Shift+R")
+        self.act_zoom_in = self._action("zoom_in", lambda: self.view.zoom(1.25), QKeySequence.ZoomIn)
+        self.act_zoom_out = self._action("zoom_out", lambda: self.view.zoom(0.8), QKeySequence.ZoomOut)
+        self.act_zoom_fit = self._action("zoom_fit", self.view.fit_page, "Ctrl+0")
+        self.act_next = self._action("next_doubt", self.next_doubtful, "F3")
+
+        for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_split, self.act_merge,
+                  self.act_rescan):
+            self.thumbs.addAction(a)
+
+        mb = self.menuBar()
+        self.menu_file = mb.addMenu(tr("menu_file"))
+        for a in (self.act_scan, self.act_import, self.act_watch, None, self.act_save, self.act_new_doc,
+                  self.act_new_dossier, None, self.act_settings, None, self.act_quit):
+            self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
+        self.menu_page = mb.addMenu(tr("menu_page"))
+        for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_split, self.act_merge,
+                  self.act_rescan, None, self.act_next):
+            self.menu_page.addSeparator() if a is None else self.menu_page.addAction(a)
+        self.menu_view = mb.addMenu(tr("menu_view"))
+        for a in (self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit):
+            self.menu_view.addAction(a)
+
+        tb = QToolBar("main")
+        tb.setObjectName("toolbar_main")
+        tb.setIconSize(QSize(22, 22))
+        tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.addToolBar(tb)
+        self.device_label = QLabel(tr("device"))
+        tb.addWidget(self.device_label)
+        self.device_combo = QComboBox()
+        self.device_combo.setObjectName("device_combo")
+        self.device_combo.setEditable(True)
+        self.device_combo.setMinimumWidth(150)
+        if self.settings.device:
+            self.device_combo.addItem(self.settings.device)
+        tb.addWidget(self.device_combo)
+        self.source_combo = QComboBox()
+        self.source_combo.setObjectName("source_combo")
+        for s in SOURCES:
+            self.source_combo.addItem(tr(s), s)
+        self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(self.settings.source)))
+        tb.addWidget(self.source_combo)
+        self.res_combo = QComboBox()
+        for r in RESOLUTIONS:
+            self.res_combo.addItem(f"{r} dpi", r)
+        idx = self.res_combo.findData(self.settings.resolution)
+        if idx < 0:
+            self.res_combo.addItem(f"{self.settings.resolution} dpi", self.settings.resolution)
+            idx = self.res_combo.count() - 1
+        self.res_combo.setCurrentIndex(idx)
+        tb.addWidget(self.res_combo)
+        self.mode_combo = QComboBox()
+        for m in ("Color", "Gray"):
+            self.mode_combo.addItem(tr(m), m)
+        self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(self.settings.mode)))
+        tb.addWidget(self.mode_combo)
+        for a in (self.act_scan, self.act_import, self.act_watch, self.act_save):
+            tb.addAction(a)
+
+        tb2 = QToolBar("dossier")
+        tb2.setObjectName("toolbar_dossier")
+        self.addToolBarBreak()
+        self.addToolBar(tb2)
+        self.code_label = QLabel(tr("dossier_code"))
+        tb2.addWidget(self.code_label)
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("dossier_code")
+        self.code_edit.setPlaceholderText(tr("dossier_code_ph"))
+        self.code_edit.setMinimumWidth(320)
+        self.code_edit.editingFinished.connect(self._code_edited)
+        tb2.addWidget(self.code_edit)
+        tb2.addSeparator()
+        for a in (self.act_new_doc, self.act_rotate, self.act_delete, self.act_split, self.act_merge):
+            tb2.addAction(a)
+        tb2.addSeparator()
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("search")
+        self.search_edit.setPlaceholderText(tr("search_ph"))
+        self.search_edit.setMinimumWidth(240)
+        self.search_edit.returnPressed.connect(lambda: self.search(self.search_edit.text()))
+        tb2.addWidget(self.search_edit)
+
+    # ------------------------------------------------------------------ helpers
+    def status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_error(self, message: str, title_key: str = "error_title") -> None:
+        """A non-blocking Vietnamese error box; the app keeps running whatever happened."""
+        log.warning("shown to user: %s", message)
+        self.errors.append(message)
+        self.status(message)
+        box = QMessageBox(QMessageBox.Warning, tr(title_key), message, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setObjectName("error_box")
+        box.open()
+
+    def busy(self) -> bool:
+        return bool((self.scan_worker and self.scan_worker.isRunning())
+                    or (self.save_worker and self.save_worker.isRunning()))
+
+    def _begin(self, total: int = 0) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+
+    def _end(self) -> None:
+        if not self.busy():
+            self.progress.hide()
+            self.cancel_button.hide()
+
+    def profile(self, **overrides):
+        return self.settings.profile(source=self.source_combo.currentData(),
+                                     resolution=int(self.res_combo.currentData()),
+                                     mode=self.mode_combo.currentData(), **overrides)
+
+    # ------------------------------------------------------------------ acquisition
+    def scan(self, device: Optional[str] = None, **profile_overrides) -> Optional[ScanWorker]:
+        """Scan from the chosen device in a worker; pages appear one by one."""
+        if self.busy():
+            self.show_error(tr("busy"), "warn_title")
+            return None
+        name = (device or self.device_combo.currentText()).strip()
+        try:
+            profile = self.profile(**profile_overrides)
+        except SohoaError as exc:
+            self.show_error(exc.message)
+            return None
+        if name and name != self.settings.device:
+            self.settings.device = name
+            self._save_settings()
+        return self._start_scan(lambda: open_device(name), profile)
+
+    def import_files(self, paths: list) -> Optional[ScanWorker]:
+        """Files (images, PDFs) go through the same path as scanned pages."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return None
+        if self.busy():
+            self.show_error(tr("busy"), "warn_title")
+            return None
+        return self._start_scan(lambda: FilesDevice(paths), None)
+
+    def import_dialog(self) -> None:
+        patterns = " ".join(f"*{s}" for s in FILE_SUFFIXES)
+        files, _ = QFileDialog.getOpenFileNames(self, tr("import"), "", tr("import_filter", patterns=patterns))
+        if files:
+            self.import_files(files)
+
+    def _start_scan(self, factory, profile, replace_page: Optional[str] = None) -> ScanWorker:
+        worker = ScanWorker(self.ws, factory, profile, replace_page=replace_page, parent=self)
+        worker.page_added.connect(self._page_added)
+        worker.failed.connect(self.show_error)
+        worker.done.connect(self._scan_done)
+        self.scan_worker = worker
+        self._begin(0)
+        self.status(tr("status_scanning", n=0))
+        worker.start()
+        return worker
+
+    def _page_added(self, pid: str) -> None:
+        self.icons.pop(pid, None)
+        self.processor.enqueue(pid)
+        n = self.scan_worker.count if self.scan_worker else 0
+        self.status(tr("status_scanning", n=n))
+        self.refresh(select=pid)
+
+    def _scan_done(self, count: int) -> None:
+        if self.watching:
+            self.watching = False
+            self.act_watch.setChecked(False)
+        if not self.errors or self.status_label.text() != self.errors[-1]:
+            self.status(tr("status_scanned", n=count))
+        self._end()
+        if self.processor.is_busy:
+            self._begin(self.processor.total_count)
+
+    def toggle_watch(self, on: bool) -> None:
+        if not on:
+            if self.scan_worker and self.watching:
+                self.scan_worker.cancel()
+            return
+        folder = self.settings.watch_folder
+        if not folder:
+            self.act_watch.setChecked(False)
+            self.show_error(tr("no_watch_folder"), "warn_title")
+            return
+        if self.busy():
+            self.act_watch.setChecked(False)
+            self.show_error(tr("busy"), "warn_title")
+            return
+        self.watching = True
+        self._start_scan(lambda: open_device("folder:" + folder), None)
+        self.status(tr("status_watching", folder=folder))
+
+    def cancel(self) -> None:
+        for w in (self.scan_worker, self.save_worker):
+            if w is not None and w.isRunning():
+                w.cancel()
+        self.status(tr("status_cancelled"))
+
+    # ------------------------------------------------------------------ processing results
+    def _process_progress(self, done: int, total: int) -> None:
+        if not self.busy():
+            self.progress.show()
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.status(tr("status_processing", done=done, total=total))
+
+    def _processing_idle(self) -> None:
+        if not self.busy():
+            self.progress.hide()
+            self.cancel_button.hide()
+            self.status(tr("status_ready") if not self.errors else self.status_label.text())
+        self.refresh()
+
+    def _page_processed(self, pid: str) -> None:
+        self.icons.pop(pid, None)
+        self.page_sizes.pop(pid, None)
+        self.refresh()
+        if pid == self.thumbs.current_id():
+            self._show_current()
+
+    def _cover_found(self, code: str) -> None:
+        if not self.code_edit.text().strip():
+            self.code_edit.setText(code)
+        self.status(tr("status_cover", code=code))
+        self.refresh()
+
+    # ------------------------------------------------------------------ view refresh
+    def refresh(self, select: Optional[str] = None) -> None:
+        """Rebuild thumbnails and the field panel from the workspace (cheap; no image decoding)."""
+        entries = []
+        with self.ws.lock:
+            for di, doc in enumerate(self.ws.documents):
+                for pi, pid in enumerate(doc.pages):
+                    entries.append((pid, tr("doc_label", doc=di + 1, page=pi + 1), pi == 0))
+        if [e[0] for e in entries] != self.thumbs.page_ids() or self._labels_changed(entries):
+            self.thumbs.set_pages(entries, self.icons)
+        for pid, _l, _f in entries:
+            if pid not in self.icons:
+                path = self.ws.clean_path(pid) or self.ws.scan_path(pid)
+                self.loader.request(pid, "thumb", path, THUMB)
+        if select and select in [e[0] for e in entries]:
+            self.thumbs.setCurrentRow([e[0] for e in entries].index(select))
+        if not entries:
+            self.view.clear_page()
+        self._refresh_fields()
+
+    def _labels_changed(self, entries) -> bool:
+        return any(self.thumbs.item(i).text() != e[1] for i, e in enumerate(entries))
+
+    def current_doc_index(self) -> Optional[int]:
+        pid = self.thumbs.current_id()
+        if pid is not None:
+            return self.ws.doc_index_of(pid)
+        return len(self.ws.documents) - 1 if self.ws.documents else None
+
+    def _refresh_fields(self) -> None:
+        i = self.current_doc_index()
+        if i is None or i >= len(self.ws.documents):
+            self.fields.set_document(None, tr("no_document"), {})
+            return
+        with self.ws.lock:
+            doc = self.ws.documents[i]
+            fields = {k: dict(v) for k, v in doc.fields.items()}
+            form, npages, understood = doc.form, len(doc.pages), doc.understood
+            total = len(self.ws.documents)
+        form_text = f"{form} ({doc.form_confidence:.0%})" if form else tr("form_unknown")
+        header = tr("doc_header", n=i + 1, total=total, pages=npages, form=form_text)
+        if not understood:
+            header += " — " + tr("processing")
+        self.fields.set_document(i, header, fields, field_labels(form))
+
+    def _show_current(self) -> None:
+        pid = self.thumbs.current_id()
+        self._refresh_fields()
+        if pid is None:
+            self.view.clear_page()
+            return
+        path = self.ws.clean_path(pid) or self.ws.scan_path(pid)
+        self.loader.request(pid, "page", path, PAGE_VIEW_MAX)
+
+    def _image_ready(self, pid: str, kind: str, image: QImage) -> None:
+        if image.isNull() or pid not in self.ws.pages:
+            return
+        if kind == "thumb":
+            icon = QIcon(QPixmap.fromImage(image))
+            self.icons[pid] = icon
+            self.thumbs.set_icon(pid, icon)
+        elif kind == "page" and pid == self.thumbs.current_id():
+            self.view.show_pixmap(pid, QPixmap.fromImage(image), self._full_size(pid, image))
+            if self._pending_box:
+                self.view.highlight(self._pending_box)
+                self._pending_box = None
+
+    def _full_size(self, pid: str, image: QImage) -> tuple[int, int]:
+        """Pixel size of the cleaned page (what field boxes refer to), without decoding it."""
+        if pid not in self.page_sizes:
+            p = self.ws.processed(pid)
+            self.page_sizes[pid] = (p.width, p.height) if p else (image.width(), image.height())
+        return self.page_sizes[pid]
+
+    # ------------------------------------------------------------------ page operations
+    def _selected(self) -> list[str]:
+        ids = self.thumbs.selected_ids()
+        cur = self.thumbs.current_id()
+        return ids or ([cur] if cur else [])
+
+    def _reordered(self, order: list) -> None:
+        try:
+            self.ws.set_page_order(order)
+        except ValueError:
+            pass
+        self.processor.request_understanding()
+        self.refresh()
+
+    def rotate(self, degrees: int) -> None:
+        from PyQt5.QtCore import QRunnable, QThreadPool
+
+        ids = self._selected()
+        window = self
+
+        class Job(QRunnable):
+            def run(self_inner) -> None:
+                for pid in ids:
+                    try:
+                        window.ws.rotate_page(pid, degrees)
+                    except (KeyError, OSError) as exc:
+                        log.warning("rotate %s: %s", pid, exc)
+                        continue
+                    window.processor.enqueue(pid)
+
+        for pid in ids:
+            self.icons.pop(pid, None)
+        QThreadPool.globalInstance().start(Job())
+
+    def delete_pages(self) -> None:
+        for pid in self._selected():
+            self.ws.delete_page(pid)
+            self.icons.pop(pid, None)
+        self.processor.request_understanding()
+        self.refresh()
+
+    def split_here(self) -> None:
+        pid = self.thumbs.current_id()
+        if pid:
+            self.ws.split_before(pid)
+            self.processor.request_understanding()
+            self.refresh()
+
+    def merge_previous(self) -> None:
+        i = self.current_doc_index()
+        if i:
+            self.ws.merge_with_previous(i)
+            self.processor.request_understanding()
+            self.refresh()
+
+    def new_document(self) -> None:
+        self.ws.new_document()
+        self.refresh()
+
+    def rescan_page(self) -> None:
+        pid = self.thumbs.current_id()
+        if not pid or self.busy():
+            return
+        name = self.device_combo.currentText().strip()
+        try:
+            profile = self.profile(max_pages=1)
+        except SohoaError as exc:
+            self.show_error(exc.message)
+            return
+        self._start_scan(lambda: open_device(name), profile, replace_page=pid)
+
+    def new_dossier(self) -> None:
+        if self.busy():
+            self.show_error(tr("busy"), "warn_title")
+            return
+        unsaved = any(d.saved is None for d in self.ws.documents)
+        if unsaved and QMessageBox.question(self, tr("warn_title"), tr("confirm_new")) != QMessageBox.Yes:
+            return
+        self.ws.clear()
+        self.icons.clear()
+        self.page_sizes.clear()
+        self.errors.clear()
+        self.code_edit.clear()
+        self.refresh()
+        self.status(tr("status_ready"))
+
+    # ------------------------------------------------------------------ dossier code and fields
+    def _code_edited(self) -> None:
+        text = self.code_edit.text().strip()
+        code = dossier_code_in(text) or text
+        if code != text:
+            self.code_edit.setText(code)
+        self.ws.set_dossier_code(code)
+
+    def _field_focused(self, fid: str) -> None:
+        i = self.fields.doc_index
+        if i is None or i >= len(self.ws.documents):
+            return
+        with self.ws.lock:
+            doc = self.ws.documents[i]
+            f = doc.fields.get(fid, {})
+            page_no = f.get("page")
+            pid = doc.pages[page_no - 1] if page_no and 0 < page_no <= len(doc.pages) else None
+        if pid and pid != self.thumbs.current_id():
+            self.thumbs.blockSignals(True)
+            self.thumbs.setCurrentRow(self.thumbs.page_ids().index(pid))
+            self.thumbs.blockSignals(False)
+            self.loader.request(pid, "page", self.ws.clean_path(pid) or self.ws.scan_path(pid), PAGE_VIEW_MAX)
+            self._pending_box = f.get("bbox")
+        self.view.highlight(f.get("bbox") if self.view.page_id == pid else None)
+        crop = self.view.crop(f.get("bbox")) if self.view.page_id == pid else QPixmap()
+        if not crop.isNull():
+            crop = crop.scaled(self.fields.crop_label.width() - 8, 100, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        self.fields.crop_label.setPixmap(crop)
+
+    def _field_edited(self, fid: str, value: str) -> None:
+        i = self.fields.doc_index
+        if i is None or i >= len(self.ws.documents):
+            return
+        corr = self.ws.edit_field(i, fid, value, self.user)
+        if corr is None:
+            return
+        saved = self.ws.documents[i].saved
+        if saved and saved.get("store_id"):
+            try:
+                store = open_store_or_none()
+                if store is not None:
+                    store.record_correction(saved["store_id"], fid, corr["old"], corr["new"], corr["user"])
+                    self.ws.mark_recorded(corr)
+            except SohoaError as exc:
+                self.show_error(exc.message)
+        self.status(tr("status_correction", field=fid))
+        self._refresh_fields()
+
+    def next_doubtful(self) -> None:
+        cur = next((k for k, e in self.fields.edits.items() if e.hasFocus()), None)
+        self.fields.focus_next_doubtful(after=cur)
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> Optional[SaveWorker]:
+        if self.busy():
+            self.show_error(tr("busy"), "warn_title")
+            return None
+        self._code_edited()
+        if not self.ws.page_order():
+            self.show_error(tr("nothing_to_save"), "warn_title")
+            return None
+        if self.ws.unprocessed() or self.processor.is_busy:
+            self.show_error(tr("not_ready"), "warn_title")
+            return None
+        if not self.ws.dossier_code:
+            self.status(tr("no_code", folder=self.ws.folder_name()))
+        worker = SaveWorker(self.ws, self.settings.output_path, self.settings.pipeline_options, self.user, self)
+        worker.progress.connect(self._save_progress)
+        worker.failed.connect(self.show_error)
+        worker.done.connect(self._save_done)
+        self.save_worker = worker
+        self._begin(len(self.ws.documents))
+        worker.start()
+        return worker
+
+    def _save_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.status(tr("status_saving", done=min(done + 1, total), total=total))
+
+    def _save_done(self, count: int, folder: str) -> None:
+        self._end()
+        self.status(tr("status_saved", n=count, folder=folder))
+        self.refresh()
+
+    # ------------------------------------------------------------------ search
+    def search(self, query: str) -> Optional[QDialog]:
+        query = query.strip()
+        if not query:
+            return None
+        try:
+            store = open_store_or_none()
+            if store is None:
+                self.show_error(tr("store_missing"), "warn_title")
+                return None
+            hits = store.search(query)
+        except SohoaError as exc:
+            self.show_error(exc.message)
+            return None
+        dlg = QDialog(self)
+        dlg.setObjectName("search_dialog")
+        dlg.setWindowTitle(tr("search_title"))
+        lay = QVBoxLayout(dlg)
+        lst = QListWidget()
+        for h in hits:
+            code = getattr(h, "dossier_code", None) or ""
+            path = str(getattr(h, "pdf_path", None) or getattr(h, "path", "") or "")
+            snippet = getattr(h, "snippet", "") or ""
+            it = QListWidgetItem(f"{code or path}  ·  {Path(path).name}\n{snippet}")
+            it.setData(Qt.UserRole, path)
+            lst.addItem(it)
+        if not hits:
+            lst.addItem(tr("search_none"))
+        lst.itemDoubleClicked.connect(
+            lambda it: it.data(Qt.UserRole) and QDesktopServices.openUrl(QUrl.fromLocalFile(it.data(Qt.UserRole))))
+        lay.addWidget(lst)
+        dlg.resize(640, 400)
+        dlg.open()
+        return dlg
+
+    # ------------------------------------------------------------------ settings
+    def open_settings(self) -> None:
+        from scanner_app.gui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.settings, self)
+        if dlg.exec_() == QDialog.Accepted:
+            self.apply_settings(dlg.result_settings())
+
+    def apply_settings(self, settings: Settings) -> None:
+        lang_changed = settings.ui_lang != self.settings.ui_lang
+        self.settings = settings
+        self.processor.options_factory = settings.pipeline_options
+        self._save_settings()
+        if settings.device and self.device_combo.findText(settings.device) < 0:
+            self.device_combo.addItem(settings.device)
+        if settings.device:
+            self.device_combo.setCurrentText(settings.device)
+        for combo, value in ((self.source_combo, settings.source), (self.res_combo, settings.resolution),
+                             (self.mode_combo, settings.mode)):
+            idx = combo.findData(value)
+            if idx >= 0:
+                combo.setCurrentIndex(idx)
+        if lang_changed:
+            set_language(settings.ui_lang)
+            self.retranslate()
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except SohoaError as exc:
+            self.show_error(exc.message)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("title"))
+        for act, key, tip in self._retranslate:
+            act.setText(tr(key))
+            if tip:
+                act.setToolTip(tr(tip))
+                act.setStatusTip(tr(tip))
+        self.menu_file.setTitle(tr("menu_file"))
+        self.menu_page.setTitle(tr("menu_page"))
+        self.menu_view.setTitle(tr("menu_view"))
+        self.device_label.setText(tr("device"))
+        self.code_label.setText(tr("dossier_code"))
+        self.code_edit.setPlaceholderText(tr("dossier_code_ph"))
+        self.search_edit.setPlaceholderText(tr("search_ph"))
+        self.cancel_button.setText(tr("cancel"))
+        for combo, keys in ((self.source_combo, SOURCES), (self.mode_combo, ("Color", "Gray"))):
+            for i, k in enumerate(keys):
+                combo.setItemText(i, tr(k))
+        self.refresh()
+
+    # ------------------------------------------------------------------ drag and drop, closing
+    def dragEnterEvent(self, event) -> None:
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = dropped_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.import_files(files)
+
+    def closeEvent(self, event) -> None:
+        for w in (self.scan_worker, self.save_worker):
+            if w is not None and w.isRunning():
+                w.cancel()
+                w.wait(5000)
+        self.processor.stop()
+        self.loader.pool.waitForDone(3000)
+        super().closeEvent(event)
+
+
+def field_labels(form: Optional[str]) -> dict[str, str]:
+    """Printed labels of a form's fields for the review panel (field id when unknown)."""
+    if not form:
+        return {}
+    cache = field_labels.__dict__.setdefault("cache", {})
+    if form not in cache:
+        labels = {}
+        try:
+            from templates import load_templates
+
+            for t in load_templates():
+                if getattr(t, "id", None) == form:
+                    for f in getattr(t, "fields", []):
+                        fid = getattr(f, "id", None) or (f.get("id") if isinstance(f, dict) else None)
+                        label = getattr(f, "label", None) or (f.get("label") if isinstance(f, dict) else None)
+                        if fid and label:
+                            labels[fid] = str(label).rstrip(": ")
+        except Exception:  # labels are cosmetic; never fail the window over them
+            log.debug("no template labels for %s", form, exc_info=True)
+        cache[form] = labels
+    return cache[form]

@@ -1,0 +1,350 @@
+"""The three panes of the main window: page thumbnails, page view with zoom, field review."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PyQt5.QtCore import QEvent, QRectF, QSize, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
+from PyQt5.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QGraphicsPixmapItem, QGraphicsRectItem,
+                             QGraphicsScene, QGraphicsView, QLabel, QLineEdit, QListView, QListWidget,
+                             QListWidgetItem, QScrollArea, QVBoxLayout, QWidget)
+
+from scanner_app.devices.files import FILE_SUFFIXES
+from scanner_app.gui.strings import tr
+
+PAGE_ROLE = Qt.UserRole
+THUMB = 132
+
+COLOURS = {"ok": "#c8f0c8", "doubt": "#fff2b3", "missing": "#fff2b3", "invalid": "#f8c6c6", "corrected": "#c8e0f8"}
+DOUBT_BELOW = 0.80  # confidence under which a field is shown yellow
+
+
+def dropped_files(mime) -> list[Path]:
+    """Local image/PDF files (or folders of them) in a drag-and-drop payload."""
+    out: list[Path] = []
+    for url in mime.urls() if mime.hasUrls() else []:
+        if not url.isLocalFile():
+            continue
+        p = Path(url.toLocalFile())
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in FILE_SUFFIXES))
+        elif p.suffix.lower() in FILE_SUFFIXES:
+            out.append(p)
+    return out
+
+
+class ThumbList(QListWidget):
+    """Pages of all documents in order; drag to reorder, files dropped on it are imported."""
+
+    order_changed = pyqtSignal(list)
+    files_dropped = pyqtSignal(list)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.IconMode)
+        self.setFlow(QListView.TopToBottom)
+        self.setWrapping(False)
+        self.setMovement(QListView.Snap)
+        self.setResizeMode(QListView.Adjust)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 24, THUMB + 34))
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setDragDropMode(QAbstractItemView.InternalMove)
+        self.setDefaultDropAction(Qt.MoveAction)
+        self.setAcceptDrops(True)
+        self.setMinimumWidth(THUMB + 44)
+        self.setMaximumWidth(THUMB + 60)
+        self._rebuilding = False
+        self.model().rowsMoved.connect(self._moved)
+        self._placeholder = QPixmap(THUMB * 3 // 4, THUMB)
+        self._placeholder.fill(QColor("#dddddd"))
+
+    def page_ids(self) -> list[str]:
+        return [self.item(i).data(PAGE_ROLE) for i in range(self.count())]
+
+    def selected_ids(self) -> list[str]:
+        return [it.data(PAGE_ROLE) for it in self.selectedItems()]
+
+    def current_id(self) -> Optional[str]:
+        it = self.currentItem()
+        return it.data(PAGE_ROLE) if it else None
+
+    def set_pages(self, entries: list[tuple[str, str, bool]], icons: dict[str, QIcon]) -> None:
+        """(page id, label, starts a document) in order; keeps the current page selected."""
+        current = self.current_id()
+        self._rebuilding = True
+        self.blockSignals(True)
+        self.clear()
+        for pid, label, first in entries:
+            it = QListWidgetItem(icons.get(pid) or QIcon(self._placeholder), label)
+            it.setData(PAGE_ROLE, pid)
+            it.setFlags(it.flags() | Qt.ItemIsDragEnabled)
+            it.setTextAlignment(Qt.AlignHCenter)
+            if first:
+                it.setBackground(QBrush(QColor("#e3ecf7")))
+            self.addItem(it)
+        self.blockSignals(False)
+        self._rebuilding = False
+        ids = [e[0] for e in entries]
+        if current in ids:
+            self.setCurrentRow(ids.index(current))
+        elif ids:
+            self.setCurrentRow(len(ids) - 1)
+
+    def set_icon(self, pid: str, icon: QIcon) -> None:
+        for i in range(self.count()):
+            if self.item(i).data(PAGE_ROLE) == pid:
+                self.item(i).setIcon(icon)
+
+    def _moved(self, *args) -> None:
+        if not self._rebuilding:
+            self.order_changed.emit(self.page_ids())
+
+    # external files: import instead of reorder
+    def dragEnterEvent(self, event) -> None:
+        if event.source() is None and dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.source() is None and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if event.source() is None:
+            files = dropped_files(event.mimeData())
+            if files:
+                event.acceptProposedAction()
+                self.files_dropped.emit(files)
+            return
+        super().dropEvent(event)
+        self.order_changed.emit(self.page_ids())
+
+
+class PageView(QGraphicsView):
+    """The cleaned page with zoom (Ctrl+wheel, buttons) and the selected field's box."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.scene_ = QGraphicsScene(self)
+        self.setScene(self.scene_)
+        self.pixmap_item = QGraphicsPixmapItem()
+        self.pixmap_item.setTransformationMode(Qt.SmoothTransformation)
+        self.scene_.addItem(self.pixmap_item)
+        self.box = QGraphicsRectItem()
+        pen = QPen(QColor("#e0218a"))
+        pen.setWidth(4)
+        pen.setCosmetic(True)
+        self.box.setPen(pen)
+        self.box.setBrush(QBrush(QColor(224, 33, 138, 40)))
+        self.box.setZValue(10)
+        self.box.hide()
+        self.scene_.addItem(self.box)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.setBackgroundBrush(QBrush(QColor("#5a5a5a")))
+        self.page_id: Optional[str] = None
+        self.image_size: tuple[int, int] = (0, 0)  # pixels of the page the boxes refer to
+        self.fit = True
+
+    def show_pixmap(self, page_id: str, pixmap: QPixmap, full_size: tuple[int, int]) -> None:
+        """`full_size`: the cleaned page's pixel size (bboxes refer to it); the pixmap may be smaller."""
+        self.page_id = page_id
+        self.image_size = full_size
+        self.pixmap_item.setPixmap(pixmap)
+        sx = pixmap.width() / full_size[0] if full_size[0] else 1.0
+        self.pixmap_item.setScale(1.0 / sx if sx else 1.0)
+        self.scene_.setSceneRect(QRectF(0, 0, full_size[0], full_size[1]))
+        self.box.hide()
+        if self.fit:
+            self.fit_page()
+
+    def clear_page(self) -> None:
+        self.page_id = None
+        self.pixmap_item.setPixmap(QPixmap())
+        self.box.hide()
+
+    def highlight(self, bbox) -> None:
+        if not bbox:
+            self.box.hide()
+            return
+        x0, y0, x1, y1 = bbox
+        self.box.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.box.show()
+        self.ensureVisible(self.box, 40, 40)
+
+    def crop(self, bbox, margin: int = 12) -> QPixmap:
+        pm = self.pixmap_item.pixmap()
+        if pm.isNull() or not bbox or not self.image_size[0]:
+            return QPixmap()
+        s = pm.width() / self.image_size[0]
+        x0, y0, x1, y1 = bbox
+        return pm.copy(int((x0 - margin) * s), int((y0 - margin) * s),
+                       int((x1 - x0 + 2 * margin) * s), int((y1 - y0 + 2 * margin) * s))
+
+    def zoom(self, factor: float) -> None:
+        self.fit = False
+        self.scale(factor, factor)
+
+    def fit_page(self) -> None:
+        self.fit = True
+        self.fitInView(self.scene_.sceneRect(), Qt.KeepAspectRatio)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.fit:
+            self.fit_page()
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.ControlModifier:
+            self.zoom(1.25 if event.angleDelta().y() > 0 else 0.8)
+        else:
+            super().wheelEvent(event)
+
+
+def field_status(f: dict) -> str:
+    """ok | doubt | missing | invalid | corrected — what colour the officer sees."""
+    if f.get("corrected"):
+        return "corrected"
+    if not f.get("valid", True):
+        return "invalid"
+    if f.get("value") in (None, ""):
+        return "missing"
+    if float(f.get("confidence") or 0) < DOUBT_BELOW:
+        return "doubt"
+    return "ok"
+
+
+class FieldPanel(QWidget):
+    """One line edit per field of the recognised form, coloured by confidence and validity.
+
+    Tab jumps to the next doubtful field; focusing a field emits `field_focused` so the page
+    view can show its box; finishing an edit emits `field_edited` (the window records it).
+    """
+
+    field_focused = pyqtSignal(str)
+    field_edited = pyqtSignal(str, str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.header = QLabel(tr("no_document"))
+        self.header.setWordWrap(True)
+        self.header.setStyleSheet("font-weight: bold")
+        outer.addWidget(self.header)
+        self.crop_label = QLabel()
+        self.crop_label.setFrameShape(QFrame.StyledPanel)
+        self.crop_label.setMinimumHeight(60)
+        self.crop_label.setMaximumHeight(110)
+        self.crop_label.setAlignment(Qt.AlignCenter)
+        self.crop_label.setToolTip(tr("crop"))
+        outer.addWidget(self.crop_label)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.inner = QWidget()
+        self.form = QFormLayout(self.inner)
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.scroll.setWidget(self.inner)
+        outer.addWidget(self.scroll, 1)
+        self.edits: dict[str, QLineEdit] = {}
+        self.problems: dict[str, QLabel] = {}
+        self.fields: dict[str, dict] = {}
+        self.doc_index: Optional[int] = None
+
+    def set_document(self, doc_index: Optional[int], header: str, fields: dict[str, dict],
+                     labels: dict[str, str] | None = None) -> None:
+        focused = next((k for k, e in self.edits.items() if e.hasFocus()), None)
+        same = doc_index == self.doc_index and list(fields) == list(self.fields)
+        self.doc_index = doc_index
+        self.header.setText(header)
+        if not same:
+            while self.form.rowCount():
+                self.form.removeRow(0)
+            self.edits.clear()
+            self.problems.clear()
+            for fid in fields:
+                edit = QLineEdit()
+                edit.setObjectName(f"field_{fid}")
+                edit.installEventFilter(self)
+                edit.editingFinished.connect(lambda fid=fid: self._finished(fid))
+                edit.textEdited.connect(lambda _t, e=edit: e.setProperty("dirty", True))
+                prob = QLabel()
+                prob.setWordWrap(True)
+                prob.setStyleSheet("color: #9b1c1c; font-size: 11px")
+                prob.hide()
+                box = QWidget()
+                lay = QVBoxLayout(box)
+                lay.setContentsMargins(0, 0, 0, 0)
+                lay.setSpacing(1)
+                lay.addWidget(edit)
+                lay.addWidget(prob)
+                self.form.addRow((labels or {}).get(fid, fid), box)
+                self.edits[fid] = edit
+                self.problems[fid] = prob
+        self.fields = fields
+        for fid, f in fields.items():
+            edit = self.edits[fid]
+            if not edit.property("dirty"):
+                edit.setText(f.get("value") or "")
+            self._colour(fid)
+        if focused in self.edits:
+            self.edits[focused].setFocus()
+
+    def _colour(self, fid: str) -> None:
+        f = self.fields.get(fid, {})
+        status = field_status(f)
+        edit = self.edits[fid]
+        edit.setProperty("status", status)
+        edit.setStyleSheet(f"QLineEdit {{ background: {COLOURS[status]}; color: black }}")
+        problems = list(f.get("problems") or [])
+        text = {"ok": tr("field_ok"), "doubt": tr("field_doubt"), "missing": tr("field_missing"),
+                "invalid": tr("field_invalid"), "corrected": tr("field_corrected")}[status]
+        conf = f.get("confidence")
+        tip = f"{text} ({float(conf or 0):.0%})" + ("".join(f"\n• {p}" for p in problems))
+        edit.setToolTip(tip)
+        prob = self.problems[fid]
+        if problems or status in ("doubt", "missing"):
+            prob.setText("; ".join(problems) if problems else text)
+            prob.setStyleSheet("color: %s; font-size: 11px" % ("#9b1c1c" if problems else "#7a5b00"))
+            prob.show()
+        else:
+            prob.hide()
+
+    def doubtful(self) -> list[str]:
+        return [fid for fid, f in self.fields.items() if field_status(f) in ("doubt", "missing", "invalid")]
+
+    def focus_next_doubtful(self, after: Optional[str] = None) -> Optional[str]:
+        ids = list(self.fields)
+        doubt = self.doubtful()
+        if not doubt:
+            return None
+        start = ids.index(after) + 1 if after in ids else 0
+        order = ids[start:] + ids[:start]
+        fid = next(f for f in order if f in doubt)
+        self.edits[fid].setFocus(Qt.TabFocusReason)
+        self.edits[fid].selectAll()
+        return fid
+
+    def eventFilter(self, obj, event) -> bool:
+        if isinstance(obj, QLineEdit):
+            fid = obj.objectName().removeprefix("field_")
+            if event.type() == QEvent.FocusIn:
+                self.field_focused.emit(fid)
+            elif event.type() == QEvent.KeyPress and event.key() == Qt.Key_Tab and not event.modifiers():
+                self._finished(fid)
+                if self.focus_next_doubtful(after=fid) is None:
+                    return False  # nothing doubtful left: ordinary Tab
+                return True
+        return super().eventFilter(obj, event)
+
+    def _finished(self, fid: str) -> None:
+        edit = self.edits.get(fid)
+        if edit is None or not edit.property("dirty"):
+            return
+        edit.setProperty("dirty", False)
+        self.field_edited.emit(fid, edit.text())

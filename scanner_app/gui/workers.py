@@ -1,0 +1,361 @@
+"""Worker threads: scanning, processing, saving and image loading never run on the UI thread.
+
+Each worker talks to the window only through Qt signals (queued across threads), and to
+the workspace through its locked methods. Errors an officer can act on arrive as
+`failed(str)` with the Vietnamese message; anything else is logged and reported as unexpected.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from pathlib import Path
+from typing import Callable, Optional
+
+import cv2
+import numpy as np
+from PyQt5.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
+from PyQt5.QtGui import QImage
+
+from ocr.errors import SohoaError
+from scanner_app.gui.strings import tr
+from scanner_app.workspace import Workspace, dossier_code_in
+
+log = logging.getLogger(__name__)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, SohoaError):
+        return exc.message
+    log.exception("unexpected error in worker", exc_info=exc)
+    return tr("unexpected", error=f"{type(exc).__name__}: {exc}")
+
+
+def to_qimage(arr: np.ndarray) -> QImage:
+    """BGR/grey numpy image -> QImage owning its pixels (safe to build off the UI thread)."""
+    arr = np.ascontiguousarray(arr)
+    h, w = arr.shape[:2]
+    if arr.ndim == 2:
+        return QImage(arr.data, w, h, arr.strides[0], QImage.Format_Grayscale8).copy()
+    rgb = np.ascontiguousarray(arr[:, :, ::-1])
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format_RGB888).copy()
+
+
+def load_scaled(path: Path, max_side: int = 0) -> QImage:
+    """Decode an image file (any size) and shrink it to `max_side` pixels; 0 keeps full size."""
+    data = np.fromfile(str(path), dtype=np.uint8)  # np.fromfile + imdecode: Unicode paths on Windows
+    reduce = cv2.IMREAD_COLOR
+    arr = cv2.imdecode(data, reduce)
+    if arr is None:
+        return QImage()
+    if max_side:
+        h, w = arr.shape[:2]
+        scale = max_side / max(h, w)
+        if scale < 1:
+            arr = cv2.resize(arr, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    return to_qimage(arr)
+
+
+class ScanWorker(QThread):
+    """Pages from a device (scanner, files, hot folder) into the workspace as they arrive."""
+
+    page_added = pyqtSignal(str)  # page id
+    failed = pyqtSignal(str)
+    done = pyqtSignal(int)  # pages added
+
+    def __init__(self, workspace: Workspace, device_factory: Callable, profile=None,
+                 replace_page: Optional[str] = None, parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.device_factory = device_factory  # called in the thread: opening may take seconds
+        self.profile = profile
+        self.replace_page = replace_page
+        self.device = None
+        self._cancel = threading.Event()
+        self.count = 0
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        dev = self.device
+        if dev is not None:
+            dev.cancel()
+
+    def run(self) -> None:
+        try:
+            self.device = self.device_factory()
+            if self._cancel.is_set():
+                self.device.cancel()
+            with self.device as dev:
+                for page in dev.scan(self.profile):
+                    if self.replace_page:
+                        self.ws.replace_scan(self.replace_page, page)
+                        pid = self.replace_page
+                    else:
+                        pid = self.ws.add_scan(page)
+                    self.count += 1
+                    self.page_added.emit(pid)
+                    if self.replace_page or self._cancel.is_set():
+                        break
+        except Exception as exc:  # shown to the officer; pages already added stay
+            self.failed.emit(_message(exc))
+        finally:
+            self.done.emit(self.count)
+
+
+class ProcessWorker(QThread):
+    """Cleanup + OCR + barcodes of queued pages, then form recognition of finished documents.
+
+    Lives as long as the window. Whatever is queued when it wakes up is processed as one
+    batch (a process pool when more than one page), so a feeder's pages overlap.
+    """
+
+    page_processed = pyqtSignal(str)
+    document_understood = pyqtSignal(int)
+    cover_found = pyqtSignal(str)
+    progress = pyqtSignal(int, int)
+    failed = pyqtSignal(str)
+    idle = pyqtSignal()
+
+    def __init__(self, workspace: Workspace, options_factory: Callable, parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.options_factory = options_factory
+        self.queue: "queue.Queue[Optional[str]]" = queue.Queue()
+        self.pending: set[str] = set()
+        self.busy = False
+        self.done_count = 0
+        self.total_count = 0
+        self._lock = threading.Lock()
+        self._understand_requested = threading.Event()
+
+    def enqueue(self, page_id: str) -> None:
+        with self._lock:
+            if page_id in self.pending:
+                return
+            self.pending.add(page_id)
+            self.total_count += 1
+        self.queue.put(page_id)
+
+    def request_understanding(self) -> None:
+        """Re-run form recognition of changed documents (after reorder/split/merge)."""
+        self._understand_requested.set()
+        self.queue.put("")
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.wait(10000)
+
+    @property
+    def is_busy(self) -> bool:
+        with self._lock:
+            return self.busy or bool(self.pending)
+
+    def run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            batch = [item] if item else []
+            while True:
+                try:
+                    nxt = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    return
+                if nxt:
+                    batch.append(nxt)
+            with self._lock:
+                self.busy = True
+            try:
+                if batch:
+                    self._process(batch)
+                self._understand_all()
+            except Exception as exc:
+                self.failed.emit(_message(exc))
+            finally:
+                with self._lock:
+                    self.busy = False
+                    if not self.pending:
+                        self.done_count = self.total_count = 0
+                if self.queue.empty():
+                    self.idle.emit()
+
+    def _process(self, batch: list[str]) -> None:
+        from ocr.pipeline import PageJob, run_jobs
+
+        options = self.options_factory()
+        jobs = []
+        for pid in batch:
+            try:
+                img = self.ws.page_image(pid)
+            except (KeyError, OSError):
+                with self._lock:
+                    self.pending.discard(pid)
+                continue
+            img.source = pid  # the job's source names the workspace page
+            jobs.append(PageJob(pid, img.index, img))
+        for job, result in run_jobs(jobs, options):
+            pid = job.source
+            with self._lock:
+                self.pending.discard(pid)
+                self.done_count += 1
+                done, total = self.done_count, self.total_count
+            if isinstance(result, SohoaError):
+                self.failed.emit(result.message)
+                continue
+            try:
+                result.source = self.ws.pages[pid].source
+            except KeyError:
+                continue  # deleted meanwhile
+            self.ws.set_processed(pid, result)
+            self.progress.emit(done, total)
+            self.page_processed.emit(pid)
+            for b in result.barcodes:
+                code = dossier_code_in(b.text)
+                if code:
+                    self.ws.mark_cover(pid, code)
+                    self.cover_found.emit(code)
+                    break
+
+    def _understand_all(self) -> None:
+        self._understand_requested.clear()
+        options = None
+        for i in range(len(self.ws.documents)):
+            with self.ws.lock:
+                if i >= len(self.ws.documents) or self.ws.documents[i].understood:
+                    continue
+                ready = self.ws.ready(i)
+            if not ready:
+                continue
+            options = options or self.options_factory()
+            if self.ws.understand(i, options):
+                self.document_understood.emit(i)
+
+
+class SaveWorker(QThread):
+    """Each document as `<MaHoSo>.<NN>.pdf` + `.json` in `<output>/<MaHoSo>/`, recorded in the store."""
+
+    progress = pyqtSignal(int, int)
+    saved = pyqtSignal(int, str)  # document index, pdf path
+    failed = pyqtSignal(str)
+    done = pyqtSignal(int, str)  # documents saved, folder
+
+    def __init__(self, workspace: Workspace, out_root: Path, options_factory: Callable, user: str,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.out_root = Path(out_root)
+        self.options_factory = options_factory
+        self.user = user
+        self._cancel = threading.Event()
+        self.count = 0
+        self.folder = self.out_root / self.ws.folder_name()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        from exports.save import save_document
+
+        store = None
+        try:
+            store = open_store_or_none()
+        except SohoaError as exc:
+            self.failed.emit(exc.message)
+        total = len(self.ws.documents)
+        try:
+            for i in range(total):
+                if self._cancel.is_set():
+                    break
+                self.progress.emit(i, total)
+                with self.ws.lock:
+                    d = self.ws.documents[i]
+                    need = not d.understood
+                if need:
+                    self.ws.understand(i, self.options_factory())
+                doc = self.ws.document(i)
+                prev = self.ws.documents[i].saved
+                stem = self.ws.stem(i)
+                # overwrite only what this workspace itself wrote before (a re-save after an edit)
+                overwrite = bool(prev and Path(prev["pdf"]).name == f"{stem}.pdf"
+                                 and Path(prev["pdf"]).parent == self.folder)
+                pdf, js = save_document(doc, self.folder, stem, overwrite=overwrite)
+                store_id = None
+                if store is not None:
+                    store_id = store.record_document(doc, pdf, js, dossier_code=self.ws.dossier_code or None,
+                                                     user=self.user)
+                    doc_id = self.ws.documents[i].id
+                    for c in list(self.ws.corrections):
+                        if c["doc"] == doc_id and not c.get("recorded"):
+                            store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
+                            self.ws.mark_recorded(c)
+                self.ws.mark_saved(i, pdf, js, store_id)
+                self.count += 1
+                self.saved.emit(i, str(pdf))
+            self.progress.emit(self.count, total)
+        except Exception as exc:
+            self.failed.emit(_message(exc))
+        finally:
+            self.done.emit(self.count, str(self.folder))
+
+
+def open_store_or_none():
+    """The dossier store when its module is installed (helper 'store'); None otherwise."""
+    try:
+        from exports.store import open_store
+    except ModuleNotFoundError as exc:
+        if exc.name != "exports.store":
+            raise
+        return None
+    return open_store()
+
+
+class DeviceListWorker(QThread):
+    found = pyqtSignal(list)
+    failed = pyqtSignal(str)
+
+    def run(self) -> None:
+        from scanner_app.devices import list_devices
+
+        try:
+            self.found.emit(list_devices())
+        except Exception as exc:
+            self.failed.emit(_message(exc))
+
+
+class _Signals(QObject):
+    ready = pyqtSignal(str, str, QImage)  # key, kind, image
+
+
+class ImageLoader(QObject):
+    """Thumbnails and page images decoded in the thread pool; results come back as signals."""
+
+    ready = pyqtSignal(str, str, QImage)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._signals = _Signals()
+        self._signals.ready.connect(self.ready)
+        self._inflight: set[tuple[str, str, str]] = set()
+
+    def request(self, key: str, kind: str, path: Path, max_side: int = 0) -> None:
+        token = (key, kind, str(path))
+        if token in self._inflight:
+            return
+        self._inflight.add(token)
+        signals, inflight = self._signals, self._inflight
+
+        class Job(QRunnable):
+            def run(self_inner) -> None:
+                try:
+                    img = load_scaled(path, max_side)
+                except Exception:
+                    log.exception("cannot load %s", path)
+                    img = QImage()
+                inflight.discard(token)
+                signals.ready.emit(key, kind, img)
+
+        self.pool.start(Job())
