@@ -416,14 +416,18 @@ class Workspace:
                 return
             starts = {d.pages[0]: d for d in self.documents}
             new_docs: list[WsDocument] = []
+            leading: list[str] = []  # pages dragged before the first document's start join it
             for pid in order:
-                if pid in starts or not new_docs:
-                    doc = starts.get(pid) or WsDocument(id=_new_id())
-                    old = list(doc.pages)
-                    doc.pages = []
-                    doc._old = old  # type: ignore[attr-defined]
+                if pid in starts:
+                    doc = starts[pid]
+                    doc._old = list(doc.pages)  # type: ignore[attr-defined]
+                    doc.pages = leading + [pid]
+                    leading = []
                     new_docs.append(doc)
-                new_docs[-1].pages.append(pid)
+                elif new_docs:
+                    new_docs[-1].pages.append(pid)
+                else:
+                    leading.append(pid)
             for d in new_docs:
                 if getattr(d, "_old", None) != d.pages:
                     d.understood = False
