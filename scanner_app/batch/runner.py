@@ -1,0 +1,473 @@
+"""Batch orchestration: stack -> page pipeline -> journal -> splitter -> documents, dossiers, report.
+
+The coordinator (this process) owns the journal, the splitting and the writing; the page work
+(clean -> OCR -> barcodes) runs in the lead's local process pool (`ocr.pipeline.run_jobs`) or on
+Dask workers (`distributed.Client`, possibly on other PCs). Every page result is committed to
+the journal as soon as it arrives, in whatever order; the splitter then sees pages strictly in
+scan order, replaying finished pages from the journal, so a resumed run makes the same
+decisions and writes the same files as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from exports.files import atomic_write
+from ocr.errors import SohoaError
+from ocr.model import ProcessedPage
+from ocr.pipeline import PageJob, PipelineOptions
+from ocr.textnorm import nfc
+from scanner_app.batch import split
+from scanner_app.batch.journal import DIRNAME, Journal, page_key
+from scanner_app.batch.report import check_fields, write_reports
+
+log = logging.getLogger(__name__)
+
+QR_FORMATS = {"QRCode", "MicroQRCode"}
+DOSSIER_SCHEMA = "sohoa.dossier/1"
+
+
+@dataclass
+class BatchOptions:
+    src: Path
+    out: Path
+    jobs: Optional[int] = None
+    executor: str = "local"  # "local" | "dask"
+    scheduler: Optional[str] = None  # Dask scheduler address; None with dask = a LocalCluster here
+    split_on: str = "qr"
+    watch: bool = False
+    store: bool = True
+    lang: str = "vie"
+    templates_dirs: list[Path] = field(default_factory=list)
+    poll_seconds: float = 1.0
+    stop_after_idle: Optional[float] = None  # watch mode: stop after this many seconds without new files
+    dask_retries: int = 3
+
+
+@dataclass
+class BatchResult:
+    dossiers: int = 0
+    documents: int = 0
+    pages: int = 0
+    processed: int = 0  # pages OCR'd in this run
+    blank: int = 0
+    errors: int = 0
+    report: Optional[Path] = None
+
+
+@dataclass
+class _Page:
+    """One page of the stack in scan order."""
+
+    name: str  # file name inside SRC_DIR
+    idx: int  # page index inside that file
+    source: str  # path string shown in outputs
+    error: Optional[str] = None  # the file could not even be opened
+
+    @property
+    def key(self) -> str:
+        return page_key(self.name, self.idx)
+
+
+def _is_input(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith(".") and not path.name.startswith("~")
+
+
+class BatchRunner:
+    def __init__(self, opts: BatchOptions, progress: Optional[Callable[[int, int], None]] = None):
+        self.opts = opts
+        self.src = Path(opts.src)
+        self.out = Path(opts.out)
+        self.progress = progress
+        self.options = PipelineOptions(lang=opts.lang, jobs=opts.jobs, templates_dirs=list(opts.templates_dirs),
+                                       executor=opts.executor, scheduler=opts.scheduler)
+        self.splitter = split.Splitter(opts.split_on)
+        self.journal: Optional[Journal] = None
+        self.open_pages: dict[str, ProcessedPage] = {}
+        self.dossiers: list[dict] = []
+        self.result = BatchResult()
+        self._templates = None
+        self._store = None
+        self._buffer: dict[str, object] = {}  # results that arrived ahead of scan order
+        self._fingerprint = ""
+        self._summaries: dict[str, list[dict]] = {}  # dossier folder -> its written documents
+
+    # ------------------------------------------------------------------ entry
+    def run(self) -> BatchResult:
+        if not self.src.is_dir():
+            raise SohoaError(f"Không tìm thấy thư mục nguồn {self.src}", "source folder not found", path=str(self.src))
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.journal = Journal.open(self.out, executor=self.opts.executor)
+        try:
+            self._remove_stale_parts()
+            self._fingerprint = self._options_fingerprint()
+            if self.opts.store:
+                self._store = _open_store()
+            if self.opts.watch:
+                from scanner_app.batch.watch import watch_loop
+
+                watch_loop(self)
+            else:
+                pages = self._register(self._list_sources(), ordered_by="name")
+                self._process(pages)
+                self._finish()
+        finally:
+            self._close_executor()
+            self.journal.close()
+        return self.result
+
+    # ------------------------------------------------------------------ sources
+    def _list_sources(self) -> list[Path]:
+        out_resolved = self.out.resolve()
+        return sorted((p for p in self.src.iterdir() if _is_input(p) and p.resolve() != out_resolved),
+                      key=lambda p: nfc(p.name))
+
+    def _register(self, files: list[Path], ordered_by: str, first_seq: int = 0) -> list[_Page]:
+        """Register files in the journal (page counts cached there) and return their pages in order."""
+        from ocr import imageio
+
+        known = self.journal.files()
+        pages: list[_Page] = []
+        for seq, path in enumerate(files, start=first_seq):
+            name = nfc(path.name)
+            try:
+                st = path.stat()
+                row = known.get(name)
+                if row and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    count = row.pages
+                else:
+                    count = imageio.count_pages(path)
+                self.journal.add_file(name, st.st_size, st.st_mtime_ns, count, seq)
+            except SohoaError as exc:
+                pages.append(_Page(name, 0, str(path), error=exc.message))
+                continue
+            except OSError as exc:
+                pages.append(_Page(name, 0, str(path), error=f"Không đọc được tệp / cannot read file ({exc})"))
+                continue
+            pages.extend(_Page(name, i, str(path)) for i in range(count))
+        return pages
+
+    def journal_pages(self) -> list[_Page]:
+        """Pages of files already in the journal, in arrival order (watch mode restart)."""
+        rows = sorted(self.journal.files().values(), key=lambda r: r.seq)
+        return [_Page(r.name, i, str(self.src / r.name)) for r in rows for i in range(r.pages)]
+
+    # ------------------------------------------------------------------ processing
+    def _process(self, pages: list[_Page]) -> None:
+        """Process what is not done yet and feed every page, in scan order, to the splitter."""
+        states = self.journal.states()
+        todo = [p for p in pages if p.error is None and states.get(p.key) != "done"]
+        total = len(todo)
+        results = self._execute(todo)
+        done = 0
+        for page in pages:
+            if page.error is not None:
+                self._feed(page, None, page.error)
+                continue
+            if states.get(page.key) == "done":
+                result = self.journal.load_result(page.name, page.idx)
+                if result is None:  # should not happen; redo rather than lose the page
+                    result = self._wait_for(page, results)
+            else:
+                result = self._wait_for(page, results)
+                done += 1
+                if self.progress:
+                    self.progress(done, total)
+            if isinstance(result, ProcessedPage):
+                self._feed(page, result, None)
+            else:
+                self._feed(page, None, str(result))
+
+    def _wait_for(self, page: _Page, results: Iterator[tuple[PageJob, object]]):
+        """Drain executor results (storing each in the journal) until this page's has arrived."""
+        while page.key not in self._buffer:
+            job, result = next(results)
+            name = Path(job.source).name
+            key = page_key(nfc(name), job.index)
+            if isinstance(result, ProcessedPage):
+                self.journal.store_result(nfc(name), job.index, result)
+                self.result.processed += 1
+            else:
+                self.journal.store_error(nfc(name), job.index, str(result))
+            self._buffer[key] = result
+        return self._buffer.pop(page.key)
+
+    def _execute(self, todo: list[_Page]) -> Iterator[tuple[PageJob, object]]:
+        jobs = [PageJob(p.source, p.idx) for p in todo]
+        if not jobs:
+            return iter(())
+        if self.opts.executor == "dask":
+            return self._dask_results(jobs)
+        from ocr.pipeline import run_jobs
+
+        return ((job, (res.message if isinstance(res, SohoaError) else res))
+                for job, res in run_jobs(jobs, self.options))
+
+    # ------------------------------------------------------------------ Dask
+    _client = None
+    _cluster = None
+
+    def _dask_client(self):
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.opts.scheduler:
+                self._client = Client(self.opts.scheduler, timeout="30s")
+            else:
+                self._cluster = LocalCluster(n_workers=self.options.workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                self._client = Client(self._cluster)
+        return self._client
+
+    def _close_executor(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def _dask_results(self, jobs: list[PageJob]) -> Iterator[tuple[PageJob, object]]:
+        """Results in completion order; a bounded window of tasks keeps memory flat.
+
+        The page file's bytes travel with the task, so workers on other PCs need no shared
+        folder. A worker that dies mid-page is handled by the scheduler (the task runs again
+        elsewhere); `retries` covers a worker process that failed in the task itself.
+        """
+        from distributed import as_completed
+
+        client = self._dask_client()
+        nthreads = sum(client.nthreads().values()) or 1
+        window = max(4, 3 * nthreads)
+        it = iter(jobs)
+        futures = {}
+        run_tag = os.urandom(4).hex()
+
+        def submit(job: PageJob):
+            data = Path(job.source).read_bytes()
+            fut = client.submit(process_page_bytes, job, data, self.options, pure=False,
+                                retries=self.opts.dask_retries, key=f"sohoa-page-{run_tag}-{len(futures)}")
+            futures[fut.key] = job
+            return fut
+
+        first = [submit(j) for _, j in zip(range(window), it)]
+        ac = as_completed(first)
+        for fut in ac:
+            job = futures[fut.key]
+            try:
+                result = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a page that failed on every try
+                result = f"Không xử lý được trang / page could not be processed: {exc}"
+            fut.release()
+            nxt = next(it, None)
+            if nxt is not None:
+                ac.add(submit(nxt))
+            yield job, result
+
+    # ------------------------------------------------------------------ splitting
+    def _classify(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> split.PageRef:
+        ref = split.PageRef(seq=0, key=page.key, source=page.source, error=error)
+        if result is None:
+            return ref
+        ref.blank = result.blank
+        if result.blank:
+            return ref
+        for b in result.barcodes:
+            if b.format in QR_FORMATS:
+                code = split.classify_code(b.text)
+                if code is not None:
+                    ref.cover = code
+                    return ref
+        if self.opts.split_on == "patch":
+            ref.patch = split.is_patch_t(result.barcodes)
+            if not ref.patch:
+                import cv2
+                import numpy as np
+
+                image = cv2.imdecode(np.frombuffer(result.image, np.uint8), cv2.IMREAD_GRAYSCALE)
+                ref.patch = image is not None and split.detect_patch_t(image, result.dpi)
+            return ref
+        if self.opts.split_on == "qr":
+            ref.form, ref.form_confidence = self._recognize(result)
+        return ref
+
+    def _recognize(self, page: ProcessedPage) -> tuple[Optional[str], float]:
+        from templates import load_templates, recognize
+
+        if self._templates is None:
+            self._templates = load_templates(self.options.templates_dirs)
+        return recognize([page.ocr], page.barcodes, templates=self._templates)
+
+    def _feed(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> None:
+        if result is not None:
+            result.source = page.source  # as named in this run, whatever the journal recorded
+        ref = self._classify(page, result, error)
+        self.result.pages += 1
+        events = self.splitter.feed(ref)
+        doc = self.splitter.doc
+        if result is not None and doc is not None and doc.pages and doc.pages[-1] is ref:
+            self.open_pages[ref.key] = result
+        self._handle(events)
+
+    def _finish(self) -> None:
+        self._handle(self.splitter.finish())
+        self._write_report()
+
+    def _handle(self, events: list) -> None:
+        for ev in events:
+            if isinstance(ev, split.DocumentReady):
+                self._write_document(ev.dossier, ev.doc)
+            elif isinstance(ev, split.DossierClosed):
+                self._write_dossier(ev.dossier)
+
+    # ------------------------------------------------------------------ writing
+    def _options_fingerprint(self) -> str:
+        o = self.options
+        return json.dumps([o.lang, o.form, [str(d) for d in o.templates_dirs], o.jpeg_quality, o.lossless,
+                           self.opts.split_on])
+
+    def _write_document(self, dossier: split.DossierPlan, plan: split.DocPlan) -> None:
+        from ocr.pipeline import build_document
+
+        pages = [self.open_pages.pop(r.key) for r in plan.pages]
+        sources = list(dict.fromkeys(p.source for p in pages))
+        folder = self.out / plan.folder
+        rel = f"{plan.folder}/{plan.stem}"
+        signature = hashlib.sha256(json.dumps([[r.key for r in plan.pages], dossier.code, self._fingerprint])
+                                   .encode()).hexdigest()
+        pdf_path, json_path = folder / f"{plan.stem}.pdf", folder / f"{plan.stem}.json"
+        previous = self.journal.document(rel)
+        doc = None
+        if previous and previous[0] == signature and pdf_path.exists() and json_path.exists():
+            summary, stored = previous[1], previous[2]
+        else:
+            summary = {"ordinal": plan.ordinal, "pdf": pdf_path.name, "json": json_path.name,
+                       "pages": len(pages), "sources": [_src(p.source, p.source_index) for p in pages]}
+            try:
+                from exports.save import save_document
+
+                doc = build_document(plan.stem, sources, pages, self.options)
+                save_document(doc, folder, plan.stem, overwrite=True)
+            except SohoaError as exc:
+                summary["error"] = exc.message
+                self.result.errors += 1
+                self._summaries.setdefault(dossier.folder, []).append(summary)
+                return
+            summary.update(form=doc.form, form_confidence=round(float(doc.form_confidence), 3),
+                           check_fields=check_fields(doc))
+            stored = False
+        if self._store is not None and not stored:
+            try:
+                if doc is None:
+                    doc = build_document(plan.stem, sources, pages, self.options)
+                self._store.record_document(doc, pdf_path, json_path, dossier_code=dossier.code)
+                stored = True
+            except SohoaError as exc:
+                log.warning("store: %s", exc.message)
+        self.journal.record_document(rel, signature, summary, stored)
+        self.result.documents += 1
+        self._summaries.setdefault(dossier.folder, []).append(summary)
+
+    def _write_dossier(self, dossier: split.DossierPlan) -> None:
+        docs = self._summaries.pop(dossier.folder, [])
+        data = {
+            "schema": DOSSIER_SCHEMA,
+            "code": dossier.code,
+            "code_status": dossier.code_status,
+            "folder": dossier.folder,
+            "created": self.journal.created,
+            "cover_page": _ref_src(dossier.cover) if dossier.cover else None,
+            "documents": docs,
+            "blank_pages_dropped": [_ref_src(r) for r in dossier.blank],
+            "separator_pages": [_ref_src(r) for r in dossier.separators],
+            "extra_cover_pages": [_ref_src(r) for r in dossier.extra_covers],
+            "bad_pages": [{"source": _ref_src(r), "error": r.error} for r in dossier.errors],
+            "notes": dossier.notes,
+        }
+        folder = self.out / dossier.folder
+        with atomic_write(folder / "dossier.json", "w") as fh:
+            json.dump(_nfc_all(data), fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        self.dossiers.append(data)
+        self.result.dossiers += 1
+        self.result.blank += len(dossier.blank)
+        self.result.errors += len(dossier.errors)
+
+    def _write_report(self) -> None:
+        totals = {"dossiers": self.result.dossiers, "documents": self.result.documents, "pages": self.result.pages,
+                  "blank": self.result.blank, "errors": self.result.errors}
+        csv_path, _ = write_reports(self.out, self.dossiers, created=self.journal.created, totals=totals)
+        self.result.report = csv_path
+
+    def _remove_stale_parts(self) -> None:
+        """Temporary files of atomic writes cut short by a kill: never part of the output."""
+        for folder in [self.out, *(p for p in self.out.iterdir() if p.is_dir() and p.name != DIRNAME)]:
+            for part in folder.glob(".*.part"):
+                try:
+                    part.unlink()
+                except OSError:
+                    pass
+
+
+def _src(source: str, index: int) -> dict:
+    return {"file": source, "page": index + 1}
+
+
+def _ref_src(ref: split.PageRef) -> dict:
+    name, _, idx = ref.key.rpartition("#")
+    return {"file": ref.source, "page": int(idx) + 1}
+
+
+def _nfc_all(value):
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {k: _nfc_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc_all(v) for v in value]
+    return value
+
+
+def _open_store():
+    try:
+        from exports.store import open_store
+    except ModuleNotFoundError as exc:
+        if exc.name != "exports.store":
+            raise
+        log.info("exports.store not available; documents not recorded in the store")
+        return None
+    return open_store()
+
+
+def process_page_bytes(job: PageJob, data: bytes, options: PipelineOptions):
+    """The Dask task: the page's file travels as bytes, is written to a temporary file on the
+    worker, and goes through the lead's `process_page`. Returns a ProcessedPage, or an error
+    message (str) for a page that cannot be processed, which is not worth retrying."""
+    import tempfile
+
+    from ocr.pipeline import process_page
+
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    suffix = Path(job.source).suffix
+    fd, tmp = tempfile.mkstemp(prefix="sohoa-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            page = process_page(PageJob(tmp, job.index), options)
+        except SohoaError as exc:
+            return f"{exc.vi} / {exc.en}" if exc.en else exc.vi
+        page.source = job.source
+        return page
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
