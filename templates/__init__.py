@@ -1,0 +1,85 @@
+"""Understand a document: which form it is and the values of its fields.
+
+`understand(doc)` recognises the form (or takes the forced one), runs the template's extractor
+(`templates/<extractor>.py` when the YAML names one, else the generic label-anchored extractor),
+normalises and checks every value, and fills `doc.form`, `doc.form_confidence`, `doc.fields`
+(every field id of the form, missing ones with value None) and `doc.extra`.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Optional
+
+from ocr.errors import TemplateError
+from ocr.model import Document, Field
+from templates.addresses import check_address
+from templates.normalize import check_id12, normalize
+from templates.recognize import recognize
+from templates.registry import Template, load_templates
+
+__all__ = ["understand", "recognize", "load_templates", "finish_fields"]
+
+log = logging.getLogger(__name__)
+
+
+def understand(doc: Document, templates_dirs=(), form: str = "auto") -> None:
+    templates = load_templates(templates_dirs)
+    by_id = {t.id: t for t in templates}
+    if form and form != "auto":
+        if form not in by_id:
+            raise TemplateError(f"Không có mẫu tờ khai '{form}' (có: {', '.join(sorted(by_id))})",
+                                f"unknown form '{form}'")
+        form_id, confidence = form, 1.0
+    else:
+        form_id, confidence = recognize([p.ocr for p in doc.pages], doc.barcodes, templates=templates)
+    doc.form, doc.form_confidence = form_id, confidence
+    if form_id is None:
+        doc.fields = {}
+        return
+    template = by_id[form_id]
+    fields = _run_extractor(doc, template)
+    doc.fields = finish_fields(template, fields, doc)
+
+
+def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
+    from templates import extract as generic
+
+    if template.extractor:
+        try:
+            module = importlib.import_module(f"templates.{template.extractor}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"templates.{template.extractor}":
+                raise
+            log.warning("extractor templates.%s not found; using the generic one", template.extractor)
+        else:
+            return module.extract(doc, template)
+    fields = generic.extract(doc, template)
+    for fid, f in fields.items():
+        spec = template.field(fid)
+        f.value, f.valid, f.problems = normalize(spec.type, f.raw)
+    return fields
+
+
+def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> dict[str, Field]:
+    """Every field of the template in template order, with cross-field and address checks added."""
+    out = {}
+    for spec in template.fields:
+        out[spec.id] = fields.get(spec.id) or Field()
+    for spec in template.fields:
+        f = out[spec.id]
+        if f.value is None:
+            continue
+        if spec.type == "id12" and f.valid and (spec.gender_field or spec.birth_field):
+            gender = out[spec.gender_field].value if spec.gender_field and out[spec.gender_field].valid else None
+            birth = out[spec.birth_field] if spec.birth_field else None
+            year = birth.value[-4:] if birth is not None and birth.valid and birth.value else None
+            for p in check_id12(f.value, gender, year):
+                if p not in f.problems:
+                    f.problems.append(p)
+        if spec.check == "address":
+            info, problems = check_address(f.value)
+            f.problems.extend(p for p in problems if p not in f.problems)
+            if doc is not None and info.province:
+                doc.extra.setdefault("dia_chi", {})[spec.id] = info.as_dict()
+    return out

@@ -1,0 +1,129 @@
+"""Province and commune names in address fields, against the official lists.
+
+Provinces: the 34 units in force since 1 July 2025 (`vietnam-provinces` package) and the 63
+units before (templates/data/province_codes.csv) — forms and people's home towns still carry
+the old names. Communes: the package's post-2025 wards/communes of the province. Matching is
+fold-insensitive and tolerates OCR slips. Nothing is ever rewritten: an address whose province
+is not recognised gets a problem for the officer to look at.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from rapidfuzz import fuzz, process
+
+from ocr.textnorm import fold
+from templates.normalize import province_codes
+
+_PROVINCE_PREFIX = re.compile(r"^(thanh pho truc thuoc trung uong|thanh pho|tinh|tp\.?|t\.)\s*")
+_COMMUNE_PREFIX = re.compile(r"^(xa|phuong|thi tran|dac khu|p\.|x\.)\s*")
+_PLACE_NAME_MIN = 86
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str  # as officially written, e.g. "Thành phố Hà Nội", "Quảng Bình"
+    code: str  # 2-digit code of the province in its own scheme
+    scheme: str  # "2025" (34 units) or "2024" (63 units)
+    current: str  # 2-digit code of the 2025 province covering it
+
+
+@dataclass
+class AddressInfo:
+    province: Optional[Province] = None
+    commune: Optional[str] = None  # name of the 2025 commune/ward, when recognised
+
+    def as_dict(self) -> dict:
+        out = {}
+        if self.province:
+            out.update(tinh=self.province.name, ma_tinh=self.province.code, he=self.province.scheme)
+        if self.commune:
+            out["xa"] = self.commune
+        return out
+
+
+def _bare(name: str) -> str:
+    return _PROVINCE_PREFIX.sub("", " ".join(fold(name).replace("-", " ").split()))
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> dict[str, Province]:
+    """Folded bare name ("ha noi", "quang binh", "ho chi minh") -> province."""
+    import vietnam_provinces as vp
+
+    out: dict[str, Province] = {}
+    for code, (name, new_code) in province_codes().items():
+        out[_bare(name)] = Province(name=name, code=code[1:], scheme="2024", current=new_code)
+    for p in vp.Province.iter_all():
+        code = f"{int(p.code):02d}"
+        out[_bare(p.name)] = Province(name=p.name, code=code, scheme="2025", current=code)
+    # usual short forms
+    for alias, key in (("tp hcm", "ho chi minh"), ("hcm", "ho chi minh"), ("sai gon", "ho chi minh"),
+                       ("thua thien hue", "thua thien hue"), ("ba ria vung tau", "ba ria vung tau")):
+        if key in out:
+            out.setdefault(alias, out[key])
+    return out
+
+
+@lru_cache(maxsize=64)
+def _communes(current_code: str) -> dict[str, str]:
+    """Folded bare commune name -> official name, for one 2025 province."""
+    import vietnam_provinces as vp
+
+    code = vp.ProvinceCode(int(current_code))
+    out = {}
+    for w in vp.Ward.iter_by_province(code):
+        out[_COMMUNE_PREFIX.sub("", " ".join(fold(w.name).replace("-", " ").split()))] = w.name
+    return out
+
+
+def _segments(address: str) -> list[str]:
+    return [s for s in (" ".join(fold(p).replace("-", " ").split()) for p in re.split(r"[,;\n]", address)) if s]
+
+
+def find_province(address: str) -> Optional[Province]:
+    """The province named in an address: last comma part first, then any part, then anywhere."""
+    provinces = _provinces()
+    segments = _segments(address)
+    for seg in reversed(segments):
+        bare = _PROVINCE_PREFIX.sub("", seg)
+        if bare in provinces:
+            return provinces[bare]
+    if segments:
+        bare = _PROVINCE_PREFIX.sub("", segments[-1])
+        hit = process.extractOne(bare, list(provinces), scorer=fuzz.ratio, score_cutoff=_PLACE_NAME_MIN)
+        if hit:
+            return provinces[hit[0]]
+    text = " " + " ".join(segments) + " "
+    found = [(text.rfind(f" {k} "), k) for k in provinces if len(k) > 3 and f" {k} " in text]
+    if found:
+        return provinces[max(found)[1]]
+    return None
+
+
+def find_commune(address: str, province: Province) -> Optional[str]:
+    communes = _communes(province.current)
+    for seg in _segments(address):
+        m = _COMMUNE_PREFIX.match(seg)
+        if not m:
+            continue
+        bare = seg[m.end():]
+        if bare in communes:
+            return communes[bare]
+        hit = process.extractOne(bare, list(communes), scorer=fuzz.ratio, score_cutoff=_PLACE_NAME_MIN + 4)
+        if hit:
+            return communes[hit[0]]
+    return None
+
+
+def check_address(address: Optional[str]) -> tuple[AddressInfo, list[str]]:
+    """What was recognised in an address and the problems for the officer (value untouched)."""
+    if not address:
+        return AddressInfo(), []
+    province = find_province(address)
+    if province is None:
+        return AddressInfo(), [f"Không nhận ra tỉnh/thành phố trong địa chỉ: {address}"]
+    return AddressInfo(province=province, commune=find_commune(address, province)), []

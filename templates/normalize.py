@@ -1,0 +1,248 @@
+"""Typed normalisers and validators of field values: one place for dates, IDs, phones ...
+
+`normalize(type, raw) -> (value, valid, problems)`. Problems are Vietnamese sentences for the
+officer; they never carry a full ID number (all but the last 4 digits are masked). OCR digit
+confusions (O->0, l->1, S->5 ...) are corrected only inside numeric types, where a letter
+cannot be meant.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from ocr.textnorm import collapse_spaces, fold, nfc
+
+TYPES = ("text", "name", "date", "year", "gender", "id12", "phone", "email")
+DATA_DIR = Path(__file__).with_name("data")
+
+Result = tuple[Optional[str], bool, list[str]]
+
+# Letters OCR reads where a digit was printed (only applied to numeric fields).
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
+                            "|": "1", "!": "1", "L": "1", "S": "5", "s": "5", "B": "8", "Z": "2",
+                            "z": "2", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7"})
+# Punctuation and dot leaders that cling to the ends of a value.
+_EDGE = " \t.:;,…·_-–—|\"'`()[]"
+
+
+def mask_id(digits: str) -> str:
+    """All but the last 4 characters replaced by '*', for messages and logs."""
+    return "*" * max(0, len(digits) - 4) + digits[-4:]
+
+
+def fix_digits(text: str) -> str:
+    """Letters commonly misread for digits turned back into digits."""
+    return text.translate(_DIGIT_FIX)
+
+
+def _today() -> _dt.date:
+    return _dt.date.today()
+
+
+def normalize(type_: str, raw: Optional[str]) -> Result:
+    """(normalised value or None, valid, problems) for a raw value of a contract type."""
+    if raw is None:
+        return None, True, []
+    text = collapse_spaces(nfc(raw)).strip(_EDGE)
+    if not text:
+        return None, True, []
+    fn = _NORMALIZERS.get(type_)
+    if fn is None:
+        raise ValueError(f"unknown field type {type_!r}")
+    return fn(text)
+
+
+# ---------------------------------------------------------------- text, name, email
+
+
+def _text(text: str) -> Result:
+    return text, True, []
+
+
+def _name(text: str) -> Result:
+    problems = []
+    if any(ch.isdigit() for ch in text):
+        return text, False, [f"Họ tên có chữ số: {text}"]
+    return text, True, problems
+
+
+_EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+
+
+def _email(text: str) -> Result:
+    value = re.sub(r"\s+", "", text).lower().replace("(at)", "@").replace("[at]", "@")
+    if _EMAIL.match(value):
+        return value, True, []
+    return value, False, [f"Email không hợp lệ: {value}"]
+
+
+# ---------------------------------------------------------------- dates and years
+
+_WORD_DATE = re.compile(r"(?:ngay\s*)?(\S{1,2})\s*(?:thang|th\.?)\s*(\S{1,2})\s*(?:nam|n\.?)\s*(\S{2,4})")
+_NUM_DATE = re.compile(r"^(\d{1,2})\s*[/\-.,\s]\s*(\d{1,2})\s*[/\-.,\s]\s*(\d{4})$")
+_COMPACT_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
+
+
+def _date(text: str) -> Result:
+    folded = fold(text)
+    parts = None
+    m = _WORD_DATE.search(folded)
+    if m:
+        # slice the original (same length as its fold) so that 'B' is still an 8, not a 'b'
+        same = len(folded) == len(text)
+        parts = [fix_digits(text[m.start(i):m.end(i)] if same else m.group(i)) for i in (1, 2, 3)]
+    else:
+        bare = re.sub(r"^\s*ng[aà]y\s*", "", text, flags=re.IGNORECASE)
+        numeric = fold(fix_digits(re.sub(r"\s+", " ", bare).strip(_EDGE)))
+        m = _NUM_DATE.match(numeric) or _COMPACT_DATE.match(numeric.replace(" ", ""))
+        if m:
+            parts = list(m.groups())
+    if not parts or not all(p.isdigit() for p in parts):
+        return text, False, [f"Không đọc được ngày: {text}"]
+    day, month, year = (int(p) for p in parts)
+    if len(parts[2]) != 4:
+        return text, False, [f"Năm phải có 4 chữ số: {text}"]
+    shown = f"{day:02d}/{month:02d}/{year:04d}"
+    try:
+        date = _dt.date(year, month, day)
+    except ValueError:
+        return shown, False, [f"Ngày không hợp lệ: {shown}"]
+    if date > _today():
+        return shown, False, [f"Ngày ở tương lai: {shown}"]
+    if year < 1900:
+        return shown, False, [f"Ngày trước năm 1900: {shown}"]
+    return shown, True, []
+
+
+def _year(text: str) -> Result:
+    digits = re.sub(r"[\s.,]", "", fix_digits(text))
+    if not re.fullmatch(r"\d{4}", digits):
+        return text, False, [f"Năm phải có 4 chữ số: {text}"]
+    year = int(digits)
+    if year < 1900 or year > _today().year:
+        return digits, False, [f"Năm không hợp lệ: {digits}"]
+    return digits, True, []
+
+
+# ---------------------------------------------------------------- gender
+
+_MALE = {"nam", "male", "m", "trai", "nan"}
+_FEMALE = {"nu", "female", "f", "gai", "nir", "nit"}
+
+
+def _gender(text: str) -> Result:
+    key = re.sub(r"[^a-z]", "", fold(text).replace("rn", "m"))
+    if key in _MALE:
+        return "Nam", True, []
+    if key in _FEMALE:
+        return "Nữ", True, []
+    scores = {"Nam": max(fuzz.ratio(key, k) for k in ("nam", "male")),
+              "Nữ": max(fuzz.ratio(key, k) for k in ("nu", "female"))}
+    best = max(scores, key=scores.get)
+    other = "Nữ" if best == "Nam" else "Nam"
+    if scores[best] >= 65 and scores[best] - scores[other] >= 20:
+        return best, True, []
+    return text, False, [f"Giới tính phải là Nam hoặc Nữ (đọc được: {text})"]
+
+
+# ---------------------------------------------------------------- phone
+
+_MOBILE_PREFIX = ("03", "05", "07", "08", "09")
+
+
+def _phone(text: str) -> Result:
+    digits = re.sub(r"[\s.\-()/]", "", fix_digits(text.replace("+", " +")))
+    plus = digits.startswith("+")
+    digits = digits.lstrip("+")
+    if not digits.isdigit():
+        return digits, False, [f"Số điện thoại có ký tự lạ: {text}"]
+    if digits.startswith("84") and (plus or len(digits) in (11, 12)):
+        digits = "0" + digits[2:]
+    if len(digits) == 10 and digits.startswith(_MOBILE_PREFIX):
+        return digits, True, []
+    if len(digits) in (10, 11) and digits.startswith("02"):
+        return digits, True, []
+    if not digits.startswith("0"):
+        return digits, False, [f"Số điện thoại phải bắt đầu bằng 0: {digits}"]
+    return digits, False, [f"Số điện thoại phải có 10 chữ số (đọc được {len(digits)})"]
+
+
+# ---------------------------------------------------------------- 12-digit personal ID
+
+
+@lru_cache(maxsize=1)
+def province_codes() -> dict[str, tuple[str, str]]:
+    """ID province code (3 digits) -> (province name before 2025, 2-digit code of the 2025 province)."""
+    out = {}
+    with open(DATA_DIR / "province_codes.csv", encoding="utf-8") as fh:
+        rows = (line for line in fh if not line.startswith("#"))
+        for row in csv.DictReader(rows):
+            out[row["code"]] = (row["name"], row["new_code"])
+    return out
+
+
+def id12_birth_century(digit: int) -> int:
+    """The century base coded by the 4th digit: 0/1 -> 1900, 2/3 -> 2000, ... 8/9 -> 2300."""
+    return 1900 + 100 * (digit // 2)
+
+
+_BOX_SEPARATORS = re.compile(r"[|/\\\[\](){},;¡!]")
+
+
+def _unbox(text: str) -> str:
+    """Digits typed in boxes that OCR read with the box borders: "|0|6|6,0/8|..." -> "066 0 8 ..."."""
+    if len(_BOX_SEPARATORS.findall(text)) < 4:
+        return text
+    text = _BOX_SEPARATORS.sub(" ", text)
+    return re.sub(r"[jJ]", " ", text)
+
+
+def _id12(text: str) -> Result:
+    digits = re.sub(r"[\s.\-]", "", fix_digits(_unbox(text)))
+    if not digits.isdigit():
+        return digits, False, [f"Số định danh có ký tự không phải chữ số: {mask_id(digits)}"]
+    if len(digits) != 12:
+        return digits, False, [f"Số định danh phải có 12 chữ số (đọc được {len(digits)})"]
+    problems = _id12_structure(digits)
+    return digits, not problems, problems
+
+
+def _id12_structure(digits: str) -> list[str]:
+    problems = []
+    if digits[:3] not in province_codes():
+        problems.append(f"Mã tỉnh {digits[:3]} của số định danh {mask_id(digits)} không có trong danh mục")
+    year = id12_birth_century(int(digits[3])) + int(digits[4:6])
+    if year > _today().year:
+        problems.append(f"Số định danh {mask_id(digits)} mã hóa năm sinh {year} ở tương lai")
+    return problems
+
+
+def check_id12(value: str, gender: Optional[str] = None, birth_year: Optional[int | str] = None) -> list[str]:
+    """Problems of a normalised 12-digit ID, including disagreement with gender / birth year.
+
+    Disagreement is reported, not fixed: the officer decides which one was misread.
+    """
+    if not value or not re.fullmatch(r"\d{12}", value):
+        return [f"Số định danh phải có 12 chữ số (đọc được {len(re.sub(r'[^0-9]', '', value or ''))})"]
+    problems = _id12_structure(value)
+    digit = int(value[3])
+    if gender in ("Nam", "Nữ"):
+        coded = "Nam" if digit % 2 == 0 else "Nữ"
+        if coded != gender:
+            problems.append(f"Số định danh {mask_id(value)} mã hóa giới tính {coded}, tờ khai ghi {gender}")
+    if birth_year:
+        year = int(str(birth_year)[-4:])
+        coded_year = id12_birth_century(digit) + int(value[4:6])
+        if coded_year != year:
+            problems.append(f"Số định danh {mask_id(value)} mã hóa năm sinh {coded_year}, tờ khai ghi {year}")
+    return problems
+
+
+_NORMALIZERS = {"text": _text, "name": _name, "date": _date, "year": _year, "gender": _gender,
+                "id12": _id12, "phone": _phone, "email": _email}
