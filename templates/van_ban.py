@@ -1,0 +1,426 @@
+"""Fields of an official administrative document (văn bản hành chính, Decree 30/2020 layout).
+
+Page 1 of such a document has a fixed shape, which this extractor reads from word boxes:
+
+    PARENT AGENCY (optional)          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+    AGENCY'S OWN NAME                      Độc lập - Tự do - Hạnh phúc
+    ─────                                  ───────────────
+    Số: 125/QĐ-UBND                  Quảng Ngãi, ngày 05 tháng 3 năm 2024
+    V/v ... (letters only)
+                               QUYẾT ĐỊNH              (type name, other documents)
+                         Về việc ... (trích yếu)
+                                 ─────
+
+OCR lines are first cut at wide gaps so the two header columns never mix, then each line is
+assigned to the left (agency) or right (motto) column by where the motto starts. Everything
+is matched on folded text (no diacritics, lower case) so OCR that drops marks still matches.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from ocr.model import Document, Field, OcrPage, Word
+from ocr.textnorm import collapse_spaces, fold, nfc
+
+FIELD_IDS = ("co_quan_ban_hanh", "so_ky_hieu", "dia_danh", "ngay_ban_hanh", "loai_van_ban", "trich_yeu")
+
+#: Document type names of Decree 30/2020 (Art. 7), as printed; "CÔNG VĂN" is never printed.
+DOC_TYPES = ["NGHỊ QUYẾT", "QUYẾT ĐỊNH", "CHỈ THỊ", "QUY CHẾ", "QUY ĐỊNH", "THÔNG CÁO", "THÔNG BÁO",
+             "HƯỚNG DẪN", "CHƯƠNG TRÌNH", "KẾ HOẠCH", "PHƯƠNG ÁN", "ĐỀ ÁN", "DỰ ÁN", "BÁO CÁO",
+             "BIÊN BẢN", "TỜ TRÌNH", "HỢP ĐỒNG", "CÔNG ĐIỆN", "BẢN GHI NHỚ", "BẢN THỎA THUẬN",
+             "GIẤY ỦY QUYỀN", "GIẤY MỜI", "GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI",
+             "PHIẾU CHUYỂN", "PHIẾU BÁO", "THƯ CÔNG", "LỆNH", "ĐIỀU LỆ"]
+LETTER = "CÔNG VĂN"
+_TYPE_KEYS = {re.sub(r"[^a-z]", "", fold(t)): t for t in DOC_TYPES}
+
+#: First words of an agency's own name printed under its parent ("UBND TỈNH X" / "SỞ TƯ PHÁP").
+#: A line starting with one of these begins the own name; lines above it are the parent.
+AGENCY_HEADS = ["sở", "ban", "phòng", "chi cục", "cục", "tổng cục", "vụ", "viện", "trung tâm",
+                "văn phòng", "ủy ban", "uỷ ban", "ubnd", "hội đồng", "hđnd", "thanh tra", "trường",
+                "bệnh viện", "công an", "bộ chỉ huy", "bộ", "chi nhánh", "kho bạc", "hạt", "đài",
+                "đoàn", "tòa án", "viện kiểm sát", "cơ quan", "nhà", "bảo hiểm", "học viện",
+                "đại học", "liên đoàn", "hội", "quỹ", "tổng công ty", "công ty", "đảng ủy",
+                "huyện ủy", "tỉnh ủy", "thành ủy", "quận ủy", "ban quản lý", "chi hội"]
+_HEAD_KEYS = sorted({fold(h) for h in AGENCY_HEADS}, key=len, reverse=True)
+
+#: Lines that end a subject (trích yếu) block: the body or the authority line starts.
+_BODY_STARTS = ("can cu", "kinh gui", "thuc hien", "theo de nghi", "xet de nghi", "theo", "xet ",
+                "nham ", "trong ", "ngay ", "sau khi", "de ")
+#: Stamps and e-signature overlays found in the header area that are not the agency.
+_NOISE = re.compile(r"ky boi|co quan:|thoi gian ky|trung tam cong|bao va tin hoc|@|\d{2}[.:]\d{2}[.:]\d{2,4}|"
+                    r"hoa toc|thuong khan|^khan$|cv den|^den\b|^mat$|^toi mat|^chuyen:|luu ho so")
+_SO = re.compile(r"^s[oô0ó6ơ]\s*[:;.,]?\s*")
+_VV = re.compile(r"^\W{0,2}v\s*[/\\|ií1l]\s*[vyu]\b\.?\s*", re.IGNORECASE)
+
+
+@dataclass
+class Seg:
+    """A piece of an OCR line between wide gaps: one column's text on that line."""
+
+    words: list[Word]
+    page: int
+
+    @property
+    def text(self) -> str:
+        return collapse_spaces(" ".join(w.text for w in self.words))
+
+    @property
+    def key(self) -> str:
+        return fold(self.text)
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        return (min(w.bbox[0] for w in self.words), min(w.bbox[1] for w in self.words),
+                max(w.bbox[2] for w in self.words), max(w.bbox[3] for w in self.words))
+
+    @property
+    def x0(self) -> int:
+        return self.bbox[0]
+
+    @property
+    def x1(self) -> int:
+        return self.bbox[2]
+
+    @property
+    def y0(self) -> int:
+        return self.bbox[1]
+
+    @property
+    def y1(self) -> int:
+        return self.bbox[3]
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def height(self) -> int:
+        return int(median(w.bbox[3] - w.bbox[1] for w in self.words))
+
+    @property
+    def conf(self) -> float:
+        confs = [max(0.0, min(100.0, w.conf)) for w in self.words]
+        return sum(confs) / len(confs) / 100 if confs else 0.0
+
+
+def segments(ocr: OcrPage, page: int = 1) -> list[Seg]:
+    """OCR lines cut at gaps wider than ~2.5 text heights, sorted top to bottom."""
+    out: list[Seg] = []
+    for line in ocr.lines():
+        words = sorted(line, key=lambda w: w.bbox[0])
+        if not words:
+            continue
+        h = median(w.bbox[3] - w.bbox[1] for w in words)
+        cur = [words[0]]
+        for w in words[1:]:
+            if w.bbox[0] - cur[-1].bbox[2] > max(2.5 * h, 0.04 * ocr.width):
+                out.append(Seg(cur, page))
+                cur = []
+            cur.append(w)
+        out.append(Seg(cur, page))
+    out = [s for s in out if s.text.strip(" .,-_—–|")]
+    out.sort(key=lambda s: (s.y0 + s.y1) / 2)
+    return out
+
+
+def _is_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.75 * len(letters)
+
+
+def _field(value: Optional[str], segs: list[Seg], raw: Optional[str] = None, valid: bool = True,
+           problems: Optional[list[str]] = None, conf: Optional[float] = None) -> Field:
+    if value is None:
+        return Field(problems=problems or [])
+    box = (min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs),
+           max(s.y1 for s in segs)) if segs else None
+    c = conf if conf is not None else (sum(s.conf for s in segs) / len(segs) if segs else 0.5)
+    return Field(value=nfc(value), raw=nfc(raw if raw is not None else value), confidence=round(c, 3),
+                 page=segs[0].page if segs else None, bbox=box, valid=valid, problems=problems or [])
+
+
+class Layout:
+    """Page 1's header located: motto, "Số:" line, place/date line, columns."""
+
+    def __init__(self, ocr: OcrPage, page: int = 1):
+        self.ocr = ocr
+        self.segs = segments(ocr, page)
+        self.width = ocr.width or max((s.x1 for s in self.segs), default=1)
+        self.motto = self._find(lambda k: "cong hoa xa hoi" in k or "chu nghia viet nam" in k
+                                or fuzz.partial_ratio("cong hoa xa hoi chu nghia viet nam", k) >= 85
+                                and len(k) > 20, top=0.35)
+        self.line_h = median([s.height for s in self.segs]) if self.segs else 20
+        self.split_x = self._split_x()
+        self.date = self._date_line()
+        self.so = self._so_line()
+        # header ends at the lower of the number and date lines (or the motto)
+        anchors = [s for s in (self.so, self.date, self.motto) if s is not None]
+        self.header_bottom = max((s.y1 for s in anchors), default=int(0.25 * (ocr.height or 1000)))
+
+    def _find(self, pred, top: float = 1.0) -> Optional[Seg]:
+        limit = top * (self.ocr.height or max((s.y1 for s in self.segs), default=1))
+        return next((s for s in self.segs if s.y0 <= limit and pred(s.key)), None)
+
+    def _split_x(self) -> float:
+        """x separating the agency column from the motto column."""
+        if self.motto is not None:
+            return self.motto.x0 - 0.5 * self.line_h
+        return 0.45 * self.width
+
+    def left(self, s: Seg) -> bool:
+        return s.x1 <= self.split_x + 2 * self.line_h and s.cx < self.split_x
+
+    def _date_line(self) -> Optional[Seg]:
+        top = self.motto.y0 if self.motto is not None else 0
+        limit = (self.motto.y1 + 8 * self.line_h) if self.motto is not None else 0.4 * (self.ocr.height or 1e9)
+        best = None
+        for s in self.segs:
+            if s.y0 < top or s.y0 > limit or self.left(s) and self.motto is not None:
+                continue
+            k = s.key
+            score = ("ngay" in k) + ("thang" in k) + ("nam" in k) + bool(re.search(r"\d{4}", k))
+            if score >= 3 and (best is None or score > best[0]):
+                best = (score, s)
+        return best[1] if best else None
+
+    def _so_line(self) -> Optional[Seg]:
+        cands = [s for s in self.segs if _SO.match(s.key) and "/" in s.text and self.left(s)
+                 and s.y0 < (self.header_bottom_guess())]
+        if not cands:
+            return None
+        if self.date is not None:  # the number sits on the date's row; stamps sit elsewhere
+            return min(cands, key=lambda s: abs((s.y0 + s.y1) / 2 - (self.date.y0 + self.date.y1) / 2))
+        return cands[0]
+
+    def header_bottom_guess(self) -> float:
+        if self.date is not None:
+            return self.date.y1 + 3 * self.line_h
+        if self.motto is not None:
+            return self.motto.y1 + 8 * self.line_h
+        return 0.35 * (self.ocr.height or 1e9)
+
+
+# ---------------------------------------------------------------- fields
+
+
+def _agency(lay: Layout) -> Field:
+    """Own name of the issuer: left-column upper-case lines right above the "Số:" line."""
+    if lay.so is not None:
+        anchor_y, anchor_cx = lay.so.y0, lay.so.cx
+    elif lay.motto is not None:
+        anchor_y, anchor_cx = lay.motto.y1 + 4 * lay.line_h, None
+    else:
+        return Field()
+    above = [s for s in lay.segs if s.y1 <= anchor_y + 0.3 * lay.line_h and lay.left(s) and s is not lay.so]
+    above.sort(key=lambda s: s.y0)
+    block: list[Seg] = []
+    last_y0 = anchor_y
+    for s in reversed(above):
+        gap = last_y0 - s.y1
+        if block and gap > 1.6 * max(lay.line_h, s.height):
+            break
+        if not block and gap > 4.5 * lay.line_h:
+            break  # nothing directly above the number line
+        if _NOISE.search(s.key) or not _is_upper(s.text) or len(re.sub(r"\W", "", s.text)) < 2:
+            if block:
+                break
+            last_y0 = s.y0
+            continue  # the underline or a stamp between name and number
+        if anchor_cx is not None and abs(s.cx - anchor_cx) > 0.25 * lay.width:
+            continue
+        block.insert(0, s)
+        last_y0 = s.y0
+    if not block:
+        return Field()
+    own = _own_lines(block)
+    text = collapse_spaces(" ".join(_clean_agency(s.text) for s in own))
+    problems = [] if len(own) == len(block) else []
+    return _field(text, own, raw=" / ".join(s.text for s in block), problems=problems)
+
+
+def _head(key: str) -> Optional[str]:
+    key = key.lstrip(" -–—.,:;'\"")
+    for h in _HEAD_KEYS:
+        if key == h or key.startswith(h + " "):
+            return h
+    return None
+
+
+def _own_lines(block: list[Seg]) -> list[Seg]:
+    """Drop the parent-agency lines: own name starts at the lowest line beginning with an agency word.
+
+    "UBND TỈNH QUẢNG NGÃI / BAN CHỈ ĐẠO 138" -> BAN ...; "ỦY BAN NHÂN DÂN / TỈNH QUẢNG NGÃI"
+    -> both (a line starting with TỈNH/HUYỆN/... continues the one above).
+    """
+    if len(block) == 1:
+        return block
+    for i in range(len(block) - 1, 0, -1):
+        if _head(block[i].key) is not None:
+            return block[i:]
+    return block
+
+
+def _clean_agency(text: str) -> str:
+    text = re.sub(r"[_—–=~*•·]+$", "", text.strip())
+    return text.strip(" .,-:;|")
+
+
+def _so_ky_hieu(lay: Layout) -> Field:
+    s = lay.so
+    if s is None:
+        return Field()
+    rest = s.text[_SO.match(s.key).end():] if len(s.key) == len(s.text) else re.sub(r"^\S+\s*", "", s.text)
+    raw = rest
+    rest = rest.replace("Ð", "Đ").replace("–", "-").replace("—", "-")
+    rest = re.sub(r"\s+", "", rest)
+    number, _, symbol = rest.partition("/")
+    from templates.normalize import fix_digits
+
+    number = re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", number)))
+    symbol = re.sub(r"[^\w\-./]", "", symbol).strip(".-_")
+    value = f"{number}/{symbol}" if symbol else number or None
+    problems = []
+    if not number:
+        problems.append("Không đọc được số của văn bản (số viết tay?)")
+    if not symbol:
+        problems.append("Không đọc được ký hiệu của văn bản")
+    return _field(value, [s], raw=raw.strip(), valid=not problems, problems=problems)
+
+
+_DATE = re.compile(r"ngay\s*(.*?)\s*thang\s*(.*?)\s*nam\s*(\S+)")
+
+
+def _place_and_date(lay: Layout) -> tuple[Field, Field]:
+    s = lay.date
+    if s is None:
+        return Field(), Field()
+    words = s.words
+    idx = next((i for i, w in enumerate(words) if fold(w.text).lstrip(",.").startswith("ngay")), None)
+    place = Field()
+    if idx:
+        text = collapse_spaces(" ".join(w.text for w in words[:idx])).strip(" ,.;:-")
+        if text:
+            place = _field(text, [Seg(words[:idx], s.page)])
+    key = fold(s.text)
+    m = _DATE.search(key)
+    if not m:
+        return place, _field(None, [s], problems=["Không đọc được ngày ban hành"])
+    from templates.normalize import fix_digits, normalize
+
+    raw = s.text[m.start():] if len(key) == len(s.text) else s.text
+    day, month, year = (re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", g))) for g in m.groups())
+    if not day or not month or len(year) != 4:
+        return place, _field(raw, [s], valid=False, problems=[f"Không đọc được ngày ban hành: {raw}"])
+    value, valid, problems = normalize("date", f"{int(day):02d}/{int(month):02d}/{year}")
+    return place, _field(value, [s], raw=raw, valid=valid, problems=problems)
+
+
+def _doc_type(seg: Seg) -> Optional[str]:
+    letters = re.sub(r"[^a-z]", "", seg.key)
+    if not letters or len(letters) > 20 or not _is_upper(seg.text):
+        return None
+    if letters in _TYPE_KEYS:
+        return _TYPE_KEYS[letters]
+    best = max(_TYPE_KEYS, key=lambda k: fuzz.ratio(k, letters))
+    return _TYPE_KEYS[best] if fuzz.ratio(best, letters) >= 80 else None
+
+
+def _type_line(lay: Layout) -> Optional[tuple[Seg, str]]:
+    lo = lay.header_bottom - 0.5 * lay.line_h
+    hi = lo + 14 * lay.line_h
+    for s in lay.segs:
+        if s.y0 < lo or s.y0 > hi or s is lay.so or s is lay.date:
+            continue
+        if abs(s.cx - lay.width / 2) > 0.2 * lay.width:
+            continue
+        t = _doc_type(s)
+        if t:
+            return s, t
+    return None
+
+
+def _subject_lines(lay: Layout, first: Seg, column_left: bool) -> list[Seg]:
+    """`first` and the lines that continue it, until a gap, a rule, or the body/authority starts."""
+    lines = [first]
+    for s in lay.segs:
+        if s.y0 <= first.y0 or s is lay.date:
+            continue
+        if column_left and not lay.left(s):
+            continue
+        prev = lines[-1]
+        if s.y0 - prev.y1 > 1.2 * max(lay.line_h, prev.height):
+            break
+        k = s.key.lstrip(" -–—.,'\"")
+        if any(k.startswith(b) for b in _BODY_STARTS) and len(lines) >= 1 and not column_left:
+            break
+        if k.startswith(("kinh gui", "can cu")):
+            break
+        if len(re.sub(r"\W", "", s.text)) < 2:
+            break  # the short rule under the subject
+        if not column_left and _is_upper(s.text) and len(s.text) > 12:
+            break  # the authority line of a decision ("CHỦ TỊCH ỦY BAN NHÂN DÂN ...")
+        lines.append(s)
+    return lines
+
+
+def _subject_text(lines: list[Seg]) -> str:
+    text = collapse_spaces(" ".join(s.text for s in lines))
+    m = _VV.match(text)
+    if m:
+        return "V/v " + text[m.end():]
+    # "Về việc" whose first word OCR mangled ("\@ việc", "vẻ việc")
+    m = re.match(r"^\S{1,3}\s+(vi[eệêẹ]c)\b", text, re.IGNORECASE)
+    if m and fold(text.split()[0]) != "ve":
+        text = "Về " + text[m.start(1):]
+    return text[:1].upper() + text[1:]
+
+
+def _type_and_subject(lay: Layout) -> tuple[Field, Field]:
+    typed = _type_line(lay)
+    if typed is not None:
+        seg, name = typed
+        type_field = _field(name, [seg], raw=seg.text)
+        below = [s for s in lay.segs if s.y0 > seg.y1 - 0.3 * lay.line_h and s is not seg]
+        if not below:
+            return type_field, Field()
+        first = below[0]
+        if first.y0 - seg.y1 > 3 * lay.line_h or first.key.startswith(("can cu", "kinh gui")):
+            return type_field, Field()
+        lines = _subject_lines(lay, first, column_left=False)
+        return type_field, _field(_subject_text(lines), lines)
+    # a letter: "V/v ..." under the number, in the left column
+    start = lay.so.y1 if lay.so is not None else lay.header_bottom
+    for s in lay.segs:
+        if s.y0 < start - 0.3 * lay.line_h or s.y0 > start + 6 * lay.line_h or not lay.left(s):
+            continue
+        if _VV.match(s.text) or s.key.startswith(("ve viec", "v/v")):
+            lines = _subject_lines(lay, s, column_left=True)
+            return _field(LETTER, [s], raw=""), _field(_subject_text(lines), lines)
+    if lay.so is None:
+        return Field(), Field()
+    return _field(LETTER, [lay.so], raw="", conf=0.5), Field()
+
+
+def first_text_page(doc: Document) -> Optional[tuple[int, OcrPage]]:
+    for n, page in enumerate(doc.pages, start=1):
+        if page.ocr is not None and page.ocr.words:
+            return n, page.ocr
+    return None
+
+
+def extract(doc: Document, template) -> dict[str, Field]:
+    wanted = [f.id for f in template.fields] if getattr(template, "fields", None) else list(FIELD_IDS)
+    found = first_text_page(doc)
+    if found is None:
+        return {fid: Field() for fid in wanted}
+    lay = Layout(found[1], found[0])
+    place, date = _place_and_date(lay)
+    doc_type, subject = _type_and_subject(lay)
+    fields = {"co_quan_ban_hanh": _agency(lay), "so_ky_hieu": _so_ky_hieu(lay), "dia_danh": place,
+              "ngay_ban_hanh": date, "loai_van_ban": doc_type, "trich_yeu": subject}
+    return {fid: fields.get(fid) or Field() for fid in wanted}

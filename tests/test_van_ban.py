@@ -1,0 +1,141 @@
+"""van_ban extractor on synthetic Decree-30 documents rendered here and read by real Tesseract."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.engine import ocr_image, tesseract_available
+from ocr.layout import column_order
+from ocr.model import Document, OcrPage, ProcessedPage, Word
+from templates import load_templates
+from templates.van_ban import _own_lines, extract, segments
+
+pytestmark = pytest.mark.skipif(not tesseract_available("vie"), reason="tesseract vie missing")
+SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+SERIF_B = "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+DPI = 300
+
+
+def _font(pt: float, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(SERIF_B if bold else SERIF, int(pt * DPI / 72))
+
+
+def render(agency: list[tuple[str, bool]], number: str, place_date: str, title: str | None,
+           subject: list[str], body: list[str]) -> np.ndarray:
+    """An A4 page with the two-column header of Decree 30/2020, at 300 dpi, grey."""
+    w, h = int(8.27 * DPI), int(11.69 * DPI)
+    page = Image.new("L", (w, h), 255)
+    d = ImageDraw.Draw(page)
+    left_cx, right_cx = int(0.23 * w), int(0.64 * w)
+    y = int(0.6 * DPI)
+    f12, f13b = _font(11.5), _font(12, True)
+    for text, bold in agency:
+        d.text((left_cx, y), text, font=f13b if bold else f12, fill=0, anchor="ma")
+        y += int(0.22 * DPI)
+    d.line([(left_cx - 120, y + 10), (left_cx + 120, y + 10)], fill=0, width=3)
+    ym = int(0.6 * DPI)
+    d.text((right_cx, ym), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font=f13b, fill=0, anchor="ma")
+    d.text((right_cx, ym + int(0.22 * DPI)), "Độc lập - Tự do - Hạnh phúc", font=f13b, fill=0, anchor="ma")
+    d.line([(right_cx - 330, ym + int(0.46 * DPI)), (right_cx + 330, ym + int(0.46 * DPI))], fill=0, width=3)
+    y = max(y, ym + int(0.5 * DPI)) + int(0.15 * DPI)
+    d.text((left_cx, y), f"Số: {number}", font=_font(12.5), fill=0, anchor="ma")
+    d.text((right_cx, y), place_date, font=_font(12.5), fill=0, anchor="ma")
+    y += int(0.3 * DPI)
+    if title is None:  # a letter: subject under the number, left column
+        for line in subject:
+            d.text((left_cx, y), line, font=_font(11.5), fill=0, anchor="ma")
+            y += int(0.2 * DPI)
+        y += int(0.35 * DPI)
+        d.text((int(0.5 * w), y), "Kính gửi: Sở Tài chính", font=_font(13), fill=0, anchor="ma")
+        y += int(0.5 * DPI)
+    else:
+        y += int(0.25 * DPI)
+        d.text((int(0.5 * w), y), title, font=_font(14, True), fill=0, anchor="ma")
+        y += int(0.3 * DPI)
+        for line in subject:
+            d.text((int(0.5 * w), y), line, font=_font(13, True), fill=0, anchor="ma")
+            y += int(0.24 * DPI)
+        d.line([(int(0.5 * w) - 150, y + 15), (int(0.5 * w) + 150, y + 15)], fill=0, width=3)
+        y += int(0.45 * DPI)
+    for line in body:
+        d.text((int(0.9 * DPI), y), line, font=_font(13), fill=0)
+        y += int(0.25 * DPI)
+    return np.asarray(page)
+
+
+def _doc(image: np.ndarray) -> Document:
+    ocr = column_order(ocr_image(image, DPI, "vie"))
+    page = ProcessedPage(source="vb.png", source_index=0, width=ocr.width, height=ocr.height, dpi=DPI,
+                         image=b"", image_format="png", ocr=ocr)
+    return Document(stem="vb", source=["vb.png"], pages=[page])
+
+
+@pytest.fixture(scope="module")
+def template():
+    return {t.id: t for t in load_templates()}["van_ban"]
+
+
+def test_decision_with_parent_agency_line(template):
+    image = render([("UBND TỈNH QUẢNG NGÃI", False), ("SỞ TƯ PHÁP", True)], "125/QĐ-STP",
+                   "Quảng Ngãi, ngày 05 tháng 3 năm 2024", "QUYẾT ĐỊNH",
+                   ["Về việc phê duyệt kế hoạch kiểm tra", "công tác hộ tịch năm 2024"],
+                   ["Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014;",
+                    "Căn cứ Nghị định số 123/2015/NĐ-CP ngày 15 tháng 11 năm 2015;"])
+    fields = extract(_doc(image), template)
+    values = {k: f.value for k, f in fields.items()}
+    assert values == {"co_quan_ban_hanh": "SỞ TƯ PHÁP", "so_ky_hieu": "125/QĐ-STP", "dia_danh": "Quảng Ngãi",
+                      "ngay_ban_hanh": "05/03/2024", "loai_van_ban": "QUYẾT ĐỊNH",
+                      "trich_yeu": "Về việc phê duyệt kế hoạch kiểm tra công tác hộ tịch năm 2024"}
+    assert all(f.valid for f in fields.values())
+    x0, y0, x1, y1 = fields["co_quan_ban_hanh"].bbox
+    assert x1 < image.shape[1] * 0.5  # the agency's box stays in the left column
+
+
+def test_letter_with_vv_and_two_line_agency(template):
+    image = render([("ỦY BAN NHÂN DÂN", True), ("HUYỆN TƯ NGHĨA", True)], "48 /UBND-VP",
+                   "Tư Nghĩa, ngày 12 tháng 01 năm 2024", None,
+                   ["V/v đề nghị bổ sung kinh phí", "sửa chữa trụ sở làm việc"],
+                   ["Ủy ban nhân dân huyện đề nghị Sở Tài chính xem xét, bổ sung kinh phí."])
+    fields = extract(_doc(image), template)
+    values = {k: f.value for k, f in fields.items()}
+    assert values == {"co_quan_ban_hanh": "ỦY BAN NHÂN DÂN HUYỆN TƯ NGHĨA", "so_ky_hieu": "48/UBND-VP",
+                      "dia_danh": "Tư Nghĩa", "ngay_ban_hanh": "12/01/2024", "loai_van_ban": "CÔNG VĂN",
+                      "trich_yeu": "V/v đề nghị bổ sung kinh phí sửa chữa trụ sở làm việc"}
+
+
+def _words(lines: list[tuple[str, int, int]]) -> OcrPage:
+    words = []
+    for n, (text, x, y) in enumerate(lines, start=1):
+        for i, part in enumerate(text.split()):
+            words.append(Word(text=part, bbox=(x + 40 * i, y, x + 40 * i + 35, y + 30), conf=90, block=n, line=1))
+    return OcrPage(width=2480, height=3508, words=words)
+
+
+@pytest.mark.parametrize("lines,own", [
+    (["UBND TỈNH QUẢNG NGÃI", "BAN CHỈ ĐẠO 138"], ["BAN CHỈ ĐẠO 138"]),
+    (["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"], ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"]),
+    (["BỘ TÀI CHÍNH", "TỔNG CỤC THUẾ", "CỤC THUẾ TỈNH BÌNH ĐỊNH"], ["CỤC THUẾ TỈNH BÌNH ĐỊNH"]),
+    (["UBND HUYỆN MỘ ĐỨC", "PHÒNG TÀI NGUYÊN VÀ", "MÔI TRƯỜNG"], ["PHÒNG TÀI NGUYÊN VÀ", "MÔI TRƯỜNG"]),
+    (["HỘI ĐỒNG NHÂN DÂN", "TỈNH QUẢNG NGÃI"], ["HỘI ĐỒNG NHÂN DÂN", "TỈNH QUẢNG NGÃI"]),
+])
+def test_parent_line_dropped_own_name_joined(lines, own):
+    segs = segments(_words([(t, 300, 200 + 40 * i) for i, t in enumerate(lines)]))
+    assert [s.text for s in _own_lines(segs)] == own
+
+
+def test_header_columns_on_one_ocr_line_are_kept_apart():
+    """Tesseract may read agency and motto as one line; the wide gap separates them."""
+    page = _words([("ỦY BAN NHÂN DÂN", 300, 200)])
+    motto = [Word(text=t, bbox=(1300 + 60 * i, 200, 1350 + 60 * i, 230), conf=90, block=1, line=1)
+             for i, t in enumerate("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".split())]
+    page.words += motto
+    texts = [s.text for s in segments(page)]
+    assert texts == ["ỦY BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+
+
+def test_empty_document_gives_every_field_empty(template):
+    doc = Document(stem="e", source=[], pages=[])
+    fields = extract(doc, template)
+    assert set(fields) == {f.id for f in template.fields}
+    assert all(f.value is None for f in fields.values())
