@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from pathlib import Path
 
 from exports.files import atomic_write
@@ -33,14 +34,19 @@ COLUMNS = [
 _CODE_STATUS = {"ok": "đúng mẫu / ok", "loose": "không đúng mẫu / loose", None: "không có bìa / no cover"}
 
 
+def mask_digits(text: str) -> str:
+    """Long digit runs (ID, phone numbers) masked but for their last 3: reports are read widely."""
+    return re.sub(r"\d{6,}", lambda m: "*" * (len(m.group(0)) - 3) + m.group(0)[-3:], text)
+
+
 def check_fields(doc) -> list[str]:
-    """Fields an officer should look at: invalid values and low-confidence ones (ids only)."""
+    """Fields an officer should look at: invalid values and low-confidence ones (ids and problems)."""
     out = []
     for fid, f in doc.fields.items():
         if f.value is None:
             continue
         if not f.valid:
-            out.append(f"{fid}: {'; '.join(f.problems) or 'không hợp lệ / invalid'}")
+            out.append(mask_digits(f"{fid}: {'; '.join(f.problems) or 'không hợp lệ / invalid'}"))
         elif f.confidence < LOW_CONFIDENCE:
             out.append(f"{fid}: độ tin cậy thấp / low confidence ({f.confidence:.2f})")
     return out
