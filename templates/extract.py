@@ -36,7 +36,7 @@ def label_threshold(key: str) -> float:
         return 85
     if n <= 14:
         return 82
-    return 78
+    return 81
 
 
 def label_key(text: str) -> str:

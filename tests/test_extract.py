@@ -1,0 +1,192 @@
+"""Label-anchored extraction: hand-built OCR pages (noise, lost diacritics, split labels) and
+one end-to-end CT01 page through real Tesseract."""
+import random
+
+import numpy as np
+import pytest
+
+from ocr.model import Document, OcrPage, ProcessedPage, Word
+from templates import understand
+from templates.extract import label_key, salvage
+
+
+def build_page(lines, width=2400):
+    """lines: list of rows; a row is a list of (x, text) chunks, each chunk split into words."""
+    words = []
+    for n, row in enumerate(lines):
+        y = 200 + 100 * n
+        for x, chunk in row:
+            for token in chunk.split():
+                w = 22 * len(token)
+                words.append(Word(token, (x, y, x + w, y + 45), 90.0, block=n + 1, par=1, line=1))
+                x += w + 18
+    return OcrPage(width, 3400, words)
+
+
+def doc_of(*pages):
+    return Document(stem="t", source=["t"], pages=[
+        ProcessedPage(source="t", source_index=i, width=p.width, height=p.height, dpi=300, image=b"",
+                      image_format="png", ocr=p) for i, p in enumerate(pages)])
+
+
+CT01 = [
+    [(700, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+    [(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
+    [(200, "Kính gửi(1): Công an phường Trần Phú, tỉnh Quảng Ngãi")],
+    [(200, "1. Họ, chữ đệm và tên: NGUYỄN VĂN AN")],
+    [(200, "2. Ngày, tháng, năm sinh: 05/03/1990"), (1500, "3. Giới tính: Nam")],
+    [(200, "4. Số định danh cá nhân: 051090012345")],
+    [(200, "5. Số điện thoại liên hệ: 0912 345 678"), (1400, "6. Email: an.nguyen@gmail.com")],
+    [(200, "7. Họ, chữ đệm và tên chủ hộ: Nguyễn Văn Bình")],
+    [(200, "8. Mối quan hệ với chủ hộ: Con")],
+    [(200, "9. Số định danh cá nhân của chủ hộ:")],
+    [(200, "10. Nội dung đề nghị(2): Đăng ký thường trú tại số 12 đường Lê Lợi, phường Trần Phú, thành")],
+    [(200, "phố Quảng Ngãi, tỉnh Quảng Ngãi")],
+    [(200, "11. Những thành viên trong hộ gia đình cùng thay đổi:")],
+    [(200, "TT"), (330, "Họ, chữ đệm và tên"), (900, "Ngày, tháng, năm sinh"), (1420, "Giới tính"),
+     (1680, "Số định danh cá nhân"), (2230, "Mối quan hệ")],
+    [(200, "1"), (330, "Nguyễn Thị Hoa"), (900, "01/02/1992"), (1420, "Nữ"), (1680, "051192001234"), (2230, "Vợ")],
+    [(200, "2"), (330, "Nguyễn Minh Khoa"), (900, "10/10/2015"), (1420, "Nam"), (1680, "051215004321"), (2230, "Con")],
+    [(200, "3")],
+    [(1300, ", ngày 10 tháng 3 năm 2025")],
+    [(300, "Ý KIẾN CỦA CHỦ HỘ(3)"), (1500, "NGƯỜI KÊ KHAI(6)")],
+]
+
+
+def test_ct01_fields_from_clean_words():
+    doc = doc_of(build_page(CT01))
+    understand(doc)
+    assert doc.form == "ct01"
+    v = {k: f.value for k, f in doc.fields.items()}
+    assert v == {
+        "kinh_gui": "Công an phường Trần Phú, tỉnh Quảng Ngãi", "ho_ten": "NGUYỄN VĂN AN",
+        "ngay_sinh": "05/03/1990", "gioi_tinh": "Nam", "so_dinh_danh": "051090012345",
+        "so_dien_thoai": "0912345678", "email": "an.nguyen@gmail.com", "ho_ten_chu_ho": "Nguyễn Văn Bình",
+        "quan_he_chu_ho": "Con", "so_dinh_danh_chu_ho": None,
+        "noi_dung_de_nghi": "Đăng ký thường trú tại số 12 đường Lê Lợi, phường Trần Phú, thành phố Quảng Ngãi, tỉnh Quảng Ngãi",
+    }
+    f = doc.fields["ho_ten"]
+    assert f.page == 1 and f.valid and f.problems == [] and 0.85 < f.confidence <= 1
+    assert f.bbox[0] > 200 and f.bbox[1] >= 500  # the value's words, not the label's
+    assert doc.extra["thanh_vien"] == [
+        {"ho_ten": "Nguyễn Thị Hoa", "ngay_sinh": "01/02/1992", "gioi_tinh": "Nữ", "so_dinh_danh": "051192001234",
+         "quan_he_chu_ho": "Vợ"},
+        {"ho_ten": "Nguyễn Minh Khoa", "ngay_sinh": "10/10/2015", "gioi_tinh": "Nam", "so_dinh_danh": "051215004321",
+         "quan_he_chu_ho": "Con"}]
+
+
+def test_ocr_noise_lost_diacritics_and_split_labels():
+    noisy = [
+        [(600, "TO KHAI THAY DOI THONG TlN CU TRU")],
+        [(200, "Kinh gui (1) : Cong an xa Binh Minh")],
+        [(200, "1 . Ho, chu dem va  ten: Le Thi Hoa")],
+        [(200, "2. Ngay, thang, narn sinh: ngày 1 tháng 2 năm 1990"), (1500, "3. Gioi tinh: Nu")],
+        [(200, "4. So dinh danh ca nhan: 00119OO12345")],
+        [(200, "9. Sô đinh danh cá nhân cua chu hô: 001 090 012 346")],
+        [(200, "7. Ho, chữ đệm và tên chủ hộ:")],
+        [(260, "LÊ VĂN NAM")],
+    ]
+    doc = doc_of(build_page(noisy))
+    understand(doc)
+    v = {k: f.value for k, f in doc.fields.items()}
+    assert doc.form == "ct01"
+    assert v["kinh_gui"] == "Cong an xa Binh Minh"
+    assert v["ho_ten"] == "Le Thi Hoa"
+    assert v["ngay_sinh"] == "01/02/1990" and v["gioi_tinh"] == "Nữ"
+    assert v["so_dinh_danh"] == "001190012345"  # O read for 0, fixed in a numeric field only
+    assert v["so_dinh_danh_chu_ho"] == "001090012346"  # not taken by the shorter label 4
+    assert v["ho_ten_chu_ho"] == "LÊ VĂN NAM"  # on the line below its label
+    assert v["email"] is None and set(doc.fields) >= {"so_dien_thoai", "email", "noi_dung_de_nghi"}
+
+
+def test_id_disagreeing_with_gender_is_a_problem_not_a_rejection():
+    page = build_page([[(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
+                       [(200, "2. Ngày, tháng, năm sinh: 05/03/1991"), (1500, "3. Giới tính: Nữ")],
+                       [(200, "4. Số định danh cá nhân: 051090012345")]])
+    doc = doc_of(page)
+    understand(doc)
+    f = doc.fields["so_dinh_danh"]
+    assert f.value == "051090012345" and f.valid
+    assert len(f.problems) == 2 and all("051090012345" not in p for p in f.problems)
+
+
+KHAI_SINH = [
+    [(600, "TỜ KHAI ĐĂNG KÝ KHAI SINH")],
+    [(200, "Kính gửi: Ủy ban nhân dân xã Tịnh Ấn Tây")],
+    [(200, "Họ, chữ đệm, tên người yêu cầu: Trần Thị Mai")],
+    [(200, "Nơi cư trú(2): Thôn 3, xã Tịnh Ấn Tây, tỉnh Quảng Ngãi")],
+    [(200, "Giấy tờ tùy thân(3): CCCD số 051190012345")],
+    [(200, "Quan hệ với người được khai sinh: Mẹ")],
+    [(200, "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:")],
+    [(200, "Họ, chữ đệm, tên: Lê Minh Khoa")],
+    [(200, "Ngày, tháng, năm sinh: 12/01/2024"), (1200, "ghi bằng chữ: ngày mười hai tháng một")],
+    [(200, "Giới tính: Nam"), (900, "Dân tộc: Kinh"), (1600, "Quốc tịch: Việt Nam")],
+    [(200, "Nơi sinh(4): Bệnh viện Sản Nhi tỉnh Quảng Ngãi")],
+    [(200, "Quê quán: xã Đức Lân, tỉnh Quảng Ngãi")],
+    [(200, "Họ, chữ đệm, tên người mẹ: Trần Thị Mai")],
+    [(200, "Năm sinh(5): 1995"), (900, "Dân tộc: Hoa"), (1600, "Quốc tịch: Việt Nam")],
+    [(200, "Nơi cư trú(2): Thôn 3, xã Tịnh Ấn Tây, tỉnh Quảng Ngãi")],
+    [(200, "Họ, chữ đệm, tên người cha: Lê Văn Hùng")],
+    [(200, "Năm sinh(5): 1992"), (900, "Dân tộc: Kinh"), (1600, "Quốc tịch: Việt Nam")],
+    [(200, "Nơi cư trú(2): Tổ 5, phường Trần Phú, tỉnh Narnia")],
+    [(200, "Tôi cam đoan nội dung đề nghị đăng ký khai sinh trên đây là đúng sự thật")],
+]
+
+
+def test_khai_sinh_sections_disambiguate_repeated_labels():
+    doc = doc_of(build_page(KHAI_SINH))
+    understand(doc)
+    v = {k: f.value for k, f in doc.fields.items()}
+    assert doc.form == "khai_sinh"
+    assert v["nyc_ho_ten"] == "Trần Thị Mai" and v["ho_ten"] == "Lê Minh Khoa"
+    assert v["ngay_sinh"] == "12/01/2024"  # ends at "ghi bằng chữ"
+    assert (v["gioi_tinh"], v["dan_toc"], v["quoc_tich"]) == ("Nam", "Kinh", "Việt Nam")
+    assert (v["me_ho_ten"], v["me_nam_sinh"], v["me_dan_toc"]) == ("Trần Thị Mai", "1995", "Hoa")
+    assert (v["cha_ho_ten"], v["cha_nam_sinh"], v["cha_dan_toc"]) == ("Lê Văn Hùng", "1992", "Kinh")
+    assert v["nyc_noi_cu_tru"] == v["me_noi_cu_tru"] == "Thôn 3, xã Tịnh Ấn Tây, tỉnh Quảng Ngãi"
+    assert v["cha_noi_cu_tru"] == "Tổ 5, phường Trần Phú, tỉnh Narnia"  # the cam đoan line is not appended
+    assert doc.fields["cha_noi_cu_tru"].problems and not doc.fields["me_noi_cu_tru"].problems
+    assert doc.extra["dia_chi"]["que_quan"]["tinh"] == "Quảng Ngãi"
+    assert len(doc.fields) == 22
+
+
+def test_forced_form_and_unknown_form():
+    doc = doc_of(build_page([[(200, "1. Họ, chữ đệm và tên: Lê Văn A")]]))
+    understand(doc, form="ct01")
+    assert doc.form == "ct01" and doc.form_confidence == 1.0 and doc.fields["ho_ten"].value == "Lê Văn A"
+    from ocr.errors import TemplateError
+
+    with pytest.raises(TemplateError):
+        understand(doc, form="nope")
+
+
+def test_unrecognised_document_has_no_fields():
+    doc = doc_of(build_page([[(200, "Biên bản họp tổ dân phố số 3")]]))
+    understand(doc)
+    assert doc.form is None and doc.fields == {}
+
+
+def test_helpers():
+    assert label_key("1. Họ, chữ đệm và tên(1):") == "hochudemvaten"
+    assert salvage("Sơn+errertrerrrrrrrr") == "Sơn"
+    assert salvage("Lập---.+:-+++cc") == "Lập"
+
+
+@pytest.mark.timeout(60)
+def test_ct01_page_through_tesseract():
+    """A rendered CT01 page, typed values, real Tesseract through the lead's engine."""
+    from bench.synth_forms import render_ct01
+    from ocr.engine import ocr_image, tesseract_available
+
+    if not tesseract_available("vie"):
+        pytest.skip("tesseract vie not installed")
+    img, truth = render_ct01(random.Random(8), dpi=300)
+    page = ocr_image(np.asarray(img), 300)
+    doc = doc_of(page)
+    understand(doc)
+    assert doc.form == "ct01" and doc.form_confidence >= 0.9
+    t = truth["fields"]
+    for fid in ("ho_ten", "ngay_sinh", "gioi_tinh", "ho_ten_chu_ho"):
+        assert doc.fields[fid].value == t[fid], fid
+        assert doc.fields[fid].bbox is not None and doc.fields[fid].page == 1
+    assert doc.extra.get("thanh_vien", []) == truth["thanh_vien"]

@@ -1,0 +1,158 @@
+"""Template loading (malformed files), recognition, user templates, address check."""
+from pathlib import Path
+
+import pytest
+
+from ocr.errors import TemplateError
+from ocr.model import Barcode, OcrPage, Word
+from templates import load_templates, recognize
+from templates.addresses import check_address, find_province
+from templates.registry import parse_template
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def page_of(lines: list[str], width: int = 2400, conf: float = 92.0) -> OcrPage:
+    """An OcrPage with one OCR line per text line, words boxed left to right."""
+    words = []
+    for n, line in enumerate(lines):
+        x, y = 200, 200 + 100 * n
+        for token in line.split():
+            w = 22 * len(token)
+            words.append(Word(token, (x, y, x + w, y + 45), conf, block=n + 1, par=1, line=1))
+            x += w + 20
+    return OcrPage(width, 3400, words)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def test_builtin_templates_load():
+    ids = {t.id for t in load_templates()}
+    assert {"ct01", "khai_sinh", "cccd", "van_ban"} <= ids
+    ct01 = {t.id: t for t in load_templates()}["ct01"]
+    assert [f.id for f in ct01.fields] == ["kinh_gui", "ho_ten", "ngay_sinh", "gioi_tinh", "so_dinh_danh",
+                                          "so_dien_thoai", "email", "ho_ten_chu_ho", "quan_he_chu_ho",
+                                          "so_dinh_danh_chu_ho", "noi_dung_de_nghi"]
+
+
+def test_bad_yaml_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nname: X\nmatch: [\"X\"\nfields:\n  - id: a\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as err:
+        load_templates([tmp_path])
+    assert f"{bad}:" in str(err.value)
+    assert ":4" in str(err.value) or ":5" in str(err.value)
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("name: X\nmatch: [X]\nfields:\n  - {id: a, label: A}\n", None, "id"),
+    ("id: x\nmatch: [X]\nfields:\n  - id: a\n    label: A\n  - id: b\n    label: B\n    type: colour\n", 8, "colour"),
+    ("id: x\nmatch: [X]\nfields:\n  - id: a\n    label: A\n  - id: a\n    label: B\n", 6, "Trùng"),
+    ("id: x\nmatch: [X]\nfields:\n  - id: a\n", 4, "label"),
+    ("id: x\nfields:\n  - {id: a, label: A}\n", 1, "match"),
+    ("id: x\nmatch: [X]\nfeilds: []\n", 3, "feilds"),
+])
+def test_malformed_templates(text, line, words):
+    with pytest.raises(TemplateError) as err:
+        parse_template(text, "t.yaml")
+    msg = str(err.value)
+    assert words in msg
+    if line:
+        assert f"t.yaml:{line}" in msg
+
+
+def test_user_template_dir_adds_a_form(tmp_path):
+    (tmp_path / "trich_luc.yaml").write_text((REPO / "bench/forms/trich_luc.yaml").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    ids = {t.id for t in load_templates([tmp_path])}
+    assert "trich_luc" in ids
+    page = page_of(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "TỜ KHAI CẤP BẢN SAO TRÍCH LỤC HỘ TỊCH",
+                    "Kính gửi: Ủy ban nhân dân xã Tịnh Ấn Tây"])
+    assert recognize([page], [], templates_dirs=[tmp_path])[0] == "trich_luc"
+    assert recognize([page], [])[0] is None  # unknown without the user directory
+
+
+def test_missing_template_dir_is_an_error(tmp_path):
+    with pytest.raises(TemplateError):
+        load_templates([tmp_path / "nope"])
+
+
+# ---------------------------------------------------------------- recognition
+
+CT01_HEAD = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+             "Kính gửi(1): Công an phường Trần Phú", "1. Họ, chữ đệm và tên: Nguyễn Văn An"]
+
+
+@pytest.mark.parametrize("title, form", [
+    ("TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "ct01"),
+    ("TO KHAI THAY DOI THONG TIN CU TRU", "ct01"),  # no diacritics
+    ("TỜ KHAI THAY ĐÔI THÔNG TlN CƯ TRU", "ct01"),  # OCR noise
+    ("TỜ KHAI ĐĂNG KÝ KHAI SINH", "khai_sinh"),
+    ("TO KHAI DANG KY KHAI S1NH", "khai_sinh"),
+    ("CĂN CƯỚC CÔNG DÂN", "cccd"),
+])
+def test_recognise_titles(title, form):
+    page = page_of(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", title, "Kính gửi: ..."])
+    got, conf = recognize([page], [])
+    assert got == form
+    assert 0.8 <= conf <= 1.0
+
+
+def test_unrelated_vietnamese_page_is_none():
+    page = page_of(["THỰC ĐƠN TUẦN 12 - NHÀ ĂN CƠ QUAN", "Thứ hai: cơm, canh chua cá lóc, rau muống xào tỏi.",
+                    "Người cần làm tờ khai thay đổi thông tin cư trú xin liên hệ bộ phận một cửa.",
+                    "Họ và tên người đặt suất ăn ghi ở bảng tin.", "Ngày, tháng, năm sinh của khách không cần ghi."])
+    assert recognize([page], []) == (None, 0.0)
+    assert recognize([], []) == (None, 0.0)
+
+
+def test_letter_is_not_a_form():
+    letter = page_of(["ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "TỈNH QUẢNG NGÃI Độc lập - Tự do - Hạnh phúc",
+                      "Số: 299/UBND-TTHC Quảng Ngãi, ngày 15 tháng 01 năm 2025",
+                      "V/v hướng dẫn tiếp nhận tờ khai thay đổi thông tin cư trú tại bộ phận một cửa",
+                      "Kính gửi: Công an tỉnh; Sở Tư pháp"])
+    assert recognize([letter], [])[0] == "van_ban"
+
+
+def test_form_with_header_is_not_a_letter():
+    page = page_of(["Mẫu CT01 ban hành kèm theo Thông tư số 66/2023/TT-BCA"] + CT01_HEAD)
+    assert recognize([page], [])[0] == "ct01"
+
+
+def test_labels_without_title_still_recognise():
+    page = page_of(["Kính gửi(1): Công an xã Bình Minh", "1. Họ, chữ đệm và tên: Lê Thị Hoa",
+                    "2. Ngày, tháng, năm sinh: 01/02/1990 3. Giới tính: Nữ", "4. Số định danh cá nhân: 001190012345",
+                    "5. Số điện thoại liên hệ: 0912345678 6. Email: hoa@gmail.com",
+                    "7. Họ, chữ đệm và tên chủ hộ: Lê Văn Nam 8. Mối quan hệ với chủ hộ: Con"])
+    form, conf = recognize([page], [])
+    assert form == "ct01" and conf < 0.95
+
+
+def test_cccd_from_qr_payload():
+    qr = Barcode(page=1, format="QRCode", text="001090012345|123456789|Nguyễn Văn An|05031990|Nam|Thôn 3, Xã Bình Minh, Hà Nội|01022021")
+    assert recognize([page_of(["mặt trước"])], [qr]) == ("cccd", 1.0)
+    other = Barcode(page=1, format="QRCode", text="000.00.25.H49-240315-0012")
+    assert recognize([page_of(["mặt trước"])], [other]) == (None, 0.0)
+
+
+# ---------------------------------------------------------------- addresses
+
+
+@pytest.mark.parametrize("address, province", [
+    ("Thôn 3, xã Hòa Phú, huyện Chương Mỹ, thành phố Hà Nội", "Thành phố Hà Nội"),
+    ("Tổ 5, phường Trần Phú, TP Quảng Ngãi, tỉnh Quảng Ngãi", "Quảng Ngãi"),
+    ("Thon 3, xa Quang Phu, tinh Quang Binh", "Quảng Bình"),  # before 2025, no diacritics
+    ("Số 10 đường Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí Minh", "Thành phố Hồ Chí Minh"),
+    ("xã Đức Lân, Quảng Ngăi", "Quảng Ngãi"),  # OCR slip
+])
+def test_province_found(address, province):
+    assert find_province(address).name == province
+
+
+def test_unknown_province_is_a_problem_and_value_untouched():
+    info, problems = check_address("Thôn 3, xã Hòa Phú, tỉnh Narnia")
+    assert info.province is None
+    assert problems and "tỉnh/thành phố" in problems[0]
+    info, problems = check_address("Phường Bến Thành, Thành phố Hồ Chí Minh")
+    assert problems == [] and info.commune == "Phường Bến Thành"
