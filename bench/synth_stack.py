@@ -193,6 +193,30 @@ def compare(truth: dict, out: Path) -> dict:
             "forms_ok": forms_ok, "forms_total": forms_total}
 
 
+def output_tree(out: Path) -> dict:
+    """A batch output folder in a form comparable across runs: JSON parsed without the run's start
+    time, PDFs as (page count, text), other files as bytes; the journal and report.html left out."""
+    import subprocess
+
+    from pypdf import PdfReader
+
+    result = {}
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if path.is_dir() or rel.startswith(".sohoa-batch") or path.name == "report.html":
+            continue
+        if path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data.pop("created", None)
+            result[rel] = data
+        elif path.suffix == ".pdf":
+            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+            result[rel] = (len(PdfReader(path).pages), text)
+        else:
+            result[rel] = path.read_bytes()
+    return result
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from tests.conftest import REPO, run_sohoa
 
 sys.path.insert(0, str(REPO))
-from bench.synth_stack import compare, make_stack  # noqa: E402
+from bench.synth_stack import compare, make_stack, output_tree  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -45,23 +45,7 @@ def reference(stack, tmp_path_factory):
 
 
 def tree(out: Path) -> dict:
-    """Everything an officer gets, comparable across runs: JSON parsed (the run's start time
-    left out), PDFs as page count + text, report.csv as bytes."""
-    result = {}
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out).as_posix()
-        if path.is_dir() or rel.startswith(".sohoa-batch") or path.name == "report.html":
-            continue
-        if path.suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            data.pop("created", None)
-            result[rel] = data
-        elif path.suffix == ".pdf":
-            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
-            result[rel] = (len(PdfReader(path).pages), text)
-        else:
-            result[rel] = path.read_bytes()
-    return result
+    return output_tree(out)
 
 
 def journal_counts(out: Path) -> dict:
