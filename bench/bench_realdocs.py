@@ -58,6 +58,12 @@ def ocr_one(path: str, mode: str) -> dict:
         image = page.pixels if page.pixels.ndim == 2 else cv2.cvtColor(page.pixels, cv2.COLOR_BGR2GRAY)
         dpi = page.dpi
     ocr = column_order(ocr_image(image, dpi, "vie"))
+    if mode == "cleanup":  # the extractor re-reads handwritten digits from the archive image
+        import cv2
+
+        out = WORK / mode / (Path(path).name + ".png")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(out), clean.archive)
     return {"width": ocr.width, "height": ocr.height, "dpi": dpi, "seconds": time.perf_counter() - t0,
             "words": [asdict(w) for w in ocr.words]}
 
@@ -72,12 +78,18 @@ def load_ocr(realdocs: Path, image: str, mode: str, refresh: bool) -> dict:
     return data
 
 
-def to_page(data: dict) -> ProcessedPage:
+def page_image(realdocs: Path, image: str, mode: str) -> bytes:
+    """The archive image on the OCR words' pixel grid (the source itself without cleanup)."""
+    path = WORK / mode / (image + ".png") if mode == "cleanup" else realdocs / image
+    return path.read_bytes() if path.exists() else b""
+
+
+def to_page(data: dict, image: bytes = b"") -> ProcessedPage:
     words = [Word(text=w["text"], bbox=tuple(w["bbox"]), conf=w["conf"], block=w["block"],
                   par=w["par"], line=w["line"]) for w in data["words"]]
     ocr = OcrPage(width=data["width"], height=data["height"], words=words)
     return ProcessedPage(source="", source_index=0, width=data["width"], height=data["height"],
-                         dpi=data["dpi"], image=b"", image_format="jpeg", ocr=ocr)
+                         dpi=data["dpi"], image=image, image_format="jpeg", ocr=ocr)
 
 
 def _template():
@@ -146,7 +158,8 @@ def main(argv=None) -> int:
     cers: list[tuple[str, int, float]] = []
     for d in docs:
         truth = json.loads((args.realdocs / f"{d['id']}.truth.json").read_text(encoding="utf-8"))
-        pages = [to_page(load_ocr(args.realdocs, img, mode, False)) for img in d["images"]]
+        pages = [to_page(load_ocr(args.realdocs, img, mode, False), page_image(args.realdocs, img, mode))
+                 for img in d["images"]]
         doc = Document(stem=d["id"], source=d["images"], pages=pages, form="van_ban")
         fields = extract(doc, template)
         for f in FIELDS:
