@@ -255,9 +255,10 @@ class MainWindow(QMainWindow):
             self.cancel_button.hide()
 
     def profile(self, **overrides):
-        return self.settings.profile(source=self.source_combo.currentData(),
-                                     resolution=int(self.res_combo.currentData()),
-                                     mode=self.mode_combo.currentData(), **overrides)
+        chosen = dict(source=self.source_combo.currentData(), resolution=int(self.res_combo.currentData()),
+                      mode=self.mode_combo.currentData())
+        chosen.update(overrides)
+        return self.settings.profile(**chosen)
 
     # ------------------------------------------------------------------ acquisition
     def scan(self, device: Optional[str] = None, **profile_overrides) -> Optional[ScanWorker]:

@@ -1,0 +1,247 @@
+"""The desktop app through its real widgets (offscreen Qt), real SANE test device and pipeline."""
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+pytest.importorskip("PyQt5")
+from PyQt5.QtCore import QMimeData, QModelIndex, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PyQt5.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PyQt5.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from scanner_app.gui.main_window import MainWindow  # noqa: E402
+from scanner_app.gui.widgets import FieldPanel  # noqa: E402
+from scanner_app.settings import Settings  # noqa: E402
+from scanner_app.workspace import Workspace  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+CT01 = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "",
+        "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "Kính gửi: Công an phường Bến Nghé",
+        "1. Họ, chữ đệm và tên: NGUYỄN VĂN AN", "2. Ngày, tháng, năm sinh: 12/05/1990",
+        "3. Giới tính: Nam", "4. Số định danh cá nhân: 079090001234",
+        "5. Số điện thoại liên hệ: 0903123456", "6. Email: an.nguyen@example.vn"]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = Settings(device="test:0", output_dir=str(tmp_path / "out"), jobs=1, resolution=200)
+    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+    with __import__("scanner_app.devices", fromlist=["open_device"]).open_device("test:0") as dev:
+        dev._dev.read_return_value = "Default"  # the test backend remembers options per process
+
+
+def wait_idle(qtbot, w, timeout=60000):
+    qtbot.waitUntil(lambda: not w.busy() and not w.processor.is_busy and not w.ws.unprocessed()
+                    and all(d.understood for d in w.ws.documents), timeout=timeout)
+
+
+def type_text(widget, text: str) -> None:
+    """Key presses carrying Vietnamese characters (QTest.keyClicks handles Latin-1 only)."""
+    from PyQt5.QtCore import QEvent
+    from PyQt5.QtGui import QKeyEvent
+
+    for ch in text:
+        for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.NoModifier, ch))
+
+
+def error_boxes(w):
+    return [b for b in w.findChildren(QMessageBox) if b.objectName() == "error_box" and b.isVisible()]
+
+
+def test_title_and_adf_scan_into_the_dossier(window, qtbot):
+    w = window
+    assert "Số hóa" in w.windowTitle()
+    w.source_combo.setCurrentIndex(w.source_combo.findData("ADF"))
+    worker = w.scan(resolution=75, max_pages=3, options={"test_picture": "Color pattern"})
+    qtbot.waitUntil(lambda: w.thumbs.count() >= 1, timeout=10000)  # pages appear one by one
+    wait_idle(qtbot, w)
+    assert worker.count == 3
+    assert w.thumbs.count() == 3 and len(w.ws.documents) == 1
+    assert [w.thumbs.item(i).text() for i in range(3)] == ["TL 1 · tr 1", "TL 1 · tr 2", "TL 1 · tr 3"]
+    qtbot.waitUntil(lambda: len(w.icons) == 3, timeout=10000)
+    qtbot.waitUntil(lambda: w.view.page_id is not None, timeout=10000)
+    assert not w.errors
+    # split the document at page 2, then merge it back, through the actions
+    w.thumbs.setCurrentRow(1)
+    w.act_split.trigger()
+    assert [len(d.pages) for d in w.ws.documents] == [1, 2]
+    assert w.thumbs.item(1).text() == "TL 2 · tr 1"
+    w.act_merge.trigger()
+    assert [len(d.pages) for d in w.ws.documents] == [3]
+    # drag reorder in the thumbnail list changes the workspace order
+    before = w.ws.page_order()
+    w.thumbs.model().moveRow(QModelIndex(), 2, QModelIndex(), 0)
+    assert w.ws.page_order() == [before[2], before[0], before[1]]
+    w.thumbs.setCurrentRow(0)
+    w.act_delete.trigger()
+    assert len(w.ws.page_order()) == 2
+
+
+def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path):
+    from pypdf import PdfReader
+
+    w = window
+    w.code_edit.setText("000.00.25.H49-240315-0012")
+    w.code_edit.editingFinished.emit()
+    w.import_files([page_png("ct01.png", CT01, dpi=200)])
+    wait_idle(qtbot, w, timeout=90000)
+    doc = w.ws.documents[0]
+    assert doc.form == "ct01"
+    assert "ho_ten" in w.fields.edits
+    edit = w.fields.edits["ho_ten"]
+    edit.setFocus()
+    edit.selectAll()
+    type_text(edit, "Nguyễn Văn Bình")
+    qtbot.keyClick(edit, Qt.Key_Return)
+    corr = w.ws.corrections[-1]
+    assert corr["field"] == "ho_ten" and corr["new"] == "Nguyễn Văn Bình" and corr["user"] == w.user
+    assert w.fields.edits["ho_ten"].property("status") == "corrected"
+    saver = w.save()
+    assert saver is not None
+    with qtbot.waitSignal(saver.done, timeout=60000):
+        pass
+    assert not w.errors, w.errors
+    folder = tmp_path / "out" / "000.00.25.H49-240315-0012"
+    pdf, js = folder / "000.00.25.H49-240315-0012.01.pdf", folder / "000.00.25.H49-240315-0012.01.json"
+    assert len(PdfReader(pdf).pages) == 1
+    result = json.loads(js.read_text(encoding="utf-8"))
+    assert result["form"] == "ct01"
+    assert result["fields"]["ho_ten"]["value"] == "Nguyễn Văn Bình"
+    assert w.ws.documents[0].saved["pdf"] == str(pdf)
+    # saving again after another edit replaces this workspace's own files, never others'
+    w.ws.edit_field(0, "email", "an@example.vn", user="canbo")
+    with qtbot.waitSignal(w.save().done, timeout=60000):
+        pass
+    assert sorted(p.name for p in folder.glob("*.json")) == ["000.00.25.H49-240315-0012.01.json"]
+    store = __import__("scanner_app.gui.workers", fromlist=["x"]).open_store_or_none()
+    if store is not None:  # the store helper's module is installed: the corrections went there too
+        assert all(c["recorded"] for c in w.ws.corrections)
+
+
+def test_qr_cover_sheet_gives_the_dossier_code(window, qtbot, tmp_path):
+    import zxingcpp
+
+    code = "000.00.25.H49-240315-0099"
+    qr = np.asarray(zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(code, zxingcpp.BarcodeFormat.QRCode),
+                                                    scale=8))
+    sheet = np.full((1654, 1169), 255, np.uint8)  # A4 at 141 dpi
+    sheet[300:300 + qr.shape[0], 400:400 + qr.shape[1]] = qr
+    path = tmp_path / "cover.png"
+    Image.fromarray(sheet).save(path, dpi=(141, 141))
+    w = window
+    w.import_files([path])
+    qtbot.waitUntil(lambda: w.ws.dossier_code == code, timeout=60000)
+    qtbot.waitUntil(lambda: w.code_edit.text() == code, timeout=5000)
+    assert w.ws.page_order() == []  # the cover sheet is not a page of any document
+
+
+def test_tab_goes_to_the_next_doubtful_field(qtbot):
+    panel = FieldPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    fields = {
+        "a": {"value": "ok", "confidence": 0.99, "valid": True, "problems": []},
+        "b": {"value": "x", "confidence": 0.3, "valid": True, "problems": []},
+        "c": {"value": "ok too", "confidence": 0.95, "valid": True, "problems": []},
+        "d": {"value": "31/02/1990", "confidence": 0.9, "valid": False, "problems": ["Ngày không hợp lệ"]},
+    }
+    panel.set_document(0, "TL 1", fields)
+    assert [panel.edits[k].property("status") for k in "abcd"] == ["ok", "doubt", "ok", "invalid"]
+    assert "Ngày không hợp lệ" in panel.edits["d"].toolTip()
+    panel.edits["a"].setFocus()
+    qtbot.waitUntil(lambda: panel.edits["a"].hasFocus(), timeout=2000)
+    qtbot.keyClick(panel.edits["a"], Qt.Key_Tab)
+    assert panel.edits["b"].hasFocus()
+    qtbot.keyClick(panel.edits["b"], Qt.Key_Tab)
+    assert panel.edits["d"].hasFocus()  # c is fine: skipped
+    qtbot.keyClick(panel.edits["d"], Qt.Key_Tab)
+    assert panel.edits["b"].hasFocus()  # wraps around
+
+
+def test_errors_are_shown_and_the_app_keeps_working(window, qtbot, tmp_path):
+    w = window
+    with qtbot.waitSignal(w.scan(device="nonexistent:0").done, timeout=10000):
+        pass
+    assert "Không tìm thấy máy quét" in w.errors[-1]
+    assert error_boxes(w)
+
+    w.source_combo.setCurrentIndex(w.source_combo.findData("ADF"))
+    worker = w.scan(device="test:0", resolution=50, options={"read_return_value": "SANE_STATUS_NO_DOCS"})
+    with qtbot.waitSignal(worker.done, timeout=10000):
+        pass
+    assert "Khay nạp giấy trống" in w.errors[-1]
+
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
+    with qtbot.waitSignal(w.import_files([bad]).done, timeout=10000):
+        pass
+    assert "broken.png" in w.errors[-1]
+    assert w.ws.page_order() == []
+
+    w.source_combo.setCurrentIndex(w.source_combo.findData("Flatbed"))
+    worker = w.scan(device="test:0", resolution=50, options={"read_return_value": "Default"})
+    with qtbot.waitSignal(worker.done, timeout=10000):
+        pass
+    assert w.thumbs.count() == 1, w.errors
+    assert w.isVisible()
+
+
+def test_files_dropped_on_the_window_are_imported(window, qtbot, tmp_path):
+    w = window
+    paths = []
+    for i, v in enumerate((60, 180)):
+        p = tmp_path / f"drop{i}.png"
+        Image.fromarray(np.full((400, 300), v, np.uint8)).save(p, dpi=(50, 50))
+        paths.append(p)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(400, 300), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(w, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(400, 300), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(w, drop)
+    qtbot.waitUntil(lambda: w.thumbs.count() == 2, timeout=10000)
+    assert [w.ws.pages[p].source for p in w.ws.page_order()] == [str(p) for p in paths]
+
+
+def test_window_restores_the_unsaved_session(qtbot, tmp_path):
+    ws = Workspace.open(tmp_path / "ws")
+    from ocr.model import PageImage
+
+    for v in (40, 120):
+        ws.add_scan(PageImage(pixels=np.full((300, 200), v, np.uint8), dpi=50, source=f"s{v}"))
+    ws.set_dossier_code("000.00.25.H49-240315-0007")
+    del ws  # as if the app had been killed here
+    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"),
+                   settings=Settings(output_dir=str(tmp_path / "out"), jobs=1))
+    qtbot.addWidget(w)
+    try:
+        assert w.thumbs.count() == 2
+        assert w.code_edit.text() == "000.00.25.H49-240315-0007"
+        assert "khôi phục" in w.status_label.text()
+        wait_idle(qtbot, w)  # pages not processed before the kill are processed now
+        assert w.ws.unprocessed() == []
+    finally:
+        w.close()
+
+
+def test_english_ui_and_settings_persist(window):
+    from scanner_app.settings import load_settings
+
+    w = window
+    assert w.act_scan.text() == "Quét"
+    w.apply_settings(Settings(**{**w.settings.__dict__, "ui_lang": "en"}))
+    assert w.act_scan.text() == "Scan" and "sohoa" in w.windowTitle()
+    assert load_settings().ui_lang == "en"
