@@ -37,16 +37,14 @@ SCHEMA = "sohoa.workspace/1"
 STATE = "workspace.json"
 PAGES = "pages"
 
-# Mã hồ sơ: NNN.NN.NN.XNN-YYMMDD-NNNN, accepted loosely (agency part of letters/digits/dots).
-_CODE_RE = re.compile(r"([0-9A-Z]{1,4}(?:\.[0-9A-Z]{1,4}){1,4})\s*-\s*(\d{6})\s*-\s*(\d{3,6})", re.I)
-
-
 def dossier_code_in(text: str) -> Optional[str]:
-    """The dossier code a QR cover sheet (or typed text) carries, normalised; None if none."""
-    m = _CODE_RE.search(nfc(text or "").strip())
-    if not m:
-        return None
-    return f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}"
+    """The dossier code a QR cover sheet (or typed text) carries; None if it holds none.
+
+    Same rules as batch splitting (strict codes, loosely fitting ones accepted)."""
+    from scanner_app.batch.split import classify_code
+
+    found = classify_code(text or "")
+    return found[0] if found else None
 
 
 def current_user() -> str:
@@ -490,8 +488,10 @@ class Workspace:
         return f"{self.folder_name()}.{doc_index + 1:02d}"
 
     def folder_name(self) -> str:
-        code = re.sub(r'[\\/:*?"<>|]+', "_", self.dossier_code).strip(" .")
-        return code or f"HS-{self.created[:10].replace('-', '')}"
+        """Windows-safe folder/file name of the dossier, as batch names it."""
+        from scanner_app.batch.split import safe_name
+
+        return safe_name(self.dossier_code) if self.dossier_code else f"HS-{self.created[:10].replace('-', '')}"
 
     # ------------------------------------------------------------ understanding and fields
     def document(self, doc_index: int) -> Document:

@@ -120,11 +120,13 @@ def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path):
     assert result["form"] == "ct01"
     assert result["fields"]["ho_ten"]["value"] == "Nguyễn Văn Bình"
     assert w.ws.documents[0].saved["pdf"] == str(pdf)
+    dossier = json.loads((folder / "dossier.json").read_text(encoding="utf-8"))
+    assert dossier["code"] == "000.00.25.H49-240315-0012" and dossier["documents"][0]["pdf"] == pdf.name
     # saving again after another edit replaces this workspace's own files, never others'
     w.ws.edit_field(0, "email", "an@example.vn", user="canbo")
     with qtbot.waitSignal(w.save().done, timeout=60000):
         pass
-    assert sorted(p.name for p in folder.glob("*.json")) == ["000.00.25.H49-240315-0012.01.json"]
+    assert sorted(p.name for p in folder.glob("*.json")) == ["000.00.25.H49-240315-0012.01.json", "dossier.json"]
     store = __import__("scanner_app.gui.workers", fromlist=["x"]).open_store_or_none()
     if store is not None:  # the store helper's module is installed: the corrections went there too
         assert all(c["recorded"] for c in w.ws.corrections)

@@ -102,8 +102,10 @@ def test_understanding_keeps_the_officers_corrections(ws):
 
 @pytest.mark.parametrize("text,code", [
     ("000.00.25.H49-240315-0012", "000.00.25.H49-240315-0012"),
-    ("Mã hồ sơ: 000.00.25.h49 - 240315 - 0012", "000.00.25.H49-240315-0012"),
+    ("Mã hồ sơ: 000.00.25.H49 - 240315 - 0012", "000.00.25.H49-240315-0012"),
     ("G12.34.56-240101-123", "G12.34.56-240101-123"),  # loosely fitting: accepted
+    ("HS-2024-001", "HS-2024-001"),  # another one-stop system's numbering
+    ("079090001234|NGUYEN VAN AN|12051990", None),  # a CCCD payload is not a dossier code
     ("https://dichvucong.gov.vn/", None),
     ("", None),
 ])
