@@ -11,6 +11,7 @@ the same output folder is refused through an OS-level lock on `OUT/.sohoa-batch/
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -73,8 +74,11 @@ class RunLock:
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            fh.seek(0)
-            holder = fh.read().decode("ascii", "replace").strip() or "?"
+            try:
+                fh.seek(0)
+                holder = fh.read().decode("ascii", "replace").strip() or "?"
+            except OSError:  # Windows: the locked byte cannot be read either
+                holder = "?"
             fh.close()
             raise SohoaError(
                 f"Thư mục kết quả {self.path.parent.parent} đang được một lần chạy `sohoa batch` khác dùng "
@@ -171,6 +175,20 @@ class Journal:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic, durable step (the connection is in autocommit mode otherwise)."""
+        if self.db.in_transaction:  # nested: the outer transaction decides
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     # ------------------------------------------------------------ meta
     def get_meta(self, key: str) -> Optional[str]:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -190,7 +208,7 @@ class Journal:
 
     def add_file(self, name: str, size: int, mtime_ns: int, pages: int, seq: int) -> None:
         """Register (or re-register, when it changed on disk) a source file and its pages."""
-        with self.db:
+        with self.transaction():
             old = self.db.execute("SELECT size, mtime_ns, pages FROM files WHERE name=?", (name,)).fetchone()
             if old == (size, mtime_ns, pages):
                 self.db.execute("UPDATE files SET seq=? WHERE name=?", (seq, name))
@@ -205,13 +223,13 @@ class Journal:
 
     def store_result(self, name: str, idx: int, page: ProcessedPage) -> None:
         blob = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE pages SET state='done', result=?, error=NULL, processed=processed+1, run=? "
                             "WHERE name=? AND idx=?", (blob, self.run_id, name, idx))
             self.db.execute("UPDATE runs SET pages_processed=pages_processed+1 WHERE id=?", (self.run_id,))
 
     def store_error(self, name: str, idx: int, message: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE pages SET state='error', result=NULL, error=?, run=? WHERE name=? AND idx=?",
                             (message, self.run_id, name, idx))
 

@@ -115,7 +115,7 @@ class BatchRunner:
 
                 watch_loop(self)
             else:
-                pages = self._register(self._list_sources(), ordered_by="name")
+                pages = self._register(self._list_sources())
                 self._process(pages)
                 self._finish()
         finally:
@@ -129,30 +129,34 @@ class BatchRunner:
         return sorted((p for p in self.src.iterdir() if _is_input(p) and p.resolve() != out_resolved),
                       key=lambda p: nfc(p.name))
 
-    def _register(self, files: list[Path], ordered_by: str, first_seq: int = 0) -> list[_Page]:
+    def _register(self, files: list[Path], first_seq: int = 0) -> list[_Page]:
         """Register files in the journal (page counts cached there) and return their pages in order."""
-        from ocr import imageio
-
         known = self.journal.files()
         pages: list[_Page] = []
-        for seq, path in enumerate(files, start=first_seq):
-            name = nfc(path.name)
-            try:
-                st = path.stat()
-                row = known.get(name)
-                if row and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
-                    count = row.pages
-                else:
-                    count = imageio.count_pages(path)
-                self.journal.add_file(name, st.st_size, st.st_mtime_ns, count, seq)
-            except SohoaError as exc:
-                pages.append(_Page(name, 0, str(path), error=exc.message))
-                continue
-            except OSError as exc:
-                pages.append(_Page(name, 0, str(path), error=f"Không đọc được tệp / cannot read file ({exc})"))
-                continue
-            pages.extend(_Page(name, i, str(path)) for i in range(count))
+        with self.journal.transaction():  # one commit for the whole listing, not one per file
+            for seq, path in enumerate(files, start=first_seq):
+                self._register_one(path, seq, known, pages)
         return pages
+
+    def _register_one(self, path: Path, seq: int, known: dict, pages: list[_Page]) -> None:
+        from ocr import imageio
+
+        name = nfc(path.name)
+        try:
+            st = path.stat()
+            row = known.get(name)
+            if row and (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                count = row.pages  # unchanged since it was counted: no need to open it again
+            else:
+                count = imageio.count_pages(path)
+            self.journal.add_file(name, st.st_size, st.st_mtime_ns, count, seq)
+        except SohoaError as exc:
+            pages.append(_Page(name, 0, str(path), error=exc.message))
+            return
+        except OSError as exc:
+            pages.append(_Page(name, 0, str(path), error=f"Không đọc được tệp / cannot read file ({exc})"))
+            return
+        pages.extend(_Page(name, i, str(path)) for i in range(count))
 
     def journal_pages(self) -> list[_Page]:
         """Pages of files already in the journal, in arrival order (watch mode restart)."""

@@ -56,7 +56,7 @@ def watch_loop(runner, stop_after_idle: Optional[float] = None) -> None:
             if ready:
                 files = runner.journal.files()
                 first_seq = max((r.seq for r in files.values()), default=-1) + 1
-                pages = runner._register(ready, ordered_by="arrival", first_seq=first_seq)
+                pages = runner._register(ready, first_seq=first_seq)
                 taken.update(nfc(p.name) for p in ready)
                 runner._process(pages)
                 last_new = time.monotonic()
