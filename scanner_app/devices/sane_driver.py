@@ -233,9 +233,10 @@ class SaneDriver(Driver):
         try:
             dev = sane.open(name)
         except Exception as exc:
-            err = device_error(exc, name)
-            if str(exc) == "Invalid argument":
-                err = DeviceError(f"Không tìm thấy máy quét '{name}' (chưa cắm, đã tắt hoặc sai tên)",
-                                  "scanner not found", path=None)
-            raise err from exc
+            if str(exc) in ("Device busy", "Access to resource has been denied"):
+                raise device_error(exc, name) from exc
+            # SANE answers an unknown name with "Invalid argument" first, then (cached by the
+            # dll backend) "Operation not supported"; a vanished USB device gives an I/O error.
+            raise DeviceError(f"Không tìm thấy máy quét '{name}' (chưa cắm, đã tắt hoặc sai tên)",
+                              f"scanner not found ({exc})") from exc
         return SaneDevice(name, dev)
