@@ -47,7 +47,7 @@ def ocr_page(img: Image.Image, dpi: int, lines: bool | None = None) -> OcrPage:
     """The production path: `ocr.pipeline.process_page` when the pipeline (with cleanup) is
     there, else the engine directly; leaders erased first unless `lines` is False."""
     from ocr.engine import ocr_image
-    from ocr.form_lines import remove_rules_and_leaders
+    from ocr.form_lines import remove_rules_and_leaders, reread_boxed_digits
     from ocr.layout import column_order
     from ocr.model import PageImage
 
@@ -61,16 +61,15 @@ def ocr_page(img: Image.Image, dpi: int, lines: bool | None = None) -> OcrPage:
         erases = _pipeline_erases_lines()
         if erases != lines:  # bench switch: wrap or unwrap the engine call inside the pipeline
             def engine(image, dpi_, lang="vie", _orig=ocr_image):
-                if lines:
-                    image = remove_rules_and_leaders(image, dpi_)
-                return _orig(image, dpi_, lang)
+                return reread_boxed_digits(_orig(remove_rules_and_leaders(image, dpi_, boxed_digits=True), dpi_, lang),
+                                           image, dpi_, lang)
             if not lines:
                 raise SystemExit("--no-lines with a pipeline that erases lines: not supported")
             pl.ocr_image = engine
         job = pl.PageJob("bench", 0, PageImage(pixels=arr, dpi=dpi, source="bench"))
         return pl.process_page(job, pl.PipelineOptions(jobs=1)).ocr
     if lines:
-        arr = remove_rules_and_leaders(arr, dpi)
+        return column_order(reread_boxed_digits(ocr_image(remove_rules_and_leaders(arr, dpi, boxed_digits=True), dpi), arr, dpi))
     return column_order(ocr_image(arr, dpi))
 
 

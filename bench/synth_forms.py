@@ -141,7 +141,8 @@ class Page:
             self.leaders(x + w + self.dpi // 30, x1)
         else:
             self.leaders(x0, x1)
-            self.draw.text((x, self.y - self.dpi // 6), value, font=self.value_font, fill=0)
+            # handwriting sits just above the dots, its baseline a little over theirs
+            self.draw.text((x, self.y - self.dpi // 25), value, font=self.value_font, fill=0)
 
     def fields(self, items: list[tuple[str, Optional[str], int]]):
         """One line of (label, value, share of the line's width) items."""

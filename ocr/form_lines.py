@@ -83,11 +83,14 @@ def find_marks(grey: np.ndarray, dpi: float) -> np.ndarray:
     return remove
 
 
-def remove_rules_and_leaders(grey: np.ndarray, dpi: float) -> np.ndarray:
+def remove_rules_and_leaders(grey: np.ndarray, dpi: float, boxed_digits: bool = False) -> np.ndarray:
     """The page with leaders, rules and box/table borders painted over with background.
 
     `grey` is a uint8 grey page (dark text on light paper); returns a new array of the same
     shape. Pages without such marks come back unchanged (pixel for pixel).
+    With `boxed_digits`, rows of digit boxes are erased whole, digits included: their widely
+    spaced digits garble the OCR of the label printed on the same line; `reread_boxed_digits`
+    reads them from the original image instead.
     """
     if grey.ndim != 2:
         grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
@@ -96,6 +99,9 @@ def remove_rules_and_leaders(grey: np.ndarray, dpi: float) -> np.ndarray:
     # min-pooling, not averaging: a hairline box border must stay as dark as it is
     small = cv2.erode(grey, _rect(k, k))[::k, ::k] if k > 1 else grey
     marks = find_marks(small, dpi / k)
+    if boxed_digits:
+        for cells in find_box_rows(small, dpi / k):
+            cv2.rectangle(marks, cells[0][:2], cells[-1][2:], 255, thickness=-1)
     if not marks.any():
         return grey.copy()
     # blurred fringes of the removed marks go too
@@ -135,24 +141,224 @@ def _leader_components(stats: np.ndarray, labels: np.ndarray, th: float) -> np.n
         if grp.size < LEADER_MIN_DOTS or of[grp[0]] == 0:
             continue
         lab = cand[grp]
-        if _is_leader(cx[grp].astype(float), cy[grp].astype(float), h[lab].astype(float), th):
-            out.append(lab)
+        keep = _leader_members(cx[grp].astype(float), cy[grp].astype(float), h[lab].astype(float),
+                               w[lab].astype(float), th)
+        if keep is not None:
+            out.append(lab[keep])
     if not out:
         return np.empty(0, dtype=np.int64)
     return np.concatenate(out)
 
 
-def _is_leader(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, th: float) -> bool:
-    """Evenly spaced, similar sized, on one (possibly skewed) straight baseline."""
+def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarray, th: float):
+    """Which members of a linked chain are leader dots (None: the chain is no leader).
+
+    A leader is evenly spaced, similar sized, on one straight (possibly skewed) baseline. A
+    diacritic next to it (the dot under "ị" just before the leader starts, a mark of a value
+    written over the dots) is off the dots' pitch or baseline and is kept.
+    """
     g = np.diff(xs)
-    med = float(np.median(g))
-    if med <= 0:
-        return False
-    regular = float(np.mean(np.abs(g - med) <= 0.35 * med + 1)) >= 0.7
+    pitch = float(np.median(g))
+    if pitch <= 0:
+        return None
     mh = float(np.median(hs))
-    similar = float(np.mean(np.abs(hs - mh) <= max(2.0, 0.5 * mh))) >= 0.7
-    if not (regular and similar):
-        return False
+    if float(np.mean(np.abs(hs - mh) <= max(2.0, 0.5 * mh))) < 0.7:
+        return None
     slope, icpt = np.polyfit(xs, ys, 1) if np.ptp(xs) > 0 else (0.0, float(np.mean(ys)))
-    resid = ys - (slope * xs + icpt)
-    return abs(slope) < 0.07 and float(np.mean(np.abs(resid) <= max(2.0, 0.15 * th))) >= 0.8
+    if abs(slope) >= 0.07:
+        return None
+    on_line = np.abs(ys - (slope * xs + icpt)) <= max(1.5, 0.12 * th)
+    fits = np.abs(g - pitch) <= 0.3 * pitch + 0.5
+    on_pitch = np.zeros(xs.size, dtype=bool)
+    on_pitch[:-1] |= fits
+    on_pitch[1:] |= fits
+    # a dot merged with a diacritic of a value written over the leader is bigger: it stays
+    mw = float(np.median(ws))
+    same_size = (np.abs(hs - mh) <= max(1.0, 0.4 * mh)) & (np.abs(ws - mw) <= max(1.0, 0.4 * mw))
+    keep = on_line & on_pitch & same_size
+    if keep.sum() < LEADER_MIN_DOTS or keep.mean() < 0.6:
+        return None
+    return keep
+
+
+# ---------------------------------------------------------------- digits typed in boxes
+#
+# Tesseract reads digits spaced a box apart badly ("0 0 6156.733 5 30"), with or without the
+# box borders: its line recogniser takes every gap for a word space and loses the scale. The
+# same digits set close together read perfectly. So the cells of each row of digit boxes are
+# cut out, their digits set side by side, and all rows are read in one extra Tesseract pass.
+
+#: A row of digit boxes has at least this many cells (ID numbers, dates in boxes).
+BOX_MIN_CELLS = 6
+
+
+def find_box_rows(grey: np.ndarray, dpi: float) -> list[list[tuple[int, int, int, int]]]:
+    """Rows of evenly spaced, equal boxes: each row a list of cell boxes (x0, y0, x1, y1)."""
+    if grey.ndim != 2:
+        grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+    k = max(1, int(round(dpi / WORK_DPI)))
+    if k > 1:
+        small = cv2.erode(grey, _rect(k, k))[::k, ::k]
+        return [[(x0 * k, y0 * k, x1 * k, y1 * k) for x0, y0, x1, y1 in row]
+                for row in find_box_rows(small, dpi / k)]
+    _t, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    tol = max(1, int(round(dpi / 100)))
+    side_min = int(dpi * 0.1)  # a box for one handwritten/typed digit is at least ~2.5 mm
+    vert = cv2.morphologyEx(cv2.dilate(ink, _rect(2 * tol + 1, 1)), cv2.MORPH_OPEN, _rect(1, side_min))
+    vert &= ink
+    horiz = cv2.morphologyEx(cv2.dilate(ink, _rect(1, 2 * tol + 1)), cv2.MORPH_OPEN, _rect(int(dpi * 0.3), 1))
+    vn, _vl, vs, _c = cv2.connectedComponentsWithStats(vert, connectivity=8)
+    sides = [(int(vs[i, 0] + vs[i, 2] // 2), int(vs[i, 1]), int(vs[i, 3])) for i in range(1, vn)
+             if vs[i, 3] <= dpi * 0.6 and vs[i, 2] <= dpi * 0.04]
+    sides.sort(key=lambda s: (s[1], s[0]))
+    rows: list[list[tuple[int, int, int, int]]] = []
+    used = [False] * len(sides)
+    for i, (x, y, h) in enumerate(sides):
+        if used[i]:
+            continue
+        group = [j for j in range(len(sides)) if not used[j]
+                 and abs(sides[j][1] + sides[j][2] / 2 - (y + h / 2)) <= 0.25 * h + 3 * tol
+                 and abs(sides[j][2] - h) <= 0.2 * h + 2 * tol]
+        group.sort(key=lambda j: sides[j][0])
+        # split into runs of even pitch about the box height (square-ish cells)
+        run = [group[0]]
+        for a, b in zip(group, group[1:]):
+            pitch = sides[b][0] - sides[a][0]
+            if 0.5 * h <= pitch <= 1.6 * h and (len(run) < 2 or abs(pitch - (sides[a][0] - sides[run[-2]][0])) <= 0.2 * h + tol):
+                run.append(b)
+            else:
+                if len(run) > BOX_MIN_CELLS:
+                    break
+                run = [b]
+        if len(run) > BOX_MIN_CELLS and not _ruled(horiz, sides, run, tol):
+            run = []  # evenly spaced letter stems ("NHUNG"), not a row of boxes
+        if len(run) > BOX_MIN_CELLS:
+            for j in run:
+                used[j] = True
+            cells = []
+            for a, b in zip(run, run[1:]):
+                top = min(sides[a][1], sides[b][1])
+                bot = max(sides[a][1] + sides[a][2], sides[b][1] + sides[b][2])
+                cells.append((sides[a][0], top, sides[b][0], bot))
+            rows.append(cells)
+        else:
+            used[i] = True
+    return rows
+
+
+def _ruled(horiz: np.ndarray, sides, run, tol: int) -> bool:
+    """Boxes have a rule along their top and bottom edges, between the first and last side."""
+    xa, xb = sides[run[0]][0], sides[run[-1]][0]
+    top = int(np.median([sides[j][1] for j in run]))
+    bot = int(np.median([sides[j][1] + sides[j][2] for j in run]))
+    for y in (top, bot):
+        band = horiz[max(0, y - 3 * tol): y + 3 * tol + 1, xa:xb]
+        if band.size == 0 or float((band > 0).any(axis=0).mean()) < 0.7:
+            return False
+    return True
+
+
+def compact_row(grey: np.ndarray, cells: list[tuple[int, int, int, int]], bg: int) -> np.ndarray:
+    """The digits of one box row set side by side (borders left out), on paper background."""
+    parts = []
+    h = max(c[3] - c[1] for c in cells)
+    for x0, y0, x1, y1 in cells:
+        inset = max(2, (x1 - x0) // 8)
+        cell = grey[y0 + inset: y1 - inset, x0 + inset: x1 - inset]
+        if cell.size == 0:
+            continue
+        _t, ink = cv2.threshold(cell, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        # an empty cell's Otsu split is noise: require real dark ink
+        dark = cell < (int(cell.max()) + int(cell.min())) // 2
+        if int(cell.max()) - int(cell.min()) < 60 or dark.sum() < 0.01 * cell.size:
+            continue
+        cols = np.flatnonzero((ink > 0).sum(axis=0) >= 1)
+        a, b = int(cols[0]), int(cols[-1]) + 1
+        piece = np.full((h, b - a), bg, np.uint8)
+        top = y0 + inset - cells[0][1]
+        piece[max(0, top): max(0, top) + cell.shape[0], :] = cell[: h - max(0, top), a:b]
+        parts.append(piece)
+        parts.append(np.full((h, max(3, h // 8)), bg, np.uint8))
+    if not parts:
+        return np.zeros((0, 0), np.uint8)
+    pad = np.full((h, h // 2), bg, np.uint8)
+    return np.hstack([pad] + parts + [pad])
+
+
+def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie"):
+    """`ocr` (an OcrPage of `grey`) with the words inside digit-box rows replaced by the digits
+    read from the compacted rows: one word per row, box row's bbox. One extra Tesseract pass,
+    only on pages that have box rows."""
+    from ocr.engine import ocr_image
+    from ocr.model import OcrPage, Word
+
+    if grey.ndim != 2:
+        grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+    rows = find_box_rows(grey, dpi)
+    if not rows:
+        return ocr
+    bg = _background(grey)
+    strips, boxes = [], []
+    for cells in rows:
+        strip = compact_row(grey, cells, bg)
+        if strip.size:
+            strips.append(strip)
+            boxes.append(_ink_box(grey, cells))
+    if not strips:
+        return ocr
+    width = max(s.shape[1] for s in strips)
+    gap = np.full((max(s.shape[0] for s in strips), width), bg, np.uint8)
+    stack, offsets = [gap], []
+    for s in strips:
+        offsets.append(sum(p.shape[0] for p in stack))
+        stack.append(np.hstack([s, np.full((s.shape[0], width - s.shape[1]), bg, np.uint8)]))
+        stack.append(gap)
+    page = ocr_image(np.vstack(stack), dpi, lang, psm=6)
+    texts: list[list] = [[] for _ in strips]
+    for w in page.words:
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        for k, off in enumerate(offsets):
+            if off <= cy < off + strips[k].shape[0]:
+                texts[k].append(w)
+    words = list(ocr.words)
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        got = sorted(texts[k], key=lambda w: w.bbox[0])
+        text = "".join(w.text for w in got)
+        if not any(ch.isdigit() for ch in text):
+            continue
+        inside = [i for i, w in enumerate(words)
+                  if x0 - 5 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 + 5 and y0 - 5 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 5]
+        ref = words[inside[0]] if inside else _nearest_left(words, x0, (y0 + y1) / 2)
+        new = Word(text=text, bbox=(x0, y0, x1, y1), conf=min(w.conf for w in got),
+                   block=ref.block if ref else 0, par=ref.par if ref else 0, line=ref.line if ref else 0)
+        at = inside[0] if inside else (words.index(ref) + 1 if ref else len(words))
+        words = [w for i, w in enumerate(words) if i not in set(inside)]
+        words.insert(min(at, len(words)), new)
+    return OcrPage(width=ocr.width, height=ocr.height, words=words)
+
+
+def _ink_box(grey: np.ndarray, cells) -> tuple[int, int, int, int]:
+    """The digits' extent inside a box row (borders excluded): a word box of text height."""
+    x0, x1 = cells[0][0], cells[-1][2]
+    y0, y1 = min(c[1] for c in cells), max(c[3] for c in cells)
+    inset = max(2, (y1 - y0) // 8)
+    region = grey[y0 + inset: y1 - inset, x0 + inset: x1 - inset]
+    if region.size == 0:
+        return x0, y0, x1, y1
+    _t, ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    rows = np.flatnonzero((ink > 0).sum(axis=1) >= max(2, region.shape[1] // 200))
+    cols = np.flatnonzero((ink > 0).sum(axis=0) >= 1)
+    if rows.size == 0 or cols.size == 0:
+        return x0, y0, x1, y1
+    return (x0 + inset + int(cols[0]), y0 + inset + int(rows[0]),
+            x0 + inset + int(cols[-1]) + 1, y0 + inset + int(rows[-1]) + 1)
+
+
+def _nearest_left(words, x: float, y: float):
+    """The word just left of (x, y) on the same line: the label of a box row."""
+    best = None
+    for w in words:
+        if w.bbox[1] <= y <= w.bbox[3] and w.bbox[2] <= x + 5:
+            if best is None or w.bbox[2] > best.bbox[2]:
+                best = w
+    return best

@@ -135,6 +135,11 @@ def _split_word(w: Word) -> list[Tok]:
 def page_rows(ocr: OcrPage, page_no: int, start_index: int = 0) -> list[Row]:
     """Tokens of a page grouped into physical rows (by vertical overlap), each sorted left to right."""
     toks = [t for w in ocr.words for t in _split_word(w) if t.text]
+    if toks:
+        # a "word" several lines tall is a column of item numbers or specks that OCR strung
+        # together: it belongs to no row and would glue all rows it spans into one
+        med = median(t.bbox[3] - t.bbox[1] for t in toks)
+        toks = [t for t in toks if t.bbox[3] - t.bbox[1] <= 3 * med]
     toks.sort(key=lambda t: (t.bbox[1] + t.bbox[3]) / 2)
     rows: list[list[Tok]] = []
     spans: list[list[float]] = []  # y0, y1, centre of each open row
@@ -217,12 +222,16 @@ def _row_hits(row: Row, keys: Iterable[str]) -> list[Hit]:
             if t.enum or t.filler or not t.key:
                 continue
             n = min(len(t.key), len(first))
-            if fuzz.ratio(t.key[:n], first[:n]) < 50:
+            if fuzz.ratio(t.key[:n], first[:n]) < 50 and not (
+                    # the label's first letters lost to OCR ("+0 tịnh danh" for "4. Số định danh")
+                    len(t.key) >= 3 and fuzz.partial_ratio(t.key, key[:len(t.key) + 4]) >= 75):
                 continue
             s, best, best_j = "", 0.0, -1
             for j in range(i, len(toks)):
                 if toks[j].filler:
                     continue
+                if j > i and toks[j - 1].text.endswith(":"):
+                    break  # a printed label ends at its colon: what follows is its value
                 s += toks[j].key
                 if len(s) > limit:
                     break
@@ -234,7 +243,8 @@ def _row_hits(row: Row, keys: Iterable[str]) -> list[Hit]:
                 end = best_j + 1
                 while end < len(toks) and (toks[end].filler or _FOOTNOTE.fullmatch(toks[end].text.rstrip(":"))):
                     end += 1
-                weight = len(key) * (best - 60) / 40
+                # long labels win over the short ones inside them, unless matched much worse
+                weight = len(key) * ((best - 60) / 40) ** 2
                 cands.append((weight, Hit(key, row.index, start, end, best)))
     cands.sort(key=lambda c: -c[0])
     taken: list[Hit] = []
@@ -286,8 +296,11 @@ class Value:
 
     @property
     def confidence(self) -> float:
+        """Mean and weakest word confidence averaged (0-1): one unsure word makes the value unsure."""
         confs = [max(0.0, min(100.0, t.conf)) for t in self.toks]
-        return round(sum(confs) / len(confs) / 100, 3) if confs else 0.0
+        if not confs:
+            return 0.0
+        return round((sum(confs) / len(confs) + min(confs)) / 200, 3)
 
     @property
     def bbox(self):
@@ -355,7 +368,9 @@ def read_value(index: LabelIndex, hit: Hit, spec: FieldSpec) -> Value:
         value.toks = _content(below.toks)
         last = below
         after = below.index
-    if spec.may_continue and value.toks:
+    # a value right of another field on a multi-column row is short: it never wraps
+    second_column = any(h.start < hit.start for h in hits)
+    if spec.may_continue and value.toks and not second_column:
         k = after + 1
         for _ in range(4):
             if k >= len(rows) or rows[k].page != last.page:
