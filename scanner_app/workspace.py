@@ -113,11 +113,41 @@ def _field_from_dict(d: dict) -> Field:
     return Field(**known)
 
 
+class _StateLock:
+    """A re-entrant lock that writes the pending autosave when its outermost holder releases it.
+
+    So the (fsync'ed) JSON write never happens while the lock is held, and the UI thread,
+    which only takes the lock to read, is never held up by a worker's disk write.
+    """
+
+    def __init__(self, owner: "Workspace") -> None:
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._owner = owner
+
+    def __enter__(self) -> "_StateLock":
+        self._lock.acquire()
+        self._local.depth = getattr(self._local, "depth", 0) + 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._local.depth -= 1
+        pending = None
+        if self._local.depth == 0:
+            pending, self._owner._pending = self._owner._pending, None
+        self._lock.release()
+        if pending is not None:
+            self._owner._write_state(*pending)
+
+
 class Workspace:
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root else default_root()
         self.pages_dir = self.root / PAGES
-        self.lock = threading.RLock()
+        self.lock = _StateLock(self)
+        self._pending: Optional[tuple[int, dict]] = None
+        self._write_lock = threading.Lock()
+        self._written = 0
         self.dossier_code: str = ""
         self.pages: dict[str, WsPage] = {}
         self.documents: list[WsDocument] = []
@@ -203,12 +233,18 @@ class Workspace:
             }
 
     def autosave(self) -> None:
-        """Replace workspace.json atomically (called after every change)."""
+        """Snapshot the state now; workspace.json is replaced atomically as soon as the lock is free."""
         with self.lock:
             self.revision += 1
-            data = self.to_dict()
+            self._pending = (self.revision, self.to_dict())
+
+    def _write_state(self, revision: int, data: dict) -> None:
+        with self._write_lock:
+            if revision <= self._written:
+                return  # a newer snapshot is already on disk
             with atomic_write(self.root / STATE, "w") as fh:
                 json.dump(data, fh, ensure_ascii=False)
+            self._written = revision
 
     def clear(self) -> None:
         """Start a new dossier: forget everything and delete the page files."""

@@ -249,6 +249,8 @@ class FieldPanel(QWidget):
         self.inner = QWidget()
         self.form = QFormLayout(self.inner)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.WrapAllRows)  # labels above: values get the full width
+        self.form.setVerticalSpacing(4)
         self.scroll.setWidget(self.inner)
         outer.addWidget(self.scroll, 1)
         self.edits: dict[str, QLineEdit] = {}

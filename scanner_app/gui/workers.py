@@ -53,7 +53,8 @@ def load_scaled(path: Path, max_side: int = 0) -> QImage:
         scale = max_side / max(h, w)
         if scale < 1:
             arr = cv2.resize(arr, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
-    return to_qimage(arr)
+    # the pixmap format the screen uses: converting here keeps QPixmap.fromImage cheap on the UI thread
+    return to_qimage(arr).convertToFormat(QImage.Format_RGB32)
 
 
 class ScanWorker(QThread):
