@@ -10,6 +10,7 @@ decisions and writes the same files as an uninterrupted one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -223,7 +224,12 @@ class BatchRunner:
             from distributed import Client, LocalCluster
 
             if self.opts.scheduler:
-                self._client = Client(self.opts.scheduler, timeout="30s")
+                try:
+                    self._client = Client(self.opts.scheduler, timeout="30s")
+                except (OSError, TimeoutError) as exc:
+                    raise SohoaError(f"Không kết nối được Dask scheduler {self.opts.scheduler} ({exc}); hãy kiểm tra "
+                                     "`dask scheduler` đang chạy và tường lửa mở cổng",
+                                     "cannot reach the Dask scheduler") from None
             else:
                 self._cluster = LocalCluster(n_workers=self.options.workers, threads_per_worker=1,
                                              processes=True, dashboard_address=None)
@@ -243,7 +249,8 @@ class BatchRunner:
 
         The page file's bytes travel with the task, so workers on other PCs need no shared
         folder. A worker that dies mid-page is handled by the scheduler (the task runs again
-        elsewhere); `retries` covers a worker process that failed in the task itself.
+        elsewhere); `retries` covers a task that raised, and a future that still fails on the
+        coordinator's side is submitted again, so a dying worker never costs a page.
         """
         from distributed import as_completed
 
@@ -251,25 +258,34 @@ class BatchRunner:
         nthreads = sum(client.nthreads().values()) or 1
         window = max(4, 3 * nthreads)
         it = iter(jobs)
-        futures = {}
+        futures: dict[str, PageJob] = {}
         run_tag = os.urandom(4).hex()
+        counter = itertools.count()
+        attempts: dict[int, int] = {}
 
         def submit(job: PageJob):
             data = Path(job.source).read_bytes()
             fut = client.submit(process_page_bytes, job, data, self.options, pure=False,
-                                retries=self.opts.dask_retries, key=f"sohoa-page-{run_tag}-{len(futures)}")
+                                retries=self.opts.dask_retries, key=f"sohoa-page-{run_tag}-{next(counter)}")
             futures[fut.key] = job
+            attempts[id(job)] = attempts.get(id(job), 0) + 1
             return fut
 
         first = [submit(j) for _, j in zip(range(window), it)]
         ac = as_completed(first)
         for fut in ac:
-            job = futures[fut.key]
+            job = futures.pop(fut.key)
             try:
                 result = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a page that failed on every try
+            except Exception as exc:  # noqa: BLE001 - the worker side failed, not the page
+                if attempts[id(job)] <= self.opts.dask_retries:
+                    log.warning("page %s#%d lost on a worker (%s); submitting it again", job.source, job.index, exc)
+                    fut.release()
+                    ac.add(submit(job))
+                    continue
                 result = f"Không xử lý được trang / page could not be processed: {exc}"
             fut.release()
+            attempts.pop(id(job), None)
             nxt = next(it, None)
             if nxt is not None:
                 ac.add(submit(nxt))
