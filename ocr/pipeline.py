@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
@@ -157,23 +158,38 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
             yield job, result
         return
     window = options.workers * 2
-    with _pool(min(options.workers, len(jobs))) as pool:
-        pending: list[tuple[PageJob, Future]] = []
-        it = iter(jobs)
-        for job in it:
-            pending.append((job, pool.submit(_safe, job, options)))
-            if len(pending) >= window:
-                break
-        while pending:
-            job, fut = pending.pop(0)
-            result = fut.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append((nxt, pool.submit(_safe, nxt, options)))
-            done += 1
-            if progress:
-                progress(done, total)
-            yield job, result
+    position = 0  # next job to yield
+    careful_until = 0  # after a worker died: one page at a time up to here, to find the culprit
+    while position < len(jobs):
+        with _pool(min(options.workers, len(jobs) - position)) as pool:
+            pending: list[tuple[int, Future]] = []
+            nxt = position
+            try:
+                while position < len(jobs):
+                    limit = 1 if position < careful_until else window
+                    while nxt < len(jobs) and len(pending) < limit:
+                        pending.append((nxt, pool.submit(_safe, jobs[nxt], options)))
+                        nxt += 1
+                    index, fut = pending.pop(0)
+                    result = fut.result()
+                    position += 1
+                    done += 1
+                    if progress:
+                        progress(done, total)
+                    yield jobs[index], result
+            except BrokenProcessPool:
+                # A worker died (crash, out of memory). Pages then in flight are retried one at
+                # a time in a new pool; the page that breaks a pool on its own is reported bad.
+                if position < careful_until:
+                    job = jobs[position]
+                    position += 1
+                    done += 1
+                    if progress:
+                        progress(done, total)
+                    yield job, BadInputError(f"Trang {job.index + 1} làm dừng tiến trình xử lý "
+                                             "(ảnh lỗi hoặc hết bộ nhớ)", "page crashed its worker", path=job.source)
+                else:
+                    careful_until = nxt
 
 
 def _safe(job: PageJob, options: PipelineOptions) -> JobResult:

@@ -1,6 +1,7 @@
 """`sohoa process INPUT... --out DIR`: scans and PDFs into searchable PDF/A-2b + result JSON."""
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,8 @@ from ocr.errors import OutputError, SohoaError
 from ocr.model import ProcessedPage
 from ocr.pipeline import PageJob, PipelineOptions, build_document, run_jobs
 from scanner_app.progress import progress_bar
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(sub) -> None:
@@ -102,6 +105,11 @@ def run(args) -> int:
                 except SohoaError as exc:
                     failures.append(doc)
                     _report(exc)
+                except Exception:  # a bug: logged with context, the other documents go on
+                    log.exception("unexpected error while finishing %s", doc.path)
+                    failures.append(doc)
+                    _report(SohoaError("Lỗi không mong đợi khi lưu tài liệu (đã ghi nhật ký)",
+                                       "unexpected error, logged", path=str(doc.path)))
                 doc.pages = []  # free the encoded images as soon as the document is written
     ok = len(docs) - len(failures)
     print(f"Xong / done: {ok}/{len(docs)} tài liệu → {args.out}", file=sys.stderr)
