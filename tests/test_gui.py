@@ -254,3 +254,23 @@ def test_english_ui_and_settings_persist(window):
     w.apply_settings(Settings(**{**w.settings.__dict__, "ui_lang": "en"}))
     assert w.act_scan.text() == "Scan" and "sohoa" in w.windowTitle()
     assert load_settings().ui_lang == "en"
+
+
+def test_sohoa_gui_command_starts_and_stays_up(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SOHOA_HOME=str(tmp_path / "home"))
+    proc = subprocess.Popen([sys.executable, "-m", "scanner_app.cli", "gui", "--workspace", str(tmp_path / "ws")],
+                            cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        assert proc.poll() is None, proc.stderr.read()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert (tmp_path / "ws" / "pages").is_dir()
+    assert "Traceback" not in proc.stderr.read()
