@@ -508,9 +508,17 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
         if any(h.key in stop_keys for h in index.by_row.get(row.index, [])) or (
                 "ngay" in folded and "thang" in folded and " nam" in folded):
             break
+        if all(t.conf < JUNK_CONF or t.filler for t in row.toks):
+            prev = row
+            i += 1
+            continue  # specks or border remains read as characters
         cells: dict[str, list[Tok]] = {}
-        for t in row.toks:
+        left = min(a for a, _b in columns.values())
+        for k, t in enumerate(row.toks):
             if t.filler:
+                continue
+            if k == 0 and tt_col not in columns and t.key.isdigit() and len(t.key) <= 2 and t.bbox[2] <= left:
+                cells.setdefault(tt_col, []).append(t)  # the row number, its header misread
                 continue
             cells.setdefault(_column_of(t, columns), []).append(t)
         if cells.get(tt_col) or not records:
