@@ -47,6 +47,8 @@ FONT_FILE = Path(__file__).with_name("fonts") / "glyphless.ttf"
 FONT_NAME = "GlyphLessFont"
 #: Advance width of the glyph-less font's only glyph, in 1/1000 em (1024 of 2048 units).
 GLYPH_WIDTH = 500
+#: Ascent/descent (1/1000 em) as in the font program: glyph boxes from baseline up one font size.
+ASCENT = 1000
 DEFAULT_DPI = 300.0
 #: Smallest gap between words, as a fraction of the font size, that extractors see as a space.
 MIN_GAP = 0.25
@@ -82,7 +84,9 @@ def write_searchable_pdf(pages: list[ProcessedPage], path, *, title: str, author
     if not pages:
         raise OutputError("Không có trang nào để ghi vào PDF", "no pages to write to the PDF",
                           path=str(path))
-    when = (creation_date or datetime.now()).astimezone()
+    when = creation_date or datetime.now()
+    if when.tzinfo is None:
+        when = when.astimezone()  # naive = local time
     with atomic_write(path, "wb") as fh:
         pdf = _build(pages, title=title, author=author, subject=subject, keywords=keywords,
                      lang=lang, when=when)
@@ -212,8 +216,8 @@ def _font(pdf: pikepdf.Pdf, used: set[int]) -> pikepdf.Object:
     program = _font_program()
     descriptor = Dictionary(
         Type=Name.FontDescriptor, FontName=Name("/" + FONT_NAME), Flags=4,
-        FontBBox=Array([0, 0, GLYPH_WIDTH, 1000]), ItalicAngle=0, Ascent=1000, Descent=0,
-        CapHeight=1000, StemV=80,
+        FontBBox=Array([0, 0, GLYPH_WIDTH, ASCENT]), ItalicAngle=0, Ascent=ASCENT, Descent=-1,
+        CapHeight=ASCENT, StemV=80,
         FontFile2=pdf.make_stream(program, Length1=len(program)))
     top = max(used)
     # CID 0 stays on .notdef; every used code maps to the one (empty) glyph 1.
@@ -258,6 +262,7 @@ class _Line:
     words: list[tuple[tuple[float, float, float, float], str]]
     baseline: float
     size: float
+    block: int = 0
 
 
 def _word_text(text: str) -> str:
@@ -284,11 +289,12 @@ def _text_lines(page: ProcessedPage) -> list[_Line]:
             if text and x1 > x0 and y1 > y0:
                 words.append(((x0 * sx, y0 * sy, x1 * sx, y1 * sy), text))
         if words:
-            lines.append(_line(words))
+            lines.append(_line(words, group[0].block))
+    _block_sizes(lines)
     return lines
 
 
-def _line(words: list[tuple[tuple[float, float, float, float], str]]) -> _Line:
+def _line(words: list[tuple[tuple[float, float, float, float], str]], block: int) -> _Line:
     """Baseline = typical bottom of the words without descenders; size = baseline - top."""
     top = min(b[1] for b, _ in words)
     bottom = max(b[3] for b, _ in words)
@@ -297,7 +303,34 @@ def _line(words: list[tuple[tuple[float, float, float, float], str]]) -> _Line:
     size = baseline - top
     if size < 0.5 * (bottom - top):
         baseline, size = bottom, bottom - top
-    return _Line(words, baseline, max(size, 1.0))
+    return _Line(words, baseline, max(size, 1.0), block)
+
+
+def _block_sizes(lines: list[_Line]) -> None:
+    """One font size for all lines of an OCR block, so layout-analysing extractors keep them together.
+
+    poppler (pdftotext without -raw) builds its text blocks from lines of equal font size
+    whose baselines are at most 1.5 font sizes apart, then orders blocks geometrically;
+    two header columns cut into small blocks look like a 2x2 table to it and come out row
+    by row. Lines of one OCR block therefore share one size, raised towards their line
+    pitch / 1.45, but kept below the smallest pitch: pdfium joins two lines whose glyph
+    boxes (one font size tall) overlap, and pypdf those closer than 0.8 font size.
+    """
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and lines[j + 1].block == lines[i].block:
+            j += 1
+        group = lines[i:j + 1]
+        size = max(ln.size for ln in group)
+        pitches = [b.baseline - a.baseline for a, b in zip(group, group[1:])
+                   if b.baseline - a.baseline > 0.5 * size]
+        if pitches:
+            wanted = max(pitches) / 1.45
+            size = max(size, min(wanted, min(pitches) / 1.05, 2.0 * size))
+        for ln in group:
+            ln.size = size
+        i = j + 1
 
 
 def _num(v: float) -> str:
@@ -309,25 +342,50 @@ def _hex(text: str) -> str:
     return "<" + "".join(f"{ord(ch):04X}" for ch in text) + ">"
 
 
+def _layout(line: _Line) -> list[tuple[float, float]]:
+    """Start/end of each word: on its box, but with at least MIN_GAP between words.
+
+    Touching or overlapping OCR boxes would glue words for extractors that insert spaces
+    from geometry (poppler -raw, pdfium); such a word is narrowed (to 60 % at most) and,
+    if that is not enough, the next word is pushed right.
+    """
+    gap = MIN_GAP * line.size
+    spans: list[list[float]] = []
+    for (x0, _, x1, _), _text in line.words:
+        if spans:
+            prev = spans[-1]
+            if x0 - prev[1] < gap:
+                prev[1] = max(prev[0] + 0.6 * (prev[2]), x0 - gap)
+            if x0 < prev[1] + gap:
+                shift = prev[1] + gap - x0
+                x0, x1 = x0 + shift, x1 + shift
+        spans.append([x0, x1, x1 - x0])
+    return [(a, b) for a, b, _ in spans]
+
+
 def _text_ops(lines: list[_Line], height: float) -> list[str]:
     """Content-stream operators of the invisible text, in pixel units (y flipped)."""
     ops = ["BT", "3 Tr"]
     unit = GLYPH_WIDTH / 1000.0
-    for line in lines:
-        ops.append(f"/F0 {_num(line.size)} Tf")
+    size = None
+    for n, line in enumerate(lines):
+        if line.size != size:
+            ops.append(f"/F0 {_num(line.size)} Tf")
+            size = line.size
         y = height - line.baseline
         advance = unit * line.size  # one glyph's advance at 100 % scaling
-        for i, ((x0, _, x1, _), text) in enumerate(line.words):
-            nxt = line.words[i + 1][0][0] if i + 1 < len(line.words) else None
-            if nxt is not None and nxt - x1 < MIN_GAP * line.size:
-                # Boxes (nearly) touching: narrow the word so the space stays visible to
-                # extractors that need a geometric gap (poppler -raw, pdfium).
-                x1 = max(x0 + 0.6 * (x1 - x0), nxt - MIN_GAP * line.size)
+        spans = _layout(line)
+        for i, ((x0, x1), (_, text)) in enumerate(zip(spans, line.words)):
             ops.append(f"1 0 0 1 {_num(x0)} {_num(y)} Tm")
             ops.append(f"{_num(100.0 * (x1 - x0) / (advance * len(text)))} Tz {_hex(text)} Tj")
-            if nxt is not None:
-                gap = max(nxt - x1, MIN_GAP * line.size)
-                ops.append(f"{_num(100.0 * gap / advance)} Tz <0020> Tj")
+            if i + 1 < len(spans):
+                ops.append(f"{_num(100.0 * (spans[i + 1][0] - x1) / advance)} Tz <0020> Tj")
+        following = lines[n + 1] if n + 1 < len(lines) else None
+        if (following is not None and abs(following.baseline - line.baseline)
+                < 0.85 * min(line.size, following.size)):
+            # The next line sits (almost) on this baseline (stamps, overlapping text):
+            # pypdf would join the two lines, so end this one with an explicit space.
+            ops.append(f"{_num(100.0 * MIN_GAP)} Tz <0020> Tj")
     ops.append("ET")
     return ops
 
