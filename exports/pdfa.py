@@ -334,6 +334,7 @@ def _block_sizes(lines: list[_Line]) -> None:
 
 
 def _num(v: float) -> str:
+    """Shortest decimal form at 0.01 (positions are in pixels: finer is noise)."""
     s = f"{v:.2f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
@@ -434,7 +435,12 @@ def _image(page: ProcessedPage) -> _Image:
 
 
 def _jpeg(data: bytes, img: Image.Image) -> _Image:
-    """JPEG bytes as they are (DCTDecode); only CMYK is re-encoded (sRGB output intent)."""
+    """JPEG bytes as they are (DCTDecode); only CMYK is re-encoded (sRGB output intent).
+
+    Like OCRmyPDF's `--optimize 1`, the unchanged JPEG data is additionally wrapped in Flate
+    when that saves at least 1 % (entropy-coded data still has some slack): lossless, and
+    the JPEG comes back byte for byte.
+    """
     if img.mode == "L":
         space = Name.DeviceGray
     elif img.mode == "RGB":
@@ -443,8 +449,11 @@ def _jpeg(data: bytes, img: Image.Image) -> _Image:
         out = io.BytesIO()
         img.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
         data, space = out.getvalue(), Name.DeviceRGB
-    return _Image(data, img.width, img.height,
-                  {"ColorSpace": space, "BitsPerComponent": 8, "Filter": Name.DCTDecode})
+    entries = {"ColorSpace": space, "BitsPerComponent": 8, "Filter": Name.DCTDecode}
+    packed = zlib.compress(data, 9)
+    if len(packed) < 0.99 * len(data):
+        data, entries["Filter"] = packed, Array([Name.FlateDecode, Name.DCTDecode])
+    return _Image(data, img.width, img.height, entries)
 
 
 def _flatten(img: Image.Image) -> Image.Image:
