@@ -1,7 +1,8 @@
 """Searchable PDF/A-2b: each page image drawn full page under an invisible OCR text layer.
 
 Built directly with pikepdf (qpdf) rather than reportlab, because every byte matters here:
-- JPEG pages are embedded as they are (DCTDecode, never re-encoded); PNG pages as Flate
+- JPEG pages are embedded as they are (DCTDecode, never re-encoded; wrapped in lossless Flate
+  when that saves >= 1 %, as OCRmyPDF `--optimize 1` does); PNG pages as Flate
   with PNG predictors (the PNG's own compressed data when it can be reused); black-and-white
   pages as 1-bit CCITT G4 or 1-bit Flate, whichever is smaller.
 - The text layer uses the glyph-less font of Tesseract/OCRmyPDF (one empty glyph, 572 bytes,
@@ -278,8 +279,8 @@ def _text_lines(page: ProcessedPage) -> list[_Line]:
     ocr = page.ocr
     if ocr is None or not ocr.words:
         return []
-    sx = page.width / ocr.width if ocr.width else 1.0
-    sy = page.height / ocr.height if ocr.height else 1.0
+    sx = (page.width or ocr.width) / ocr.width if ocr.width else 1.0
+    sy = (page.height or ocr.height) / ocr.height if ocr.height else 1.0
     lines = []
     for group in ocr.lines():
         words = []
@@ -407,7 +408,7 @@ def _add_page(pdf: pikepdf.Pdf, page: ProcessedPage, lines: list[_Line],
     resources = Dictionary(XObject=Dictionary(Im0=xobject))
     if lines and font is not None:
         # Word boxes are in page pixels; the image may differ from the OCR grid only by scale.
-        fx, fy = image.width / page.width, image.height / page.height
+        fx, fy = image.width / (page.width or image.width), image.height / (page.height or image.height)
         if fx != 1.0 or fy != 1.0:
             lines = [_Line([((b[0] * fx, b[1] * fy, b[2] * fx, b[3] * fy), t) for b, t in ln.words],
                            ln.baseline * fy, ln.size * fy) for ln in lines]
