@@ -57,7 +57,7 @@ def find_marks(grey: np.ndarray, dpi: float) -> np.ndarray:
     th = _text_height(stats, dpi)  # roughly the x-height..cap-height of body text
     tol = max(1, int(round(dpi / 100)))  # a slightly skewed thin rule steps by a pixel now and then
     # ---- long horizontal strokes: rules, underscores, box and table edges
-    hlen = int(max(dpi * 0.35, 4.0 * th))
+    hlen = int(max(dpi * 0.5, 6.0 * th))  # longer than a run of touching letter tops ("TTTT")
     horiz = cv2.morphologyEx(cv2.dilate(ink, _rect(1, 2 * tol + 1)), cv2.MORPH_OPEN, _rect(hlen, 1))
     horiz &= ink
     remove = horiz.copy()
@@ -76,6 +76,10 @@ def find_marks(grey: np.ndarray, dpi: float) -> np.ndarray:
         remove |= lut[vlab]
     # ---- dot leaders
     leader = _leader_components(stats, labels, th)
+    if not leader.size and not find_box_rows(grey, dpi):
+        # no leaders, no digit boxes: not a form. A letter's underlines, tables and seal are
+        # left alone: erasing them changes Tesseract's block layout (reading order) for no gain.
+        return np.zeros_like(ink)
     if leader.size:
         lut = np.zeros(n, dtype=np.uint8)
         lut[leader] = 255
