@@ -1,0 +1,518 @@
+"""The local dossier store: one SQLite file holding dossiers, documents, pages, fields,
+corrections, the audit log and a full-text index. This module alone owns the schema and its
+migrations.
+
+Search is diacritics- and case-insensitive: the FTS5 index holds text folded with
+`ocr.textnorm.fold` ("Nguyễn Văn An" -> "nguyen van an") and queries are folded the same way,
+so an officer typing without a Vietnamese keyboard, and OCR that lost marks, still meet.
+The original text stays in `pages`/`fields`; snippets are cut from it through a folded ->
+original offset map.
+
+The database lives at `$SOHOA_HOME/sohoa.db`, else in the platform's user data folder
+(`platformdirs.user_data_dir("sohoa")`). WAL mode lets the GUI read while batch writes;
+writes take `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing on
+a read->write upgrade. A store another process keeps locked past the timeout is a SohoaError.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator, Optional
+
+from exports import audit
+from ocr.errors import SohoaError
+from ocr.textnorm import collapse_spaces, fold, nfc
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "sohoa.db"
+STATUSES = ("scanned", "reviewed", "signed", "exported")
+DEFAULT_TIMEOUT = 10.0  # seconds to wait for another process's write before giving up
+
+# Ordered migrations: version N is MIGRATIONS[N-1]. Append only; never edit a released step.
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE dossiers(
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL DEFAULT 'open',
+        created TEXT NOT NULL
+    );
+    CREATE TABLE documents(
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER REFERENCES dossiers(id) ON DELETE CASCADE,
+        ordinal INTEGER,
+        form TEXT,
+        form_confidence REAL,
+        pdf_path TEXT NOT NULL UNIQUE,
+        json_path TEXT,
+        source TEXT,
+        status TEXT NOT NULL DEFAULT 'scanned'
+            CHECK (status IN ('scanned', 'reviewed', 'signed', 'exported')),
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        user TEXT
+    );
+    CREATE INDEX documents_dossier ON documents(dossier_id, ordinal);
+    CREATE INDEX documents_created ON documents(created);
+    CREATE TABLE pages(
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        page INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX pages_document ON pages(document_id, page);
+    CREATE TABLE fields(
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        field_id TEXT NOT NULL,
+        value TEXT,
+        valid INTEGER NOT NULL DEFAULT 1,
+        confidence REAL,
+        UNIQUE(document_id, field_id)
+    );
+    CREATE TABLE corrections(
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        field_id TEXT NOT NULL,
+        old TEXT,
+        new TEXT,
+        who TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX corrections_document ON corrections(document_id);
+    CREATE TABLE audit(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    -- rowid = documents.id; every column holds fold()ed text
+    CREATE VIRTUAL TABLE search USING fts5(code, fields, text, tokenize = 'unicode61 remove_diacritics 0');
+    CREATE TRIGGER documents_unindex AFTER DELETE ON documents
+        BEGIN DELETE FROM search WHERE rowid = old.id; END;
+    """,
+]
+
+
+@dataclass
+class Hit:
+    """One search result: a document, where it lives, and a snippet of the original text around the match."""
+
+    document_id: int
+    dossier_code: Optional[str]
+    pdf_path: str
+    json_path: Optional[str]
+    form: Optional[str]
+    status: str
+    created: str
+    ordinal: Optional[int]
+    snippet: str
+    score: float = 0.0
+
+    @property
+    def path(self) -> str:
+        return self.pdf_path
+
+
+def store_path(home: Optional[Path] = None) -> Path:
+    if home is None:
+        env = os.environ.get("SOHOA_HOME")
+        if env:
+            home = Path(env)
+        else:
+            from platformdirs import user_data_dir
+
+            home = Path(user_data_dir("sohoa", appauthor=False))
+    return Path(home) / DB_NAME
+
+
+def open_store(home: Optional[Path] = None, timeout: Optional[float] = None) -> "Store":
+    """The store under `home` (or `$SOHOA_HOME`, or the user data folder), created and migrated as needed."""
+    if timeout is None:
+        timeout = float(os.environ.get("SOHOA_STORE_TIMEOUT", DEFAULT_TIMEOUT))
+    return Store(store_path(home), timeout=timeout)
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _locked_error(path: Path) -> SohoaError:
+    return SohoaError("Kho hồ sơ đang bị một chương trình khác khóa (đang ghi); hãy đợi chương trình đó "
+                      "xong rồi thử lại",
+                      "the dossier store is locked by another program; wait for it to finish and retry",
+                      path=str(path))
+
+
+class Store:
+    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                      check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise SohoaError(f"Không mở được kho hồ sơ ({exc})", "cannot open the dossier store",
+                             path=str(self.path)) from None
+        self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        try:
+            with self._errors():
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if "locked" in text or "busy" in text:
+                raise _locked_error(self.path) from None
+            raise
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc).lower() or "malformed" in str(exc).lower():
+                raise SohoaError("Tệp kho hồ sơ bị hỏng hoặc không phải cơ sở dữ liệu SQLite",
+                                 "the store file is corrupt or not an SQLite database", path=str(self.path)) from None
+            raise
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE): all or nothing, lock errors as SohoaError."""
+        with self._errors():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)")
+        row = self.db.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        if current > len(MIGRATIONS):
+            raise SohoaError(f"Kho hồ sơ thuộc phiên bản mới hơn ({current}); hãy cập nhật sohoa",
+                             "the store was written by a newer sohoa; update", path=str(self.path))
+        for version in range(current + 1, len(MIGRATIONS) + 1):
+            with self.write() as db:
+                if (db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0) >= version:
+                    continue  # another process migrated meanwhile
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version(version) VALUES (?)", (version,))
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+
+    # ------------------------------------------------------------------ recording
+    def _dossier_id(self, db, code: Optional[str]) -> Optional[int]:
+        if not code:
+            return None
+        code = nfc(code.strip())
+        row = db.execute("SELECT id FROM dossiers WHERE code=?", (code,)).fetchone()
+        if row:
+            return row[0]
+        return db.execute("INSERT INTO dossiers(code, created) VALUES (?, ?)", (code, _now())).lastrowid
+
+    def record_document(self, doc, pdf_path, json_path, dossier_code: Optional[str] = None,
+                        user: Optional[str] = None) -> int:
+        """Record (or, for a PDF path already known, replace) one saved document; returns its id.
+
+        Corrections already recorded for that path survive a re-recording (a re-save after review).
+        """
+        pdf = str(Path(pdf_path).resolve())
+        js = str(Path(json_path).resolve()) if json_path else None
+        now = _now()
+        with self.write() as db:
+            dossier_id = self._dossier_id(db, dossier_code)
+            ordinal = _ordinal(doc.stem if getattr(doc, "stem", None) else Path(pdf).stem)
+            if ordinal is None and dossier_id is not None:
+                ordinal = db.execute("SELECT count(*) + 1 FROM documents WHERE dossier_id=?",
+                                     (dossier_id,)).fetchone()[0]
+            source = json.dumps(list(doc.source), ensure_ascii=False)
+            row = db.execute("SELECT id FROM documents WHERE pdf_path=?", (pdf,)).fetchone()
+            if row:
+                doc_id = row[0]
+                db.execute("UPDATE documents SET dossier_id=?, ordinal=?, form=?, form_confidence=?, json_path=?, "
+                           "source=?, status='scanned', updated=?, user=? WHERE id=?",
+                           (dossier_id, ordinal, doc.form, float(doc.form_confidence), js, source, now, user,
+                            doc_id))
+                db.execute("DELETE FROM pages WHERE document_id=?", (doc_id,))
+                db.execute("DELETE FROM fields WHERE document_id=?", (doc_id,))
+                db.execute("DELETE FROM search WHERE rowid=?", (doc_id,))
+            else:
+                doc_id = db.execute(
+                    "INSERT INTO documents(dossier_id, ordinal, form, form_confidence, pdf_path, json_path, source, "
+                    "status, created, updated, user) VALUES (?,?,?,?,?,?,?, 'scanned', ?,?,?)",
+                    (dossier_id, ordinal, doc.form, float(doc.form_confidence), pdf, js, source, now, now,
+                     user)).lastrowid
+            texts = [nfc(p.ocr.text) for p in doc.pages]
+            db.executemany("INSERT INTO pages(document_id, page, text) VALUES (?,?,?)",
+                           [(doc_id, n, t) for n, t in enumerate(texts, start=1)])
+            fields = {fid: f for fid, f in doc.fields.items()}
+            db.executemany("INSERT INTO fields(document_id, field_id, value, valid, confidence) VALUES (?,?,?,?,?)",
+                           [(doc_id, fid, nfc(f.value) if f.value is not None else None, int(bool(f.valid)),
+                             float(f.confidence)) for fid, f in fields.items()])
+            # corrections made after an earlier recording stay applied to the new values
+            for fid, new in db.execute("SELECT field_id, new FROM corrections WHERE document_id=? ORDER BY id",
+                                       (doc_id,)).fetchall():
+                db.execute("UPDATE fields SET value=?, valid=1 WHERE document_id=? AND field_id=?", (new, doc_id, fid))
+            self._index(db, doc_id)
+            audit.append(db, "processed", pdf, {"form": doc.form, "pages": len(texts),
+                                                "dossier": dossier_code or None}, user=user)
+        return doc_id
+
+    def _index(self, db, doc_id: int) -> None:
+        code = db.execute("SELECT d.code FROM documents x LEFT JOIN dossiers d ON d.id = x.dossier_id "
+                          "WHERE x.id=?", (doc_id,)).fetchone()[0] or ""
+        values = [v for (v,) in db.execute("SELECT value FROM fields WHERE document_id=? AND value IS NOT NULL "
+                                           "ORDER BY id", (doc_id,))]
+        text = "\n".join(t for (t,) in db.execute("SELECT text FROM pages WHERE document_id=? ORDER BY page",
+                                                  (doc_id,)))
+        db.execute("DELETE FROM search WHERE rowid=?", (doc_id,))
+        db.execute("INSERT INTO search(rowid, code, fields, text) VALUES (?,?,?,?)",
+                   (doc_id, fold(code), fold("\n".join(values)), fold(text)))
+
+    def record_correction(self, doc_id: int, field_id: str, old, new, user: Optional[str] = None) -> int:
+        """An officer's correction of one field: kept in full here, masked in the audit log."""
+        new = nfc(new) if new is not None else None
+        old = nfc(old) if old is not None else None
+        with self.write() as db:
+            if not db.execute("SELECT 1 FROM documents WHERE id=?", (doc_id,)).fetchone():
+                raise SohoaError(f"Không có tài liệu #{doc_id} trong kho hồ sơ", f"no document #{doc_id} in the store")
+            cid = db.execute("INSERT INTO corrections(document_id, field_id, old, new, who, at) VALUES (?,?,?,?,?,?)",
+                             (doc_id, field_id, old, new, user or audit.current_user(), _now())).lastrowid
+            db.execute("INSERT INTO fields(document_id, field_id, value, valid, confidence) VALUES (?,?,?,1,1.0) "
+                       "ON CONFLICT(document_id, field_id) DO UPDATE SET value=excluded.value, valid=1, "
+                       "confidence=1.0", (doc_id, field_id, new))
+            db.execute("UPDATE documents SET status='reviewed', updated=? WHERE id=? AND status='scanned'",
+                       (_now(), doc_id))
+            self._index(db, doc_id)
+            audit.append(db, "corrected", self._target(db, doc_id),
+                         {"field": field_id, "old": old, "new": new}, user=user)
+        return cid
+
+    def set_status(self, doc_id: int, status: str, user: Optional[str] = None) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}")
+        with self.write() as db:
+            db.execute("UPDATE documents SET status=?, updated=? WHERE id=?", (status, _now(), doc_id))
+
+    def delete_dossier(self, code: str, user: Optional[str] = None) -> int:
+        """Forget a dossier and everything under it (files on disk stay); returns documents removed."""
+        code = nfc(code.strip())
+        with self.write() as db:
+            row = db.execute("SELECT id FROM dossiers WHERE code=?", (code,)).fetchone()
+            if not row:
+                raise SohoaError(f"Không có hồ sơ {code} trong kho", f"no dossier {code} in the store")
+            n = db.execute("SELECT count(*) FROM documents WHERE dossier_id=?", (row[0],)).fetchone()[0]
+            db.execute("DELETE FROM dossiers WHERE id=?", (row[0],))
+            audit.append(db, "deleted", code, {"documents": n}, user=user)
+        return n
+
+    def log(self, action: str, target: str, details="", user: Optional[str] = None) -> None:
+        """An audit entry for something that changed no table here (opened, exported, signed)."""
+        with self.write() as db:
+            audit.append(db, action, target, details, user=user)
+
+    def _target(self, db, doc_id: int) -> str:
+        return db.execute("SELECT pdf_path FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+
+    # ------------------------------------------------------------------ reading
+    def document_id(self, pdf_path) -> Optional[int]:
+        row = self.db.execute("SELECT id FROM documents WHERE pdf_path=?", (str(Path(pdf_path).resolve()),)).fetchone()
+        return row[0] if row else None
+
+    def document(self, doc_id: int) -> Optional[dict]:
+        row = self.db.execute(
+            "SELECT x.id, d.code, x.ordinal, x.form, x.pdf_path, x.json_path, x.status, x.created, x.updated "
+            "FROM documents x LEFT JOIN dossiers d ON d.id = x.dossier_id WHERE x.id=?", (doc_id,)).fetchone()
+        if not row:
+            return None
+        keys = ("id", "dossier_code", "ordinal", "form", "pdf_path", "json_path", "status", "created", "updated")
+        out = dict(zip(keys, row))
+        out["fields"] = {fid: {"value": v, "valid": bool(ok), "confidence": c} for fid, v, ok, c in self.db.execute(
+            "SELECT field_id, value, valid, confidence FROM fields WHERE document_id=? ORDER BY id", (doc_id,))}
+        out["corrections"] = [dict(zip(("field", "old", "new", "who", "at"), r)) for r in self.db.execute(
+            "SELECT field_id, old, new, who, at FROM corrections WHERE document_id=? ORDER BY id", (doc_id,))]
+        return out
+
+    def search(self, query: str, form: Optional[str] = None, status: Optional[str] = None,
+               date_from=None, date_to=None, limit: int = 50) -> list[Hit]:
+        """Documents matching every word of `query` (folded), best first; filters on form, status, record date."""
+        match = fts_query(query)
+        if not match:
+            return []
+        where, params = ["search MATCH ?"], [match]
+        if form:
+            where.append("x.form = ?")
+            params.append(form)
+        if status:
+            where.append("x.status = ?")
+            params.append(status)
+        if date_from:
+            where.append("x.created >= ?")
+            params.append(_day(date_from))
+        if date_to:
+            where.append("x.created < date(?, '+1 day')")
+            params.append(_day(date_to))
+        sql = ("SELECT x.id, d.code, x.pdf_path, x.json_path, x.form, x.status, x.created, x.ordinal, search.rank "
+               "FROM search JOIN documents x ON x.id = search.rowid LEFT JOIN dossiers d ON d.id = x.dossier_id "
+               f"WHERE {' AND '.join(where)} ORDER BY search.rank LIMIT ?")
+        params.append(int(limit))
+        with self._errors():
+            try:
+                rows = self.db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
+                    raise SohoaError(f"Câu tìm kiếm không hợp lệ: {query}", "invalid search query") from None
+                raise
+        terms = _terms(query)
+        hits = []
+        for doc_id, code, pdf, js, frm, st, created, ordinal, rank in rows:
+            hits.append(Hit(doc_id, code, pdf, js, frm, st, created, ordinal,
+                            self._snippet(doc_id, code, terms), -float(rank)))
+        return hits
+
+    def _snippet(self, doc_id: int, code: Optional[str], terms: list[str]) -> str:
+        sources = [v for (v,) in self.db.execute(
+            "SELECT value FROM fields WHERE document_id=? AND value IS NOT NULL ORDER BY id", (doc_id,))]
+        sources += [t for (t,) in self.db.execute("SELECT text FROM pages WHERE document_id=? ORDER BY page",
+                                                  (doc_id,))]
+        for text in sources:
+            s = snippet(text, terms)
+            if s:
+                return s
+        return code or ""
+
+
+# ---------------------------------------------------------------------- helpers
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (trigger bodies contain ';' and stay whole)."""
+    out, buf = [], ""
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+_ORDINAL = re.compile(r"\.(\d{1,3})$")
+_WORD = re.compile(r"\w+")
+
+
+def _ordinal(stem: str) -> Optional[int]:
+    """Batch/app stems are `<MaHoSo>.<NN>`."""
+    m = _ORDINAL.search(stem or "")
+    return int(m.group(1)) if m else None
+
+
+def _day(value) -> str:
+    """ISO day from a date, datetime, 'YYYY-MM-DD' or the officers' 'DD/MM/YYYY'."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise SohoaError(f"Ngày không hợp lệ: {text} (dùng DD/MM/YYYY)", "invalid date (use DD/MM/YYYY)")
+
+
+def _terms(query: str) -> list[str]:
+    """One regex per query chunk over folded text: its tokens as whole words, in order (as FTS matched)."""
+    out = []
+    for chunk in fold(nfc(query)).split():
+        tokens = _WORD.findall(chunk)
+        if tokens:
+            out.append(r"(?<!\w)" + r"\W+".join(re.escape(t) for t in tokens) + r"(?!\w)")
+    return out
+
+
+def fts_query(query: str) -> str:
+    """A safe FTS5 query: every whitespace-separated chunk must match; a chunk made of several
+    tokens (a dossier code '000.00.25.H49-240315-0012', a date '05/03/2024') is a phrase."""
+    parts = []
+    for chunk in fold(nfc(query)).split():
+        tokens = _WORD.findall(chunk)
+        if tokens:
+            parts.append('"' + " ".join(tokens) + '"')
+    return " ".join(parts)
+
+
+def _fold_map(text: str) -> tuple[str, list[int]]:
+    """Folded text and, for each folded character, the index of the original character it came from."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        f = fold(ch)
+        out.append(f)
+        where.extend([i] * len(f))
+    return "".join(out), where
+
+
+def snippet(text: str, terms: list[str], width: int = 90) -> str:
+    """One line of the ORIGINAL text around the first query term found (`_terms` patterns, folded text)."""
+    if not text or not terms:
+        return ""
+    folded, where = _fold_map(text)
+    best = None
+    for term in terms:
+        m = re.search(term, folded)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), m.end())
+    if best is None:
+        return ""
+    start, end = where[best[0]], where[best[1] - 1] + 1
+    lo = max(0, start - width // 3)
+    hi = min(len(text), max(end, lo + width))
+    if lo > 0:  # start and end on word boundaries
+        cut = text.find(" ", lo, start)
+        lo = cut + 1 if cut >= 0 else lo
+    if hi < len(text):
+        cut = text.rfind(" ", end, hi)
+        hi = cut if cut >= 0 else hi
+    piece = collapse_spaces(text[lo:hi])
+    return ("…" if lo > 0 else "") + piece + ("…" if hi < len(text) else "")
