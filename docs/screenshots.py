@@ -87,7 +87,9 @@ def main(argv=None) -> int:
     wait_until(app, lambda: len(w.icons) == len(w.ws.page_order()) and w.view.page_id == w.thumbs.current_id())
     shot("app-pages.png")
 
-    fid = w.fields.focus_next_doubtful() or next(iter(w.fields.edits), None)
+    # show an ID number that failed its check (red), else the first doubtful field
+    fid = "so_dinh_danh" if w.fields.edits.get("so_dinh_danh") and \
+        w.fields.edits["so_dinh_danh"].property("status") != "ok" else w.fields.focus_next_doubtful()
     if fid:
         w.fields.edits[fid].setFocus()
         w._field_focused(fid)

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
+        self.progress.setFormat("%v/%m")
         self.progress.hide()
         self.cancel_button = QPushButton(tr("cancel"))
         self.cancel_button.clicked.connect(self.cancel)
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
 
         tb2 = QToolBar("dossier")
         tb2.setObjectName("toolbar_dossier")
+        tb2.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.addToolBarBreak()
         self.addToolBar(tb2)
         self.code_label = QLabel(tr("dossier_code"))
@@ -217,13 +219,13 @@ class MainWindow(QMainWindow):
         tb2.addSeparator()
         for a in (self.act_new_doc, self.act_rotate, self.act_delete, self.act_split, self.act_merge):
             tb2.addAction(a)
-        tb2.addSeparator()
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText(tr("search_ph"))
         self.search_edit.setMinimumWidth(240)
         self.search_edit.returnPressed.connect(lambda: self.search(self.search_edit.text()))
-        tb2.addWidget(self.search_edit)
+        tb.addSeparator()
+        tb.addWidget(self.search_edit)
 
     # ------------------------------------------------------------------ helpers
     def status(self, text: str) -> None:
@@ -605,6 +607,7 @@ class MainWindow(QMainWindow):
         worker.done.connect(self._save_done)
         self.save_worker = worker
         self._begin(len(self.ws.documents))
+        self.status(tr("status_saving", done=1, total=len(self.ws.documents)))
         worker.start()
         return worker
 

@@ -291,8 +291,9 @@ class FieldPanel(QWidget):
         self.fields = fields
         for fid, f in fields.items():
             edit = self.edits[fid]
-            if not edit.property("dirty"):
+            if not edit.property("dirty") and edit.text() != (f.get("value") or ""):
                 edit.setText(f.get("value") or "")
+                edit.setCursorPosition(0)  # long values: show their beginning
             self._colour(fid)
         if focused in self.edits:
             self.edits[focused].setFocus()
