@@ -23,6 +23,7 @@ from ocr import imageio
 from ocr.cleanup import clean_page
 from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
+from ocr.form_lines import remove_rules_and_leaders, reread_boxed_digits
 from ocr.layout import column_order
 from ocr.model import Barcode, CleanPage, Document, OcrPage, PageImage, ProcessedPage
 
@@ -68,7 +69,7 @@ def process_page(job: PageJob, options: PipelineOptions) -> ProcessedPage:
     else:
         clean = clean_page(page)
         ocr = (OcrPage(width=clean.ocr_image.shape[1], height=clean.ocr_image.shape[0])
-               if clean.blank else column_order(ocr_image(clean.ocr_image, clean.dpi, options.lang)))
+               if clean.blank else _ocr(clean, options))
     barcodes = [] if clean.blank else _barcodes(clean.archive)
     data, fmt = encode_archive(clean, options)
     height, width = clean.archive.shape[:2]
@@ -77,6 +78,17 @@ def process_page(job: PageJob, options: PipelineOptions) -> ProcessedPage:
         image=data, image_format=fmt, ocr=ocr, rotation=clean.rotation,
         skew_deg=round(clean.skew_deg, 2), blank=clean.blank, crop_box=clean.crop_box,
         barcodes=barcodes, text_from_pdf=bool(page.embedded_words and not options.force_ocr))
+
+
+def _ocr(clean: CleanPage, options: PipelineOptions) -> OcrPage:
+    """One Tesseract pass on the page without the form's printed lines, in reading order.
+
+    Dot leaders, rules and digit-box borders are erased from the OCR image only (OCR reads
+    them as letters); digits typed in boxes are re-read compacted, on pages that have them.
+    """
+    prepared = remove_rules_and_leaders(clean.ocr_image, clean.dpi, boxed_digits=True)
+    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang), clean.ocr_image, clean.dpi, options.lang)
+    return column_order(ocr)
 
 
 def _as_clean(page: PageImage) -> CleanPage:
