@@ -210,7 +210,12 @@ class Store:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE): all or nothing, lock errors as SohoaError."""
+        """One write transaction (BEGIN IMMEDIATE): all or nothing, lock errors as SohoaError.
+
+        Inside another `write()` it joins that transaction, so a bulk import is one commit."""
+        if self.db.in_transaction:  # nested: part of the caller's transaction (bulk imports)
+            yield self.db
+            return
         with self._errors():
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -410,15 +415,16 @@ class Store:
         return hits
 
     def _snippet(self, doc_id: int, code: Optional[str], terms: list[str]) -> str:
-        sources = [v for (v,) in self.db.execute(
-            "SELECT value FROM fields WHERE document_id=? AND value IS NOT NULL ORDER BY id", (doc_id,))]
-        sources += [t for (t,) in self.db.execute("SELECT text FROM pages WHERE document_id=? ORDER BY page",
-                                                  (doc_id,))]
-        for text in sources:
-            s = snippet(text, terms)
+        """The first matching field value, else page text around the match (found in the index's folded copy)."""
+        for (value,) in self.db.execute("SELECT value FROM fields WHERE document_id=? AND value IS NOT NULL "
+                                        "ORDER BY id", (doc_id,)):
+            s = snippet(value, terms)
             if s:
                 return s
-        return code or ""
+        row = self.db.execute("SELECT text FROM search WHERE rowid=?", (doc_id,)).fetchone()
+        text = "\n".join(t for (t,) in self.db.execute("SELECT text FROM pages WHERE document_id=? ORDER BY page",
+                                                       (doc_id,)))
+        return snippet(text, terms, folded=row[0] if row else None) or code or ""
 
 
 # ---------------------------------------------------------------------- helpers
@@ -493,11 +499,14 @@ def _fold_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-def snippet(text: str, terms: list[str], width: int = 90) -> str:
+def snippet(text: str, terms: list[str], width: int = 90, folded: Optional[str] = None) -> str:
     """One line of the ORIGINAL text around the first query term found (`_terms` patterns, folded text)."""
     if not text or not terms:
         return ""
-    folded, where = _fold_map(text)
+    if folded is None or len(folded) != len(text):  # not one folded char per original char: map offsets
+        folded, where = _fold_map(text)
+    else:
+        where = range(len(text))
     best = None
     for term in terms:
         m = re.search(term, folded)
