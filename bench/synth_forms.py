@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import random
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -368,29 +367,10 @@ def render_template(template: Template, rng: random.Random, dpi: int = 300) -> t
 
 
 def degrade(img: Image.Image, rng: random.Random, level: float = 1.0) -> Image.Image:
-    """A counter's scan: slight rotation, blur, grey background, noise, JPEG. Uses bench/synth.py when present."""
-    try:
-        from bench import synth  # written by the cleanup helper
+    """A counter's scan: the generic degradations of bench/synth.py."""
+    from bench import synth
 
-        if hasattr(synth, "degrade"):
-            return synth.degrade(img, rng, level) if _takes_rng(synth.degrade) else synth.degrade(img)
-    except ImportError:
-        pass
-    img = img.rotate(rng.uniform(-1.0, 1.0) * level, resample=Image.BICUBIC, expand=False, fillcolor=255)
-    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.9) * level))
-    arr = np.asarray(img).astype(np.float32)
-    arr = arr * rng.uniform(0.85, 0.97) + rng.uniform(5, 20)
-    arr += np.random.default_rng(rng.randrange(2 ** 31)).normal(0, 6 * level, arr.shape)
-    out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-    buf = io.BytesIO()
-    out.save(buf, format="JPEG", quality=int(75 - 15 * level))
-    return Image.open(io.BytesIO(buf.getvalue())).convert("L")
-
-
-def _takes_rng(fn) -> bool:
-    import inspect
-
-    return len(inspect.signature(fn).parameters) >= 2
+    return synth.degrade(img, rng, level)
 
 
 RENDERERS = {"ct01": render_ct01, "khai_sinh": render_khai_sinh}
