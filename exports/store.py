@@ -16,6 +16,7 @@ a read->write upgrade. A store another process keeps locked past the timeout is 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -108,6 +109,8 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER documents_unindex AFTER DELETE ON documents
         BEGIN DELETE FROM search WHERE rowid = old.id; END;
     """,
+    # 2: the PDF's hash when recorded, so an export notices a PDF edited afterwards
+    "ALTER TABLE documents ADD COLUMN pdf_sha256 TEXT;",
 ]
 
 
@@ -262,6 +265,7 @@ class Store:
         """
         pdf = str(Path(pdf_path).resolve())
         js = str(Path(json_path).resolve()) if json_path else None
+        digest = file_sha256(pdf) if Path(pdf).is_file() else None
         now = _now()
         with self.write() as db:
             dossier_id = self._dossier_id(db, dossier_code)
@@ -286,6 +290,7 @@ class Store:
                     "status, created, updated, user) VALUES (?,?,?,?,?,?,?, 'scanned', ?,?,?)",
                     (dossier_id, ordinal, doc.form, float(doc.form_confidence), pdf, js, source, now, now,
                      user)).lastrowid
+            db.execute("UPDATE documents SET pdf_sha256=? WHERE id=?", (digest, doc_id))
             texts = [nfc(p.ocr.text) for p in doc.pages]
             db.executemany("INSERT INTO pages(document_id, page, text) VALUES (?,?,?)",
                            [(doc_id, n, t) for n, t in enumerate(texts, start=1)])
@@ -363,6 +368,12 @@ class Store:
         row = self.db.execute("SELECT id FROM documents WHERE pdf_path=?", (str(Path(pdf_path).resolve()),)).fetchone()
         return row[0] if row else None
 
+    def pdf_sha256(self, pdf_path) -> Optional[str]:
+        """The PDF's hash when it was recorded (None when unknown to the store)."""
+        row = self.db.execute("SELECT pdf_sha256 FROM documents WHERE pdf_path=?",
+                              (str(Path(pdf_path).resolve()),)).fetchone()
+        return row[0] if row else None
+
     def document(self, doc_id: int) -> Optional[dict]:
         row = self.db.execute(
             "SELECT x.id, d.code, x.ordinal, x.form, x.pdf_path, x.json_path, x.status, x.created, x.updated "
@@ -428,6 +439,14 @@ class Store:
 
 
 # ---------------------------------------------------------------------- helpers
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _statements(script: str) -> list[str]:
     """Split a migration script into statements (trigger bodies contain ';' and stay whole)."""
     out, buf = [], ""
