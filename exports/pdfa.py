@@ -92,7 +92,7 @@ def write_searchable_pdf(pages: list[ProcessedPage], path, *, title: str, author
         pdf = _build(pages, title=title, author=author, subject=subject, keywords=keywords,
                      lang=lang, when=when)
         try:
-            pdf.save(fh, min_version="1.7", compress_streams=True,
+            pdf.save(fh, min_version="1.7", compress_streams=True, deterministic_id=True,
                      object_stream_mode=pikepdf.ObjectStreamMode.generate,
                      stream_decode_level=pikepdf.StreamDecodeLevel.none)
         finally:

@@ -178,13 +178,13 @@ TYPED = ("name", "date", "year", "gender", "id12", "phone", "email")
 @pytest.mark.timeout(80)
 @pytest.mark.parametrize("form,seeds", [("ct01", (3, 11, 27)), ("khai_sinh", (5, 19))])
 def test_degraded_pages_through_tesseract(form, seeds):
-    """Rendered forms, scanned (blur, noise, skew, JPEG) at 200 dpi, through the production OCR
-    path (leaders erased, boxed digits re-read, real Tesseract): typed values right, and a
-    wrong one is never marked valid."""
+    """Rendered forms, scanned (blur, noise, skew, uneven light, JPEG) at 200 dpi, through the
+    production page job (cleanup, leaders erased, boxed digits re-read, real Tesseract): typed
+    values right, and a wrong one is never marked valid."""
     from bench.synth_forms import degrade, render
-    from ocr.engine import ocr_image, tesseract_available
-    from ocr.form_lines import remove_rules_and_leaders, reread_boxed_digits
-    from ocr.layout import column_order
+    from ocr.engine import tesseract_available
+    from ocr.model import PageImage
+    from ocr.pipeline import PageJob, PipelineOptions, process_page
     from templates.registry import load_templates
 
     if not tesseract_available("vie"):
@@ -196,9 +196,8 @@ def test_degraded_pages_through_tesseract(form, seeds):
         img, truth = render(form, rng, dpi=200)
         grey = np.asarray(degrade(img, rng))
         grey = grey[: int(grey.shape[0] * 0.72)]  # the fields; not the signature block
-        page = reread_boxed_digits(ocr_image(remove_rules_and_leaders(grey, 200, boxed_digits=True), 200),
-                                   grey, 200)
-        doc = doc_of(column_order(page))
+        processed = process_page(PageJob("scan", 0, PageImage(grey, 200, "scan")), PipelineOptions())
+        doc = doc_of(processed.ocr)
         understand(doc)
         assert doc.form == form
         for fid, want in truth["fields"].items():

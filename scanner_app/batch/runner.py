@@ -9,6 +9,7 @@ decisions and writes the same files as an uninterrupted one.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -374,7 +375,8 @@ class BatchRunner:
                 from exports.save import save_document
 
                 doc = build_document(plan.stem, sources, pages, self.options)
-                save_document(doc, folder, plan.stem, overwrite=True, **self._save_kwargs(save_document))
+                save_document(doc, folder, plan.stem, overwrite=True,
+                              creation_date=dt.datetime.fromisoformat(self.journal.created))
             except SohoaError as exc:
                 summary["error"] = exc.message
                 self.result.errors += 1
@@ -394,16 +396,6 @@ class BatchRunner:
         self.journal.record_document(rel, signature, summary, stored)
         self.result.documents += 1
         self._summaries.setdefault(dossier.folder, []).append(summary)
-
-    def _save_kwargs(self, save_document) -> dict:
-        """The PDF's dates from the journal's first run, so a resumed run writes the same bytes
-        (passed only once the lead's `save_document` takes `creation_date`)."""
-        import datetime as dt
-        import inspect
-
-        if "creation_date" not in inspect.signature(save_document).parameters:
-            return {}
-        return {"creation_date": dt.datetime.fromisoformat(self.journal.created)}
 
     def _write_dossier(self, dossier: split.DossierPlan) -> None:
         docs = self._summaries.pop(dossier.folder, [])
