@@ -216,13 +216,13 @@ def _pdf_words(page, scale: float) -> list[Word] | None:
             if ch.isspace():
                 flush()
                 continue
-            box = textpage.get_charbox(i)
+            box = textpage.get_charbox(i, loose=True)  # font bounds: neighbours touch
             if last_box is not None:
                 height = max(last_box[3] - last_box[1], box[3] - box[1], 1.0)
                 if abs(box[1] - last_box[1]) > 0.6 * height:  # baseline jump: a new line
                     flush()
                     line_no += 1
-                elif box[0] - last_box[2] > 0.25 * height:  # gap: a new word
+                elif box[0] - last_box[2] > 0.15 * height:  # gap: a new word
                     flush()
             current.append((ch, box))
             last_box = box

@@ -6,6 +6,7 @@ back in input order through a bounded window, so memory stays flat however long 
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -205,13 +206,17 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
 
 
 def _safe(job: PageJob, options: PipelineOptions) -> JobResult:
+    where = f"{job.source} (trang {job.index + 1})"
     try:
         return process_page(job, options)
     except SohoaError as exc:
         return exc
     except (MemoryError, cv2.error, ValueError, OSError) as exc:
-        where = f"{job.source} (trang {job.index + 1})"
         return BadInputError(f"Không xử lý được trang: {exc}", "page could not be processed", path=where)
+    except Exception:  # a bug: logged with its traceback; the other pages go on
+        logging.getLogger(__name__).exception("unexpected error on %s", where)
+        return SohoaError("Lỗi không mong đợi khi xử lý trang (đã ghi nhật ký)", "unexpected error, logged",
+                          path=where)
 
 
 def process_files(paths: Iterable[str], options: PipelineOptions,
