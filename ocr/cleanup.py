@@ -51,10 +51,21 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
         work = _work_copy(image, dpi)
         perspective = True
 
-    ink = ink_mask(work.grey)
+    # dark bands along the edges (scanner lid, photocopy) go first: they would dominate every
+    # later measure (skew, orientation, blank) and they are not part of the page
+    bx0, by0, bx1, by1 = content_box(work.grey)
+    h, w = image.shape[:2]
+    crop = (min(w, int(math.ceil(bx0 / work.scale))), min(h, int(math.ceil(by0 / work.scale))),
+            min(w, int(bx1 / work.scale)), min(h, int(by1 / work.scale)))
+    crop = _refine_edges(image, crop)
+    if crop != (0, 0, w, h):
+        image = np.ascontiguousarray(image[crop[1]:crop[3], crop[0]:crop[2]])
+        work = _Work(grey=np.ascontiguousarray(work.grey[by0:by1, bx0:bx1]), scale=work.scale)
+
+    ink = drop_frame_marks(ink_mask(work.grey))
     if is_blank(ink, work.grey.shape, WORK_DPI):
         return CleanPage(archive=image, ocr_image=flatten_illumination(_grey(image), dpi), dpi=dpi,
-                         blank=True, perspective=perspective, bitonal=bitonal)
+                         crop_box=crop, blank=True, perspective=perspective, bitonal=bitonal)
 
     skew, sharp = _best_angle(ink)
     quarter = 0
@@ -66,13 +77,15 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     rotation = (quarter + (180 if upside_down else 0)) % 360
 
     archive = _straighten(image, rotation, skew, _paper(image))
+    # a sheet lying askew on a dark lid leaves dark wedges once straightened: trim those too
     small = _straighten(work.grey, rotation, skew, 255)
     x0, y0, x1, y1 = content_box(small)
     h, w = archive.shape[:2]
-    crop = _refine_edges(archive, (min(w, int(math.ceil(x0 / work.scale))), min(h, int(math.ceil(y0 / work.scale))),
+    trim = _refine_edges(archive, (min(w, int(math.ceil(x0 / work.scale))), min(h, int(math.ceil(y0 / work.scale))),
                                    min(w, int(x1 / work.scale)), min(h, int(y1 / work.scale))))
-    if crop != (0, 0, w, h):
-        archive = np.ascontiguousarray(archive[crop[1]:crop[3], crop[0]:crop[2]])
+    if trim != (0, 0, w, h):
+        archive = np.ascontiguousarray(archive[trim[1]:trim[3], trim[0]:trim[2]])
+        crop = _trim_in_input(crop, trim, rotation, skew, image.shape[1::-1])
     grey = flatten_illumination(_grey(archive), dpi)
     if bitonal:
         grey = np.where(grey > 127, 255, 0).astype(np.uint8)
@@ -123,20 +136,50 @@ def _turn(image: np.ndarray, rotation: int) -> np.ndarray:
     return cv2.rotate(image, codes[rotation]) if rotation in codes else image
 
 
-def _rotate(image: np.ndarray, angle: float, fill) -> np.ndarray:
-    """Rotate counter-clockwise by `angle` degrees about the centre, keeping the whole page."""
-    if abs(angle) < 1e-3:
-        return image
-    h, w = image.shape[:2]
+def _rotation_matrix(w: int, h: int, angle: float) -> tuple[np.ndarray, int, int]:
+    """Counter-clockwise rotation about the centre onto a canvas that holds the whole page."""
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])
     nw, nh = int(math.ceil(h * sin + w * cos)), int(math.ceil(h * cos + w * sin))
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
+    return m, nw, nh
+
+
+def _rotate(image: np.ndarray, angle: float, fill) -> np.ndarray:
+    """Rotate counter-clockwise by `angle` degrees about the centre, keeping the whole page."""
+    if abs(angle) < 1e-3:
+        return image
+    h, w = image.shape[:2]
+    m, nw, nh = _rotation_matrix(w, h, angle)
     interp = cv2.INTER_NEAREST if image.dtype == bool else cv2.INTER_LINEAR
     src = image.astype(np.uint8) if image.dtype == bool else image
     out = cv2.warpAffine(src, m, (nw, nh), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
     return out.astype(bool) if image.dtype == bool else out
+
+
+def _trim_in_input(crop: BBox, trim: BBox, rotation: int, skew: float, size: tuple[int, int]) -> BBox:
+    """The bounding box, in input pixels, of a box trimmed from the straightened page.
+
+    `crop` is the first (input) crop, `size` the (w, h) of the cropped input that was turned
+    by `rotation` and rotated by `-skew`; used only to report `crop_box` in one pixel grid.
+    """
+    w, h = size
+    tw, th = (h, w) if rotation in (90, 270) else (w, h)
+    pts = np.float32([[trim[0], trim[1]], [trim[2], trim[1]], [trim[2], trim[3]], [trim[0], trim[3]]])
+    if abs(skew) >= FINE_STEP:
+        m, _nw, _nh = _rotation_matrix(tw, th, -skew)
+        pts = cv2.transform(pts[None], cv2.invertAffineTransform(m))[0]
+    x, y = pts[:, 0], pts[:, 1]
+    if rotation == 90:
+        x, y = y, h - x
+    elif rotation == 180:
+        x, y = w - x, h - y
+    elif rotation == 270:
+        x, y = w - y, x
+    x0, x1 = int(np.clip(x.min(), 0, w)), int(np.clip(x.max(), 0, w))
+    y0, y1 = int(np.clip(y.min(), 0, h)), int(np.clip(y.max(), 0, h))
+    return (crop[0] + x0, crop[1] + y0, crop[0] + x1, crop[1] + y1)
 
 
 # ---------------------------------------------------------------- ink, blank
@@ -163,22 +206,54 @@ def ink_mask(grey: np.ndarray) -> np.ndarray:
     return (bg - grey.astype(np.int16)) > np.maximum(40, INK_CONTRAST * bg)
 
 
+def drop_frame_marks(ink: np.ndarray) -> np.ndarray:
+    """Ink without the marks that touch the image's edge.
+
+    Dark wedges of a lid around a sheet scanned askew, punch-hole shadows and the rest of a
+    border touch the frame; text keeps a margin. Left in, they would outweigh the text in
+    the skew and orientation measures.
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return ink
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    edge = (x == 0) | (y == 0) | (x + w >= ink.shape[1]) | (y + h >= ink.shape[0])
+    edge[0] = False
+    return ink if not edge.any() else ink & ~edge[labels]
+
+
 def is_blank(ink: np.ndarray, shape, dpi: float) -> bool:
-    """Blank when fewer than a few letter-sized dark marks remain once specks are ignored."""
+    """Blank unless some letter-sized marks stand in a row, as even one short word does.
+
+    Show-through is already out of `ink` (too faint); what a blank back still shows is dust,
+    specks and hairs, scattered at random. A word is at least BLANK_MAX_MARKS marks of letter
+    height (1-12 mm) side by side on one line; a larger mark of real size and ink (a stamp,
+    a signature, a drawing) also makes a page non-blank.
+    """
     h, w = shape[:2]
     margin = int(0.03 * min(h, w))  # scanner edges and punch holes near the edge are not content
     inner = ink[margin:h - margin, margin:w - margin].astype(np.uint8)
-    n, _labels, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
-    min_side = max(2, int(dpi * 0.02))  # ~0.5 mm: dust is smaller
-    max_side = int(dpi * 1.5)
-    marks = 0
-    for i in range(1, n):
-        bw, bh = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]
-        if max(bw, bh) >= min_side and max(bw, bh) <= max_side and stats[i, cv2.CC_STAT_AREA] >= min_side * 2:
-            marks += 1
-            if marks >= BLANK_MAX_MARKS:
-                return False
-    return True
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    if n <= 1:
+        return True
+    mm = dpi / 25.4
+    bw, bh, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
+    big = (np.maximum(bw, bh) >= 15 * mm) & (np.minimum(bw, bh) >= 5 * mm) & (area >= 30 * mm * mm * 0.05)
+    if big.any():
+        return False
+    letter = (bh >= 1.0 * mm) & (bh <= 12 * mm) & (bw <= 15 * mm) & (area >= 0.8 * mm * mm)
+    if np.count_nonzero(letter) < BLANK_MAX_MARKS:
+        return True
+    # smear letters along the line: marks of one word merge, scattered specks do not
+    keep = np.zeros(n, np.uint8)
+    keep[1:][letter] = 1
+    letters = keep[labels]
+    k = max(3, int(2.5 * mm))
+    smeared = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    m, word_labels = cv2.connectedComponents(smeared, connectivity=8)
+    centres = stats[1:, :2][letter] + stats[1:, 2:4][letter] // 2
+    counts = np.bincount(word_labels[centres[:, 1], centres[:, 0]], minlength=m)
+    return int(counts[1:].max(initial=0)) < BLANK_MAX_MARKS
 
 
 # ---------------------------------------------------------------- orientation and skew
