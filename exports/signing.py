@@ -200,8 +200,8 @@ def inspect_signatures(data: bytes, trust_roots: Optional[list] = None) -> list[
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     out = []
     for sig in reader.embedded_signatures:
-        vc = ValidationContext(trust_roots=trust_roots, allow_fetching=False) if trust_roots else \
-            ValidationContext(allow_fetching=False)
+        # no roots given: integrity only (the OS trust list says nothing about Vietnamese signing CAs)
+        vc = ValidationContext(trust_roots=list(trust_roots or []), allow_fetching=False)
         try:
             status = validate_pdf_signature(sig, vc)
         except Exception as exc:  # a broken CMS blob is a broken signature, not a crash

@@ -35,6 +35,7 @@ def _key():
 
 
 def make_ca(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
     key = _key()
     now = dt.datetime.now(dt.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(_name("Test CA sohoa")).issuer_name(_name("Test CA sohoa"))
