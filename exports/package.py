@@ -311,8 +311,9 @@ def build_package(dossier_dir, out, *, signer=None, store=None, overwrite: bool 
         with zipfile.ZipFile(fh, "w") as zf:
             for name, data in files.items():
                 kind = zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
-                zf.writestr(zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6]), data,
-                            compress_type=kind)
+                entry = zipfile.ZipInfo(name, date_time=datetime.now().timetuple()[:6])
+                entry.external_attr = 0o644 << 16  # ordinary readable files when unpacked
+                zf.writestr(entry, data, compress_type=kind)
     result = ExportResult(target, info.code, len(info.documents), signer is not None, sorted(files))
     if store is not None:
         _record(store, info, result, signer, user)
