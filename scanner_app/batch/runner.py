@@ -458,13 +458,8 @@ def _nfc_all(value):
 
 
 def _open_store():
-    try:
-        from exports.store import open_store
-    except ModuleNotFoundError as exc:
-        if exc.name != "exports.store":
-            raise
-        log.info("exports.store not available; documents not recorded in the store")
-        return None
+    from exports.store import open_store
+
     return open_store()
 
 

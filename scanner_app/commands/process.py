@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exports.store import open_store
 from ocr import imageio
 from ocr.errors import OutputError, SohoaError
 from ocr.model import ProcessedPage
@@ -82,7 +83,7 @@ def run(args) -> int:
             doc.error = exc
     jobs = [PageJob(str(d.path), i) for d in docs if d.error is None for i in range(d.page_count)]
     by_path = {str(d.path): d for d in docs}
-    store = None if args.no_store else _open_store()
+    store = None if args.no_store else open_store()
     failures = [d for d in docs if d.error]
     for d in failures:
         _report(d.error)
@@ -123,16 +124,6 @@ def _finish(doc: InputDoc, args, options: PipelineOptions, store) -> None:
     pdf_path, json_path = save_document(document, args.out, doc.stem, overwrite=args.overwrite)
     if store is not None:
         store.record_document(document, pdf_path, json_path)
-
-
-def _open_store():
-    try:
-        from exports.store import open_store
-    except ModuleNotFoundError as exc:
-        if exc.name != "exports.store":
-            raise
-        return None
-    return open_store()
 
 
 def _report(error: SohoaError) -> None:

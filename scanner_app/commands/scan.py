@@ -99,14 +99,10 @@ def process_and_save(pages: list[PageImage], args, stem: str):
     doc = build_document(stem, [p.source for p in pages], processed, options)
     pdf_path, json_path = save_document(doc, args.out, stem, overwrite=args.overwrite)
     if not args.no_store:
+        from exports.store import open_store
+
         try:
-            from exports.store import open_store
-        except ModuleNotFoundError as exc:
-            if exc.name != "exports.store":
-                raise
-        else:
-            try:
-                open_store().record_document(doc, pdf_path, json_path)
-            except SohoaError as exc:
-                print(f"Cảnh báo / warning: {exc.message}", file=sys.stderr)
+            open_store().record_document(doc, pdf_path, json_path)
+        except SohoaError as exc:
+            print(f"Cảnh báo / warning: {exc.message}", file=sys.stderr)
     return pdf_path, json_path

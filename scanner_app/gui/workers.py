@@ -337,14 +337,15 @@ def write_dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Pa
 
 
 def open_store_or_none():
-    """The dossier store when its module is installed (helper 'store'); None otherwise."""
+    """The dossier store, or None when it cannot be opened (locked, unwritable): the app
+    keeps working on files and says so in the log."""
+    from exports.store import open_store
+
     try:
-        from exports.store import open_store
-    except ModuleNotFoundError as exc:
-        if exc.name != "exports.store":
-            raise
+        return open_store()
+    except SohoaError as exc:
+        log.warning("dossier store unavailable: %s", exc.message)
         return None
-    return open_store()
 
 
 class DeviceListWorker(QThread):
