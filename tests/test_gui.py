@@ -181,28 +181,26 @@ def test_tab_goes_to_the_next_doubtful_field(qtbot):
 @needs_sane
 def test_errors_are_shown_and_the_app_keeps_working(window, qtbot, tmp_path):
     w = window
-    with qtbot.waitSignal(w.scan(device="nonexistent:0").done, timeout=10000):
-        pass
+    with qtbot.waitSignal(w.scan_finished, timeout=10000):
+        w.scan(device="nonexistent:0")
     assert "Không tìm thấy máy quét" in w.errors[-1]
     assert error_boxes(w)
 
     w.source_combo.setCurrentIndex(w.source_combo.findData("ADF"))
-    worker = w.scan(device="test:0", resolution=50, options={"read_return_value": "SANE_STATUS_NO_DOCS"})
-    with qtbot.waitSignal(worker.done, timeout=10000):
-        pass
+    with qtbot.waitSignal(w.scan_finished, timeout=10000):
+        w.scan(device="test:0", resolution=50, options={"read_return_value": "SANE_STATUS_NO_DOCS"})
     assert "Khay nạp giấy trống" in w.errors[-1]
 
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
-    with qtbot.waitSignal(w.import_files([bad]).done, timeout=10000):
-        pass
+    with qtbot.waitSignal(w.scan_finished, timeout=10000):
+        w.import_files([bad])
     assert "broken.png" in w.errors[-1]
     assert w.ws.page_order() == []
 
     w.source_combo.setCurrentIndex(w.source_combo.findData("Flatbed"))
-    worker = w.scan(device="test:0", resolution=50, options={"read_return_value": "Default"})
-    with qtbot.waitSignal(worker.done, timeout=10000):
-        pass
+    with qtbot.waitSignal(w.scan_finished, timeout=10000):
+        w.scan(device="test:0", resolution=50, options={"read_return_value": "Default"})
     assert w.thumbs.count() == 1, w.errors
     assert w.isVisible()
 

@@ -110,3 +110,14 @@ def test_pdf_with_text_keeps_its_text_unless_forced(tmp_path):
     run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--force-ocr", "--overwrite", check=True)
     forced = json.loads((out / "born_digital.json").read_text())["pages"][0]
     assert forced["text_source"] == "ocr" and "1520" in forced["text"]
+
+
+def test_processed_document_recorded_and_found_without_diacritics(tmp_path, page_png):
+    src = page_png("bien_nhan.png", LINES)
+    run_sohoa("process", str(src), "--out", str(tmp_path / "out"), "--jobs", "1", check=True)
+    found = run_sohoa("search", "tran van binh", check=True)
+    hits = [l for l in found.stdout.splitlines() if l.strip()]
+    assert hits and "bien_nhan" in hits[0]
+    assert not run_sohoa("search", "nguyen thi hoa").stdout.strip()
+    run_sohoa("process", str(src), "--out", str(tmp_path / "out2"), "--jobs", "1", "--no-store", check=True)
+    assert not any("out2" in l for l in run_sohoa("search", "tran van binh").stdout.splitlines())

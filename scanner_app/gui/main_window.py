@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from PyQt5.QtCore import QSize, Qt, QTimer, QUrl
+from PyQt5.QtCore import QSize, Qt, QTimer, QUrl, pyqtSignal
 from PyQt5.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
 from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QLabel, QLineEdit, QListWidget,
                              QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
@@ -31,6 +31,9 @@ PAGE_VIEW_MAX = 1800  # longest side of the image shown in the page view (sharp 
 
 
 class MainWindow(QMainWindow):
+    #: emitted on the UI thread once a scan or import has ended (its worker's pages all shown)
+    scan_finished = pyqtSignal(int)
+
     def __init__(self, workspace: Optional[Workspace] = None, settings: Optional[Settings] = None) -> None:
         super().__init__()
         self.settings = settings or load_settings()
@@ -322,6 +325,7 @@ class MainWindow(QMainWindow):
         self._end()
         if self.processor.is_busy:
             self._begin(self.processor.total_count)
+        self.scan_finished.emit(count)
 
     def toggle_watch(self, on: bool) -> None:
         if not on:
