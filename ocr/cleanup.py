@@ -25,6 +25,12 @@ FINE_STEP = 0.05
 #: Ink must be this much darker than the local paper to count (show-through is fainter).
 INK_CONTRAST = 0.35
 A4_ASPECT = 297 / 210
+#: Orientation cues are trusted when the winner leads by these factors; else OSD decides
+#: (only on pages with at least OSD_MIN_LINES text lines, analysed at OSD_DPI).
+UPSIDE_MARGIN = 1.25
+SIDE_MARGIN = 1.15
+OSD_MIN_LINES = 3
+OSD_DPI = 100
 #: A page with fewer letter-sized marks than this is blank.
 BLANK_MAX_MARKS = 3
 
@@ -67,14 +73,7 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
         return CleanPage(archive=image, ocr_image=flatten_illumination(_grey(image), dpi), dpi=dpi,
                          crop_box=crop, blank=True, perspective=perspective, bitonal=bitonal)
 
-    skew, sharp = _best_angle(ink)
-    quarter = 0
-    if detect_orientation and _best_angle(np.ascontiguousarray(ink.T), fine=False)[1] > 1.25 * sharp:
-        quarter = 90  # text runs vertically; 90 or 270 is settled by the upside-down test
-        ink = np.ascontiguousarray(np.rot90(ink, -1))
-        skew, _ = _best_angle(ink)
-    upside_down = detect_orientation and is_upside_down(_rotate(ink, -skew, fill=0))
-    rotation = (quarter + (180 if upside_down else 0)) % 360
+    rotation, skew = orientation_and_skew(ink, work.grey if detect_orientation else None)
 
     archive = _straighten(image, rotation, skew, _paper(image))
     # a sheet lying askew on a dark lid leaves dark wedges once straightened: trim those too
@@ -259,6 +258,58 @@ def is_blank(ink: np.ndarray, shape, dpi: float) -> bool:
 # ---------------------------------------------------------------- orientation and skew
 
 
+def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int, float]:
+    """(clockwise quarter turn that makes the page upright, skew in degrees) from the ink.
+
+    Cheap cues decide: text lines give a far sharper projection profile along the lines than
+    across them (0/180 against 90/270), and marks above the x-height band outweigh those below
+    (0 against 180). Only when a page with real text leaves a cue ambiguous is Tesseract's
+    OSD asked, on the small analysis copy `grey` (about a second, so it must stay rare).
+    Without `grey` the orientation is not looked at and only the skew is measured.
+    """
+    skew, sharp = _best_angle(ink)
+    if grey is None:
+        return 0, skew
+    side = _best_angle(np.ascontiguousarray(ink.T), fine=False)[1] / max(sharp, 1e-6)
+    quarter = 0
+    turned = ink
+    if side > 1.0:
+        quarter = 90  # text runs vertically; 90 or 270 is settled by the upside-down test
+        turned = np.ascontiguousarray(np.rot90(ink, -1))
+        skew, _ = _best_angle(turned)
+    above, below, lines = upside_down_score(_rotate(turned, -skew, fill=0))
+    upside_down = below > above * 1.1 and below - above > 20
+    rotation = (quarter + (180 if upside_down else 0)) % 360
+    clear = max(above, below) >= UPSIDE_MARGIN * max(1.0, min(above, below)) and not (
+        1 / SIDE_MARGIN < side < SIDE_MARGIN)
+    if clear or lines < OSD_MIN_LINES:
+        return rotation, skew
+    osd = osd_rotation(grey, WORK_DPI)
+    if osd is None or osd == rotation:
+        return rotation, skew
+    if osd % 180 != quarter:  # the other axis: measure the skew along it
+        skew, _ = _best_angle(np.ascontiguousarray(np.rot90(ink, -1)) if osd % 180 else ink)
+    return osd, skew
+
+
+def osd_rotation(grey: np.ndarray, dpi: float) -> int | None:
+    """Tesseract's orientation detection (psm 0) on a small grey page, or None when it cannot tell."""
+    import pytesseract
+
+    scale = min(1.0, OSD_DPI / max(dpi, 1.0))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+    try:
+        text = pytesseract.image_to_osd(small, config=f"--psm 0 --dpi {int(dpi * scale)}")
+    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError):
+        return None
+    found = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    try:
+        rotate, conf = int(found["Rotate"].strip()), float(found["Orientation confidence"].strip())
+    except (KeyError, ValueError):
+        return None
+    return rotate % 360 if conf >= 1.0 else None
+
+
 def _best_angle(ink: np.ndarray, fine: bool = True) -> tuple[float, float]:
     """The projection angle with the sharpest profile, and that sharpness relative to uniform.
 
@@ -296,26 +347,35 @@ def _best_angle(ink: np.ndarray, fine: bool = True) -> tuple[float, float]:
     return round(float(fine[i]), 2), fine_scores[i]
 
 
-def is_upside_down(ink: np.ndarray) -> bool:
-    """Whether upright text lines carry more ink below their x-height band than above.
+def upside_down_score(ink: np.ndarray) -> tuple[float, float, int]:
+    """Ink above and below the x-height band of straight text lines, and how many lines.
 
     Latin and even more Vietnamese print put ascenders, capitals and tone marks above the
     x-height band and only a few descenders below it; a page turned by 180 degrees shows
-    the opposite.
+    the opposite. Lines are found by smearing letters sideways; smeared blobs much taller
+    than the typical line (paragraphs glued by marks, pictures, stamps) do not vote.
     """
     k = max(3, int(WORK_DPI * 0.08))
     smeared = cv2.dilate(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
     n, _l, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    x, y, w, h = stats[1:, 0], stats[1:, 1], stats[1:, 2], stats[1:, 3]
+    line = (w >= 4 * h) & (h >= 4)
+    if not line.any():
+        return 0.0, 0.0, 0
+    typical = float(np.median(h[line]))
+    line &= h <= 1.8 * typical
     above = below = 0.0
-    for i in range(1, n):
-        x, y, w, h = stats[i, :4]
-        if w < 4 * h or h < 4:
-            continue
-        profile = ink[y:y + h, x:x + w].sum(axis=1).astype(np.float64)
+    for i in np.nonzero(line)[0]:
+        profile = ink[y[i]:y[i] + h[i], x[i]:x[i] + w[i]].sum(axis=1).astype(np.float64)
         core = np.nonzero(profile >= 0.5 * profile.max())[0]
-        top, bottom = core[0], core[-1]
-        above += profile[:top].sum()
-        below += profile[bottom + 1:].sum()
+        above += profile[:core[0]].sum()
+        below += profile[core[-1] + 1:].sum()
+    return above, below, int(line.sum())
+
+
+def is_upside_down(ink: np.ndarray) -> bool:
+    """Whether straight text lines carry clearly more ink below their x-height than above."""
+    above, below, _lines = upside_down_score(ink)
     return below > above * 1.1 and below - above > 20
 
 
@@ -420,6 +480,6 @@ def warp_page(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, float]:
             width = int(height * A4_ASPECT)
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad, dst)
-    warped = cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     dpi = max(width, height) / (297 / 25.4)
     return warped, round(dpi, 1)
