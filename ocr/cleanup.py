@@ -52,7 +52,10 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
 
     work = _work_copy(image, dpi)
     quad = None if bitonal else find_page_quad(work.grey)
-    if quad is not None:
+    sheet = None  # a sheet lying askew on a dark flatbed lid: rotated and cropped, never rescaled
+    if quad is not None and is_rigid_rectangle(quad):
+        sheet = quad / work.scale
+    elif quad is not None:
         image, dpi = warp_page(image, quad / work.scale)
         work = _work_copy(image, dpi)
         perspective = True
@@ -67,6 +70,8 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     if crop != (0, 0, w, h):
         image = np.ascontiguousarray(image[crop[1]:crop[3], crop[0]:crop[2]])
         work = _Work(grey=np.ascontiguousarray(work.grey[by0:by1, bx0:bx1]), scale=work.scale)
+        if sheet is not None:
+            sheet = sheet - np.float32([crop[0], crop[1]])
 
     ink = drop_frame_marks(ink_mask(work.grey))
     if is_blank(ink, work.grey.shape, WORK_DPI):
@@ -82,6 +87,13 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     h, w = archive.shape[:2]
     trim = _refine_edges(archive, (min(w, int(math.ceil(x0 / work.scale))), min(h, int(math.ceil(y0 / work.scale))),
                                    min(w, int(x1 / work.scale)), min(h, int(y1 / work.scale))))
+    if sheet is not None:  # keep only the sheet: the lid's wedges go even where rows are mostly paper
+        tl, tr, br, bl = _straightened_points(sheet, image.shape[1::-1], rotation, skew)
+        inner = (int(math.ceil(max(tl[0], bl[0]))) + 1, int(math.ceil(max(tl[1], tr[1]))) + 1,
+                 int(min(tr[0], br[0])) - 1, int(min(bl[1], br[1])) - 1)
+        trim = (max(trim[0], inner[0]), max(trim[1], inner[1]), min(trim[2], inner[2]), min(trim[3], inner[3]))
+        if trim[2] - trim[0] < 0.5 * w or trim[3] - trim[1] < 0.5 * h:
+            trim = (0, 0, w, h)  # the sheet was not what it seemed: keep everything
     if trim != (0, 0, w, h):
         archive = np.ascontiguousarray(archive[trim[1]:trim[3], trim[0]:trim[2]])
         crop = _trim_in_input(crop, trim, rotation, skew, image.shape[1::-1])
@@ -155,6 +167,25 @@ def _rotate(image: np.ndarray, angle: float, fill) -> np.ndarray:
     src = image.astype(np.uint8) if image.dtype == bool else image
     out = cv2.warpAffine(src, m, (nw, nh), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
     return out.astype(bool) if image.dtype == bool else out
+
+
+def _straightened_points(pts: np.ndarray, size: tuple[int, int], rotation: int, skew: float) -> np.ndarray:
+    """Where points of an image of `size` (w, h) land once it is turned and deskewed (`_straighten`)."""
+    w, h = size
+    x, y = pts[:, 0].astype(np.float64), pts[:, 1].astype(np.float64)
+    if rotation == 90:
+        x, y = h - y, x
+    elif rotation == 180:
+        x, y = w - x, h - y
+    elif rotation == 270:
+        x, y = y, w - x
+    out = np.stack([x, y], axis=1).astype(np.float32)
+    if abs(skew) >= FINE_STEP:
+        tw, th = (h, w) if rotation in (90, 270) else (w, h)
+        m, _nw, _nh = _rotation_matrix(tw, th, -skew)
+        out = cv2.transform(out[None], m)[0]
+    # corners again as top-left, top-right, bottom-right, bottom-left of the upright page
+    return _order_corners(out)
 
 
 def _trim_in_input(crop: BBox, trim: BBox, rotation: int, skew: float, size: tuple[int, int]) -> BBox:
@@ -263,25 +294,28 @@ def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int,
 
     Cheap cues decide: text lines give a far sharper projection profile along the lines than
     across them (0/180 against 90/270), and marks above the x-height band outweigh those below
-    (0 against 180). Only when a page with real text leaves a cue ambiguous is Tesseract's
-    OSD asked, on the small analysis copy `grey` (about a second, so it must stay rare).
-    Without `grey` the orientation is not looked at and only the skew is measured.
+    (0 against 180), both in sum and line by line. Only when a page with real text leaves a
+    cue ambiguous is Tesseract's OSD asked, on the small analysis copy `grey` (about a second,
+    so it must stay rare). Without `grey` only the skew is measured.
     """
     skew, sharp = _best_angle(ink)
     if grey is None:
         return 0, skew
     side = _best_angle(np.ascontiguousarray(ink.T), fine=False)[1] / max(sharp, 1e-6)
     quarter = 0
-    turned = ink
     if side > 1.0:
         quarter = 90  # text runs vertically; 90 or 270 is settled by the upside-down test
-        turned = np.ascontiguousarray(np.rot90(ink, -1))
-        skew, _ = _best_angle(turned)
-    above, below, lines = upside_down_score(_rotate(turned, -skew, fill=0))
-    upside_down = below > above * 1.1 and below - above > 20
+        grey = np.ascontiguousarray(np.rot90(grey, -1))
+        skew, _ = _best_angle(np.ascontiguousarray(np.rot90(ink, -1)))
+    # the x-height test wants crisp letters: straighten the grey copy, then take its ink
+    above, below, lines, up = upside_down_score(drop_frame_marks(ink_mask(_rotate(grey, -skew, fill=255))))
+    by_sum = above / max(1.0, below)
+    upside_down = by_sum < 1.0
+    sum_clear = by_sum >= UPSIDE_MARGIN or by_sum <= 1 / UPSIDE_MARGIN
+    votes_clear = abs(up - 0.5) >= 0.15
+    agree = (up < 0.5) == upside_down
     rotation = (quarter + (180 if upside_down else 0)) % 360
-    clear = max(above, below) >= UPSIDE_MARGIN * max(1.0, min(above, below)) and not (
-        1 / SIDE_MARGIN < side < SIDE_MARGIN)
+    clear = agree and (sum_clear or votes_clear) and not (1 / SIDE_MARGIN < side < SIDE_MARGIN)
     if clear or lines < OSD_MIN_LINES:
         return rotation, skew
     osd = osd_rotation(grey, WORK_DPI)
@@ -347,8 +381,9 @@ def _best_angle(ink: np.ndarray, fine: bool = True) -> tuple[float, float]:
     return round(float(fine[i]), 2), fine_scores[i]
 
 
-def upside_down_score(ink: np.ndarray) -> tuple[float, float, int]:
-    """Ink above and below the x-height band of straight text lines, and how many lines.
+def upside_down_score(ink: np.ndarray) -> tuple[float, float, int, float]:
+    """Ink above and below the x-height band of straight text lines, their number, and the
+    share of lines with more ink above than below.
 
     Latin and even more Vietnamese print put ascenders, capitals and tone marks above the
     x-height band and only a few descenders below it; a page turned by 180 degrees shows
@@ -361,22 +396,24 @@ def upside_down_score(ink: np.ndarray) -> tuple[float, float, int]:
     x, y, w, h = stats[1:, 0], stats[1:, 1], stats[1:, 2], stats[1:, 3]
     line = (w >= 4 * h) & (h >= 4)
     if not line.any():
-        return 0.0, 0.0, 0
+        return 0.0, 0.0, 0, 0.5
     typical = float(np.median(h[line]))
     line &= h <= 1.8 * typical
     above = below = 0.0
+    up = down = 0
     for i in np.nonzero(line)[0]:
         profile = ink[y[i]:y[i] + h[i], x[i]:x[i] + w[i]].sum(axis=1).astype(np.float64)
         core = np.nonzero(profile >= 0.5 * profile.max())[0]
-        above += profile[:core[0]].sum()
-        below += profile[core[-1] + 1:].sum()
-    return above, below, int(line.sum())
+        a, b = profile[:core[0]].sum(), profile[core[-1] + 1:].sum()
+        above, below = above + a, below + b
+        up, down = up + (a > b), down + (b > a)
+    return above, below, int(line.sum()), up / max(1, up + down)
 
 
 def is_upside_down(ink: np.ndarray) -> bool:
-    """Whether straight text lines carry clearly more ink below their x-height than above."""
-    above, below, _lines = upside_down_score(ink)
-    return below > above * 1.1 and below - above > 20
+    """Whether straight text lines carry more ink below their x-height than above."""
+    above, below, _lines, _up = upside_down_score(ink)
+    return below > above
 
 
 # ---------------------------------------------------------------- borders and perspective
@@ -448,6 +485,26 @@ def find_page_quad(grey: np.ndarray) -> np.ndarray | None:
     if _is_upright_rectangle(corners):
         return None  # a flat scan with dark margins: cropping handles it, no resampling
     return corners
+
+
+def is_rigid_rectangle(corners: np.ndarray, angle_tol: float = 2.0, side_tol: float = 0.025) -> bool:
+    """A quadrilateral that is a rectangle only turned, not foreshortened: a sheet on a flatbed.
+
+    A photo taken at an angle makes opposite sides unequal and corners off 90 degrees; a
+    sheet lying askew on a scanner keeps both, and must keep its scale too (no warp).
+    """
+    pts = corners.astype(np.float64)
+    sides = [np.linalg.norm(pts[(i + 1) % 4] - pts[i]) for i in range(4)]
+    if abs(sides[0] - sides[2]) > side_tol * max(sides[0], sides[2]):
+        return False
+    if abs(sides[1] - sides[3]) > side_tol * max(sides[1], sides[3]):
+        return False
+    for i in range(4):
+        a, b = pts[i - 1] - pts[i], pts[(i + 1) % 4] - pts[i]
+        cos = abs(float(np.dot(a, b))) / max(1e-9, np.linalg.norm(a) * np.linalg.norm(b))
+        if math.degrees(math.asin(min(1.0, cos))) > angle_tol:
+            return False
+    return True
 
 
 def _is_upright_rectangle(corners: np.ndarray, tolerance_deg: float = 1.5) -> bool:
