@@ -42,13 +42,13 @@ def cer(truth: str, text: str) -> float:
 
 
 def realdoc_pages(work: Path) -> list[tuple[Path, str | None]]:
-    """Every real page image; truth text where the truth file has full page text."""
+    """Every real page image (index.json); truth text where the truth file has page text."""
+    index = json.loads((REALDOCS / "index.json").read_text(encoding="utf-8"))
     pages = []
-    for truth_file in sorted(REALDOCS.glob("*.truth.json")):
-        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    for entry in index["documents"]:
+        truth = json.loads((REALDOCS / f"{entry['id']}.truth.json").read_text(encoding="utf-8"))
         texts = truth.get("pages") or []
-        for i, img in enumerate(truth["images"]):
-            name = img["file"] if isinstance(img, dict) else img
+        for i, name in enumerate(entry["images"]):
             dst = work / f"real_{name}"
             shutil.copy(REALDOCS / name, dst)
             pages.append((dst, texts[i] if i < len(texts) else None))

@@ -216,14 +216,23 @@ def find_box_rows(grey: np.ndarray, dpi: float) -> list[list[tuple[int, int, int
              if vs[i, 3] <= dpi * 0.6 and vs[i, 2] <= dpi * 0.04]
     sides.sort(key=lambda s: (s[1], s[0]))
     rows: list[list[tuple[int, int, int, int]]] = []
-    used = [False] * len(sides)
+    used = np.zeros(len(sides), dtype=bool)
+    # candidates are looked up by vertical centre: a text page has thousands of letter stems
+    centres = np.array([s[1] + s[2] / 2 for s in sides], dtype=np.float64)
+    heights = np.array([s[2] for s in sides], dtype=np.float64)
+    by_centre = np.argsort(centres, kind="stable")
+    sorted_centres = centres[by_centre]
     for i, (x, y, h) in enumerate(sides):
         if used[i]:
             continue
-        group = [j for j in range(len(sides)) if not used[j]
-                 and abs(sides[j][1] + sides[j][2] / 2 - (y + h / 2)) <= 0.25 * h + 3 * tol
-                 and abs(sides[j][2] - h) <= 0.2 * h + 2 * tol]
-        group.sort(key=lambda j: sides[j][0])
+        reach = 0.25 * h + 3 * tol
+        lo, hi = np.searchsorted(sorted_centres, [centres[i] - reach, centres[i] + reach + 1e-9])
+        near = by_centre[lo:hi]
+        near = near[~used[near] & (np.abs(heights[near] - h) <= 0.2 * h + 2 * tol)]
+        if len(near) <= BOX_MIN_CELLS:
+            used[i] = True
+            continue
+        group = sorted(near.tolist(), key=lambda j: sides[j][0])
         # split into runs of even pitch about the box height (square-ish cells)
         run = [group[0]]
         for a, b in zip(group, group[1:]):
