@@ -52,27 +52,31 @@ def make_case(kind: str, rng: random.Random, dpi: int, font: str) -> dict:
         return case
     page, _ = synth.render_page(font, dpi=dpi, size_pt=rng.choice([11, 12, 13, 14]), seed=seed)
     if kind == "photo":
-        img, corners = synth.photo_warp(page, rng)
+        img, _corners = synth.photo_warp(page, rng)
         img = synth.jpeg(synth.gaussian_noise(synth.blur(img, 0.7), 4, seed), 85)
         case.update(image=img, rotation=0, perspective=True, page_shape=page.shape)
         return case
     angle = round(rng.uniform(-10, 10), 2)
     k = rng.randrange(4)
-    img = synth.skew(page, angle)
-    if kind == "lid":  # the sheet lies askew on a dark scanner lid: dark wedges around it
-        case["ink"] = int((img < 90).sum())
-        img = synth.scanner_border(synth.skew(page, angle, fill=rng.randrange(10, 50)),
-                                   *[rng.randrange(0, int(0.2 * dpi)) for _ in range(4)], value=30, seed=seed)
-    if kind == "light":
-        img = synth.uneven_illumination(img, rng.uniform(0.2, 0.5), seed, tint=(195, 230, 240))
-    img = synth.gaussian_noise(synth.blur(img, rng.uniform(0.3, 1.0)), rng.uniform(2, 7), seed)
-    img = synth.rotate90(img, k)
-    if kind == "border":
-        b = [rng.randrange(int(0.05 * dpi), int(0.4 * dpi)) for _ in range(4)]
-        case["ink"] = int((img < 90).sum())
-        img = synth.scanner_border(img, *b, value=rng.randrange(10, 50), seed=seed)
-    img = synth.jpeg(img, rng.randrange(60, 90))
-    case.update(image=img, skew=angle, rotation=90 * k)
+    light = rng.uniform(0.2, 0.5)
+    sigma, noise, quality = rng.uniform(0.3, 1.0), rng.uniform(2, 7), rng.randrange(60, 90)
+    bands = [rng.randrange(int(0.05 * dpi), int(0.4 * dpi)) for _ in range(4)]
+    lid = rng.randrange(10, 50)
+
+    def scan(frame: str) -> np.ndarray:
+        """The page through the scanner; `frame` "lid"/"border" adds the dark surround."""
+        img = synth.skew(page, angle, fill=lid if frame == "lid" else None)
+        if kind == "light":
+            img = synth.uneven_illumination(img, light, seed, tint=(195, 230, 240))
+        img = synth.rotate90(synth.gaussian_noise(synth.blur(img, sigma), noise, seed), k)
+        if frame:  # a lid leaves dark margins too, a border is nothing but them
+            img = synth.scanner_border(img, *(bands if frame == "border" else [b // 2 for b in bands]),
+                                       value=lid, seed=seed)
+        return synth.jpeg(img, quality)
+
+    if kind in ("lid", "border"):
+        case["reference"] = scan("")  # the same page without the dark surround
+    case.update(image=scan(kind if kind in ("lid", "border") else ""), skew=angle, rotation=90 * k)
     return case
 
 
@@ -95,6 +99,9 @@ def run_synthetic(pages: int, dpi: int, seed: int) -> tuple[list[dict], dict]:
         t0 = time.perf_counter()
         clean = clean_page(page)
         case["ms"] = (time.perf_counter() - t0) * 1000
+        if "reference" in case:  # the text the crop must keep: as much ink as without the border
+            ref = clean_page(PageImage(case.pop("reference"), dpi, "ref"))
+            case["ink"] = int((clean.ocr_image < 90).sum()) / max(1, int((ref.ocr_image < 90).sum()))
         case["got"] = clean
         rows.append(case)
     return rows, summarise(rows)
@@ -114,9 +121,8 @@ def summarise(rows: list[dict]) -> dict:
     for r in rows:
         if r["kind"] not in ("border", "lid"):
             continue
-        # no dark band left at the edges, and the text's ink is all there (no more: no border)
-        ink = int((r["got"].ocr_image < 90).sum()) / max(1, r["ink"])
-        crops.append(dark_edge(r["got"].archive) < 0.05 and 0.85 < ink < 1.15)
+        # no dark band left at the edges, and the text's ink all there (no more: no border)
+        crops.append(dark_edge(r["got"].archive) < 0.05 and 0.98 < r["ink"] < 1.02)
     s["crop"] = (sum(crops), len(crops))
     persp = []
     for r in rows:
@@ -219,9 +225,12 @@ def main(argv=None) -> int:
     if args.verbose:
         for r in rows:
             g = r["got"]
-            print(f"{r['kind']:7s} {r['font']:24s} skew {r['skew']} -> {g.skew_deg:6.2f}  rot {r['rotation']} -> "
+            bad = ((r["rotation"] is not None and g.rotation != r["rotation"])
+                   or (r["skew"] is not None and abs(g.skew_deg - r["skew"]) > 0.2) or g.blank != r["blank"]
+                   or (r["kind"] == "photo") != g.perspective or not 0.98 < r.get("ink", 1) < 1.02)
+            print(f"{'FAIL ' if bad else '     '}{r['kind']:7s} {r['font']:24s} skew {r['skew']} -> {g.skew_deg:6.2f}  rot {r['rotation']} -> "
                   f"{g.rotation:3d}  blank {r['blank']}->{g.blank}  persp {g.perspective} "
-                  f"{g.archive.shape} {r['ms']:.0f} ms")
+                  f"{g.archive.shape} ink {r.get('ink', 1):.3f} {r['ms']:.0f} ms")
     print(f"### Cleanup on {args.pages} synthetic pages at {args.dpi} dpi (seed {args.seed})\n")
     print("| measure | result |\n|---|---|")
     if s["deskew"]:

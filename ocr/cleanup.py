@@ -16,8 +16,10 @@ import numpy as np
 
 from ocr.model import BBox, CleanPage, PageImage
 
-#: Resolution of the analysis copy.
+#: Resolution of the analysis copy (skew, borders, blank test, page outline) ...
 WORK_DPI = 100
+#: ... and of the upright/upside-down test, which needs tone marks apart from their letters.
+ORIENT_DPI = 150
 #: Deskew search range and precision (degrees).
 MAX_SKEW = 12.0
 COARSE_STEP = 0.5
@@ -78,7 +80,8 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
         return CleanPage(archive=image, ocr_image=flatten_illumination(_grey(image), dpi), dpi=dpi,
                          crop_box=crop, blank=True, perspective=perspective, bitonal=bitonal)
 
-    rotation, skew = orientation_and_skew(ink, work.grey if detect_orientation else None)
+    finer = _work_copy(image, dpi, ORIENT_DPI).grey if detect_orientation else None
+    rotation, skew = orientation_and_skew(ink, finer)
 
     archive = _straighten(image, rotation, skew, _paper(image))
     # a sheet lying askew on a dark lid leaves dark wedges once straightened: trim those too
@@ -126,9 +129,9 @@ def _is_bitonal(image: np.ndarray) -> bool:
     return bool(np.count_nonzero((sample > 0) & (sample < 255)) < 0.001 * sample.size)
 
 
-def _work_copy(image: np.ndarray, dpi: float) -> _Work:
+def _work_copy(image: np.ndarray, dpi: float, target: float = WORK_DPI) -> _Work:
     grey = _grey(image)
-    scale = min(1.0, WORK_DPI / max(dpi, 1.0))
+    scale = min(1.0, target / max(dpi, 1.0))
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
     return _Work(grey=small, scale=scale)
 
@@ -230,9 +233,9 @@ def flatten_illumination(grey: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.divide(grey, np.maximum(background(grey, dpi), 1), scale=255)
 
 
-def ink_mask(grey: np.ndarray) -> np.ndarray:
+def ink_mask(grey: np.ndarray, dpi: float = WORK_DPI) -> np.ndarray:
     """Marks clearly darker than the paper around them (bool); faint show-through is not ink."""
-    bg = background(grey, WORK_DPI).astype(np.int16)
+    bg = background(grey, dpi).astype(np.int16)
     return (bg - grey.astype(np.int16)) > np.maximum(40, INK_CONTRAST * bg)
 
 
@@ -292,11 +295,12 @@ def is_blank(ink: np.ndarray, shape, dpi: float) -> bool:
 def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int, float]:
     """(clockwise quarter turn that makes the page upright, skew in degrees) from the ink.
 
-    Cheap cues decide: text lines give a far sharper projection profile along the lines than
-    across them (0/180 against 90/270), and marks above the x-height band outweigh those below
-    (0 against 180), both in sum and line by line. Only when a page with real text leaves a
-    cue ambiguous is Tesseract's OSD asked, on the small analysis copy `grey` (about a second,
-    so it must stay rare). Without `grey` only the skew is measured.
+    `ink` is the WORK_DPI mask, `grey` the page at ORIENT_DPI. Cheap cues decide: text lines
+    give a far sharper projection profile along the lines than across them (0/180 against
+    90/270), and marks above the x-height band outweigh those below (0 against 180), both in
+    sum and line by line. Only when a page with real text leaves a cue ambiguous is
+    Tesseract's OSD asked, on `grey` (about a second, so it must stay rare). Without `grey`
+    only the skew is measured.
     """
     skew, sharp = _best_angle(ink)
     if grey is None:
@@ -308,7 +312,8 @@ def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int,
         grey = np.ascontiguousarray(np.rot90(grey, -1))
         skew, _ = _best_angle(np.ascontiguousarray(np.rot90(ink, -1)))
     # the x-height test wants crisp letters: straighten the grey copy, then take its ink
-    above, below, lines, up = upside_down_score(drop_frame_marks(ink_mask(_rotate(grey, -skew, fill=255))))
+    straight = drop_frame_marks(ink_mask(_rotate(grey, -skew, fill=255), ORIENT_DPI))
+    above, below, lines, up = upside_down_score(straight, ORIENT_DPI)
     by_sum = above / max(1.0, below)
     upside_down = by_sum < 1.0
     sum_clear = by_sum >= UPSIDE_MARGIN or by_sum <= 1 / UPSIDE_MARGIN
@@ -318,7 +323,7 @@ def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int,
     clear = agree and (sum_clear or votes_clear) and not (1 / SIDE_MARGIN < side < SIDE_MARGIN)
     if clear or lines < OSD_MIN_LINES:
         return rotation, skew
-    osd = osd_rotation(grey, WORK_DPI)
+    osd = osd_rotation(grey if not quarter else np.ascontiguousarray(np.rot90(grey, 1)), ORIENT_DPI)
     if osd is None or osd == rotation:
         return rotation, skew
     if osd % 180 != quarter:  # the other axis: measure the skew along it
@@ -381,7 +386,7 @@ def _best_angle(ink: np.ndarray, fine: bool = True) -> tuple[float, float]:
     return round(float(fine[i]), 2), fine_scores[i]
 
 
-def upside_down_score(ink: np.ndarray) -> tuple[float, float, int, float]:
+def upside_down_score(ink: np.ndarray, dpi: float = ORIENT_DPI) -> tuple[float, float, int, float]:
     """Ink above and below the x-height band of straight text lines, their number, and the
     share of lines with more ink above than below.
 
@@ -390,15 +395,21 @@ def upside_down_score(ink: np.ndarray) -> tuple[float, float, int, float]:
     the opposite. Lines are found by smearing letters sideways; smeared blobs much taller
     than the typical line (paragraphs glued by marks, pictures, stamps) do not vote.
     """
-    k = max(3, int(WORK_DPI * 0.08))
+    k = max(3, int(dpi * 0.08))
     smeared = cv2.dilate(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    # tone marks float a hair above their letters: join them to their line, not lines together
+    v = max(2, int(round(dpi * 0.03)))
+    smeared = cv2.morphologyEx(smeared, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v)))
     n, _l, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
     x, y, w, h = stats[1:, 0], stats[1:, 1], stats[1:, 2], stats[1:, 3]
     line = (w >= 4 * h) & (h >= 4)
     if not line.any():
         return 0.0, 0.0, 0, 0.5
-    typical = float(np.median(h[line]))
-    line &= h <= 1.8 * typical
+    # the typical line height, weighted by size so that strips of marks do not set it
+    order = np.argsort(h[line])
+    weight = np.cumsum((w * h)[line][order])
+    typical = float(h[line][order][np.searchsorted(weight, weight[-1] / 2)])
+    line &= (h >= 0.6 * typical) & (h <= 1.8 * typical)
     above = below = 0.0
     up = down = 0
     for i in np.nonzero(line)[0]:
