@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from ocr.errors import OutputError
+from ocr.errors import OutputError, SohoaError
 
 
 @contextlib.contextmanager
@@ -28,9 +29,15 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, SohoaError):
+            if exc.errno == errno.ENOSPC:
+                raise OutputError(f"Hết dung lượng đĩa khi ghi {target.name}; tệp cũ (nếu có) vẫn nguyên vẹn",
+                                  "disk full", path=str(target)) from exc
+            raise OutputError(f"Không ghi được tệp ({exc.strerror or exc})", "cannot write file",
+                              path=str(target)) from exc
         raise
 
 

@@ -244,3 +244,18 @@ def test_kill_during_export_leaves_no_partial_zip(tmp_path):
     files = read_package_bytes(out)
     assert hashlib.sha256(files[f"{CODE}.05.pdf"]).digest() == hashlib.sha256(
         (folder / f"{CODE}.05.pdf").read_bytes()).digest()
+
+
+def test_full_disk_gives_a_clear_message_and_no_partial_file(dossier, tmp_path):
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (not root)")
+    try:
+        proc = run_sohoa("export", str(dossier), "--out", str(disk / "goi.zip"))
+        assert proc.returncode != 0
+        assert "Hết dung lượng đĩa" in proc.stderr and "Traceback" not in proc.stderr
+        assert list(disk.iterdir()) == []  # neither the ZIP nor a temporary part is left
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
