@@ -262,9 +262,13 @@ def photo_warp(img: np.ndarray, rng: random.Random, *, strength: float = 1.0, ma
                shadow: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
     """A phone photo of the page: perspective on a darker textured table, with a shadow.
 
-    Returns (BGR photo, the page's four corners in the photo: tl, tr, br, bl). The table is a
-    noisy wood-like brown; a light gradient (`shadow` = darkest relative loss) falls over
-    the whole frame, as a phone held over the page casts.
+    The sheet is tilted in 3-D (up to 20°·strength about each axis, turned up to 10°·strength
+    in its plane, shifted a little) and seen through a pinhole camera whose principal point is
+    the frame centre and whose focal length is about the frame's long side (a phone's
+    standard lens), so the view is one a real camera could take. Returns (BGR photo, the
+    page's four corners in the photo: tl, tr, br, bl). The table is a noisy wood-like brown;
+    a light gradient (`shadow` = darkest relative loss) falls over the frame, as a phone
+    held over the page casts.
     """
     colour = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR) if img.ndim == 2 else img
     h, w = colour.shape[:2]
@@ -273,10 +277,18 @@ def photo_warp(img: np.ndarray, rng: random.Random, *, strength: float = 1.0, ma
     base = np.array([rng.randrange(40, 80), rng.randrange(60, 95), rng.randrange(80, 120)], np.float32)
     grain = cv2.resize(nprng.normal(0, 12, (fh // 8, fw // 64)).astype(np.float32), (fw, fh))
     table = base[None, None, :] + grain[:, :, None] + nprng.normal(0, 4, (fh, fw, 1))
-    jit = lambda: rng.uniform(-1, 1) * margin * 0.7 * strength  # noqa: E731
-    dst = np.float32([[margin + jit(), margin + jit()], [1 + margin + jit(), margin + jit()],
-                      [1 + margin + jit(), 1 + margin + jit()], [margin + jit(), 1 + margin + jit()]])
-    dst *= np.float32([w, h])
+    ax, ay, az = (math.radians(rng.uniform(-1, 1) * lim * strength) for lim in (20, 20, 10))
+    rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
+    ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
+    rz = np.array([[math.cos(az), -math.sin(az), 0], [math.sin(az), math.cos(az), 0], [0, 0, 1]])
+    f = 1.0 * max(fw, fh)
+    shift = np.array([rng.uniform(-0.3, 0.3) * margin * w, rng.uniform(-0.3, 0.3) * margin * h, f])
+    plane = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]], float)
+    cam = plane @ (rz @ ry @ rx).T + shift
+    proj = cam[:, :2] * f / cam[:, 2:3]
+    # scale about the centre so the sheet fills the frame but for the margin
+    span = max((proj[:, 0].max() - proj[:, 0].min()) / w, (proj[:, 1].max() - proj[:, 1].min()) / h)
+    dst = np.float32(proj / span + [fw / 2, fh / 2])
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     m = cv2.getPerspectiveTransform(src, dst)
     page = cv2.warpPerspective(colour, m, (fw, fh), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))

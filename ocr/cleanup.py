@@ -75,7 +75,7 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
         if sheet is not None:
             sheet = sheet - np.float32([crop[0], crop[1]])
 
-    ink = drop_frame_marks(ink_mask(work.grey))
+    ink = ink_mask(work.grey)
     if is_blank(ink, work.grey.shape, WORK_DPI):
         return CleanPage(archive=image, ocr_image=flatten_illumination(_grey(image), dpi), dpi=dpi,
                          crop_box=crop, blank=True, perspective=perspective, bitonal=bitonal)
@@ -239,22 +239,6 @@ def ink_mask(grey: np.ndarray, dpi: float = WORK_DPI) -> np.ndarray:
     return (bg - grey.astype(np.int16)) > np.maximum(40, INK_CONTRAST * bg)
 
 
-def drop_frame_marks(ink: np.ndarray) -> np.ndarray:
-    """Ink without the marks that touch the image's edge.
-
-    Dark wedges of a lid around a sheet scanned askew, punch-hole shadows and the rest of a
-    border touch the frame; text keeps a margin. Left in, they would outweigh the text in
-    the skew and orientation measures.
-    """
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return ink
-    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    edge = (x == 0) | (y == 0) | (x + w >= ink.shape[1]) | (y + h >= ink.shape[0])
-    edge[0] = False
-    return ink if not edge.any() else ink & ~edge[labels]
-
-
 def is_blank(ink: np.ndarray, shape, dpi: float) -> bool:
     """Blank unless some letter-sized marks stand in a row, as even one short word does.
 
@@ -312,7 +296,7 @@ def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int,
         grey = np.ascontiguousarray(np.rot90(grey, -1))
         skew, _ = _best_angle(np.ascontiguousarray(np.rot90(ink, -1)))
     # the x-height test wants crisp letters: straighten the grey copy, then take its ink
-    straight = drop_frame_marks(ink_mask(_rotate(grey, -skew, fill=255), ORIENT_DPI))
+    straight = ink_mask(_rotate(grey, -skew, fill=255), ORIENT_DPI)
     above, below, lines, up = upside_down_score(straight, ORIENT_DPI)
     by_sum = above / max(1.0, below)
     upside_down = by_sum < 1.0
@@ -532,20 +516,49 @@ def _order_corners(pts: np.ndarray) -> np.ndarray:
     return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32)
 
 
+def page_aspect(quad: np.ndarray, size: tuple[int, int]) -> float:
+    """Width/height of the real sheet behind a photographed quadrilateral (tl, tr, br, bl).
+
+    Side lengths in a photo are foreshortened; the camera model of Zhang & He ("Whiteboard
+    scanning and image enhancement", 2007) recovers the focal length from the vanishing
+    geometry and with it the true aspect, taking the principal point at the image centre.
+    """
+    tl, tr, br, bl = (np.array([p[0], p[1], 1.0]) for p in quad.astype(np.float64))
+    u0, v0 = size[0] / 2.0, size[1] / 2.0
+    m1, m2, m3, m4 = tl, tr, bl, br
+    k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
+    k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
+    n2, n3 = k2 * m2 - m1, k3 * m3 - m1
+    plain = math.sqrt((n2[0] ** 2 + n2[1] ** 2) / max(1e-12, n3[0] ** 2 + n3[1] ** 2))
+    if abs(n2[2]) < 1e-7 or abs(n3[2]) < 1e-7:
+        return plain  # parallel sides: no perspective to undo
+    f2 = -((n2[0] * n3[0] - (n2[0] * n3[2] + n2[2] * n3[0]) * u0 + n2[2] * n3[2] * u0 * u0)
+           + (n2[1] * n3[1] - (n2[1] * n3[2] + n2[2] * n3[1]) * v0 + n2[2] * n3[2] * v0 * v0)) / (n2[2] * n3[2])
+    if f2 <= 0:
+        return plain  # degenerate (nearly affine) view
+    a_inv = np.linalg.inv(np.array([[math.sqrt(f2), 0, u0], [0, math.sqrt(f2), v0], [0, 0, 1.0]]))
+    q = a_inv.T @ a_inv
+    return math.sqrt(float(n2 @ q @ n2) / max(1e-12, float(n3 @ q @ n3)))
+
+
 def warp_page(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, float]:
     """The page flattened to a rectangle; its resolution follows from an A4 sheet.
 
-    A photo foreshortens the page, so a measured aspect near A4's is taken to be A4.
+    The sheet's true aspect comes from `page_aspect`; one close to A4's (portrait or
+    landscape) is taken to be A4, the paper of nearly every dossier page.
     """
     tl, tr, br, bl = quad
-    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
-    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
-    aspect = max(width, height) / max(1, min(width, height))
-    if abs(aspect - A4_ASPECT) / A4_ASPECT < 0.2:
-        if height >= width:
-            height = int(width * A4_ASPECT)
-        else:
-            width = int(height * A4_ASPECT)
+    width = float(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = float(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    aspect = page_aspect(quad, (image.shape[1], image.shape[0]))  # width / height
+    for a4 in (1 / A4_ASPECT, A4_ASPECT):
+        if abs(aspect - a4) / a4 < 0.08:
+            aspect = a4
+    if aspect <= 1:  # portrait: keep the measured height, derive the width
+        width = height * aspect
+    else:
+        height = width / aspect
+    width, height = int(round(width)), int(round(height))
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad, dst)
     warped = cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

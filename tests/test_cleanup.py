@@ -1,94 +1,151 @@
-"""Page cleanup on pages degraded here: each step would fail without its code."""
+"""Page cleanup on pages from bench/synth.py: each test fails without the step it names."""
 from __future__ import annotations
+
+import random
 
 import cv2
 import numpy as np
 import pytest
 
-from ocr.cleanup import clean_page
+from bench import synth
+from ocr.cleanup import clean_page, osd_rotation
 from ocr.model import PageImage
-from tests.conftest import render_lines
 
 DPI = 150
-TEXT = [f"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015, mục {i}" for i in range(28)]
+FONTS = synth.available_fonts()
 
 
 @pytest.fixture(scope="module")
 def page() -> np.ndarray:
-    return np.array(render_lines(TEXT, dpi=DPI, size_pt=11))
+    """A typed A4 page (Times-like font when installed) at 150 dpi, grey."""
+    return synth.render_page(FONTS[0], dpi=DPI, size_pt=12, seed=4)[0]
 
 
-def rotate_ccw(img: np.ndarray, angle: float, fill=255, flags=cv2.INTER_LINEAR) -> np.ndarray:
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(img, m, (w, h), borderValue=fill, flags=flags)
+def scan(img: np.ndarray, seed: int = 0) -> np.ndarray:
+    """What a counter's scanner adds: a little blur, sensor noise, JPEG."""
+    return synth.jpeg(synth.gaussian_noise(synth.blur(img, 0.6), 4, seed), 80)
+
+
+def clean(img: np.ndarray, **kw):
+    return clean_page(PageImage(img, DPI, "synthetic"), **kw)
+
+
+def dark_share_at_edges(img: np.ndarray, width: int = 3) -> float:
+    grey = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    return max(float((s < 90).mean()) for s in (grey[:width], grey[-width:], grey[:, :width], grey[:, -width:]))
 
 
 @pytest.mark.parametrize("angle", [-9.5, -3.0, 0.7, 6.0])
 def test_deskew_within_two_tenths_of_a_degree(page, angle):
-    clean = clean_page(PageImage(rotate_ccw(page, angle), DPI, "p"))
-    assert clean.skew_deg == pytest.approx(angle, abs=0.2)
-    assert clean.rotation == 0
+    result = clean(scan(synth.skew(page, angle)))
+    assert result.skew_deg == pytest.approx(angle, abs=0.2)
+    assert result.rotation == 0
+    # the page is straight afterwards: measuring it again finds no skew
+    assert abs(clean(result.archive).skew_deg) <= 0.2
 
 
+@pytest.mark.parametrize("font", FONTS[:3])
 @pytest.mark.parametrize("quarters", [0, 1, 2, 3])
-def test_orientation_detected(page, quarters):
-    turned = np.ascontiguousarray(np.rot90(rotate_ccw(page, 1.5), quarters))  # counter-clockwise turns
-    clean = clean_page(PageImage(turned, DPI, "p"))
-    assert clean.rotation == 90 * quarters
-    assert clean.archive.shape[0] > clean.archive.shape[1]  # upright portrait again
+def test_orientation_detected(font, quarters):
+    upright = synth.render_page(font, dpi=DPI, size_pt=12, seed=quarters)[0]
+    turned = synth.rotate90(scan(synth.skew(upright, 1.5), quarters), quarters)
+    result = clean(turned)
+    assert result.rotation == 90 * quarters
+    assert result.skew_deg == pytest.approx(1.5, abs=0.2)
+    assert result.archive.shape[0] > result.archive.shape[1]  # upright portrait again
+
+
+def test_orientation_can_be_left_alone(page):
+    result = clean(synth.rotate90(page, 2), detect_orientation=False)
+    assert result.rotation == 0
+
+
+def test_tesseract_osd_fallback_reads_a_turned_page(page):
+    pytest.importorskip("pytesseract")
+    small = cv2.resize(synth.rotate90(page, 3), None, fx=2 / 3, fy=2 / 3, interpolation=cv2.INTER_AREA)
+    assert osd_rotation(small, 100) == 270
 
 
 def test_black_scanner_border_cropped(page):
-    h, w = page.shape
-    framed = np.zeros((h + 120, w + 90), np.uint8)
-    framed[60:60 + h, 45:45 + w] = page
-    clean = clean_page(PageImage(framed, DPI, "p"))
-    assert clean.archive.shape == pytest.approx((h, w), abs=4)
-    assert (clean.archive[:, :3] < 90).mean() < 0.05 and (clean.archive[-3:, :] < 90).mean() < 0.05
-    assert not clean.perspective
+    framed = synth.scanner_border(page, top=45, bottom=70, left=30, right=55, value=20)
+    result = clean(framed)
+    assert result.archive.shape == pytest.approx(page.shape, abs=4)  # 100 % scale, border gone
+    assert dark_share_at_edges(result.archive) < 0.05
+    assert result.crop_box == pytest.approx((30, 45, 30 + page.shape[1], 45 + page.shape[0]), abs=4)
+    assert not result.perspective
 
 
-def test_phone_photo_rectified_to_a_flat_page(page):
-    colour = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
-    h, w = page.shape
-    table = np.full((int(h * 1.3), int(w * 1.3), 3), (50, 60, 75), np.uint8)
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[0.12 * w, 0.08 * h], [1.15 * w, 0.14 * h], [1.2 * w, 1.22 * h], [0.06 * w, 1.16 * h]])
-    photo = cv2.warpPerspective(colour, cv2.getPerspectiveTransform(src, dst), table.shape[1::-1],
-                                dst=table, borderMode=cv2.BORDER_TRANSPARENT)
-    clean = clean_page(PageImage(photo, DPI, "p"))
-    assert clean.perspective
-    ah, aw = clean.archive.shape[:2]
-    assert ah / aw == pytest.approx(297 / 210, rel=0.03)
-    assert abs(clean.skew_deg) < 0.5
-    # the table is gone: the border of the result is paper, not the dark surface
-    assert clean.archive[:5].mean() > 180 and clean.archive[:, -5:].mean() > 180
+def test_photocopy_band_cropped(page):
+    banded = synth.photocopy_band(synth.photocopy_band(page, "left", 40), "bottom", 30)
+    result = clean(scan(banded))
+    assert dark_share_at_edges(result.archive) < 0.05
+    assert result.archive.shape == pytest.approx((page.shape[0] - 30, page.shape[1] - 40), abs=4)
 
 
-def test_blank_back_with_show_through_is_blank_but_a_few_words_are_not(page):
-    faint = 245 - (245 - np.fliplr(page).astype(np.float32)) * 0.15
-    noisy = faint + np.random.default_rng(3).normal(0, 4, faint.shape)
-    back = np.clip(noisy, 0, 255).astype(np.uint8)
-    assert clean_page(PageImage(back, DPI, "p")).blank
-    few = np.array(render_lines(["Trang 3", "", "Đã kiểm tra"], dpi=DPI))
-    assert not clean_page(PageImage(few, DPI, "p")).blank
+def test_askew_sheet_on_dark_lid_rotated_and_cropped_at_full_scale(page):
+    lid = synth.scanner_border(synth.skew(page, -4.0, fill=25), 20, 20, 20, 20, value=25)
+    result = clean(scan(lid))
+    assert result.skew_deg == pytest.approx(-4.0, abs=0.2)
+    assert not result.perspective and result.dpi == DPI  # a flatbed scan keeps its scale
+    assert result.archive.shape == pytest.approx(page.shape, rel=0.01)
+    assert dark_share_at_edges(result.archive) < 0.05
+
+
+@pytest.mark.parametrize("seed", [5, 7])  # 7: foreshortened sides 13 % off A4's aspect
+def test_phone_photo_rectified_to_a_flat_page(page, seed):
+    photo, _corners = synth.photo_warp(page, random.Random(seed), strength=1.0)
+    result = clean(synth.jpeg(photo, 85))
+    assert result.perspective
+    height, width = result.archive.shape[:2]
+    assert height / width == pytest.approx(297 / 210, rel=0.03)
+    assert result.rotation == 0 and abs(result.skew_deg) < 0.5
+    assert result.archive[:5].mean() > 150 and result.archive[:, -5:].mean() > 150  # no table left
+    # the page's resolution follows from A4: its height is 11.69 inches
+    assert result.dpi == pytest.approx(height / (297 / 25.4), rel=0.01)
+
+
+def test_flat_scan_with_dark_boxes_is_not_warped(page):
+    boxed = page.copy()
+    cv2.rectangle(boxed, (150, 600), (1000, 1300), 0, 6)  # a form's frame
+    cv2.rectangle(boxed, (300, 800), (700, 1100), 60, -1)  # a dark photo on the page
+    result = clean(scan(synth.skew(boxed, 2.0)))
+    assert not result.perspective
+    assert result.skew_deg == pytest.approx(2.0, abs=0.2)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_blank_back_with_show_through_is_blank_but_a_few_words_are_not(page, seed):
+    back = synth.jpeg(synth.show_through_back(page, strength=0.18, dust=60, seed=seed), 80)
+    assert clean(back).blank
+    few, _ = synth.few_words_page(["Trang 3"], dpi=DPI, seed=seed)
+    assert not clean(scan(few, seed)).blank
+    stamp_note, _ = synth.few_words_page(["Đã kiểm tra"], dpi=DPI, font_path=FONTS[-1], seed=seed)
+    assert not clean(scan(stamp_note, seed)).blank
 
 
 def test_uneven_light_flattened_for_ocr_only(page):
-    h, w = page.shape
-    shade = np.linspace(0.55, 1.0, w, dtype=np.float32)[None, :]
-    dim = (page.astype(np.float32) * shade).astype(np.uint8)
-    colour = cv2.cvtColor(dim, cv2.COLOR_GRAY2BGR)
-    colour[:, :, 2] = np.minimum(255, colour[:, :, 2].astype(np.int16) + 25).astype(np.uint8)  # warm paper
-    clean = clean_page(PageImage(colour, DPI, "p"))
-    assert clean.archive.ndim == 3 and clean.archive.shape[:2] == clean.ocr_image.shape
-    paper_left, paper_right = clean.ocr_image[20:60, 20:60].mean(), clean.ocr_image[20:60, -60:-20].mean()
-    assert abs(paper_left - paper_right) < 12  # the shadow is gone for OCR
-    assert clean.archive[20:60, 20:60].mean() < clean.archive[20:60, -60:-20].mean() - 40  # archive untouched
+    dim = synth.uneven_illumination(page, strength=0.45, seed=2, tint=(200, 235, 245))
+    result = clean(dim)
+    assert result.archive.ndim == 3 and result.archive.shape[:2] == result.ocr_image.shape
+    paper = result.ocr_image[result.ocr_image > 128]
+    assert np.percentile(paper, 5) > 215  # shadow and yellow gone for OCR
+    grey_archive = cv2.cvtColor(result.archive, cv2.COLOR_BGR2GRAY)
+    assert np.percentile(grey_archive[grey_archive > 100], 5) < 190  # archive keeps the real paper
+
+
+def test_colour_archive_stays_colour_and_matches_the_ocr_image(page):
+    colour = cv2.cvtColor(scan(synth.skew(page, 3.0)), cv2.COLOR_GRAY2BGR)
+    colour[:, :, 2] = np.minimum(255, colour[:, :, 2].astype(np.int16) + 20).astype(np.uint8)
+    result = clean(synth.rotate90(colour, 1))
+    assert result.archive.ndim == 3 and result.ocr_image.ndim == 2
+    assert result.archive.shape[:2] == result.ocr_image.shape
+    assert result.rotation == 90
+    # deskewing keeps all content: the rotated canvas is larger than the page, filled with paper
+    assert result.archive.shape[0] >= page.shape[0] and result.archive[:3, :3].mean() > 200
 
 
 def test_black_and_white_scan_stays_bitonal(page):
-    bw = np.where(page < 128, 0, 255).astype(np.uint8)
-    clean = clean_page(PageImage(rotate_ccw(bw, 2.0, flags=cv2.INTER_NEAREST), DPI, "p"))
-    assert clean.bitonal and set(np.unique(clean.archive)) <= {0, 255}
+    bw = np.where(synth.skew(page, 2.0) < 128, 0, 255).astype(np.uint8)
+    result = clean(bw)
+    assert result.bitonal and set(np.unique(result.archive)) <= {0, 255}
+    assert result.skew_deg == pytest.approx(2.0, abs=0.2)
