@@ -130,6 +130,7 @@ def main() -> None:
     ap.add_argument("--synthetic", type=int, default=12, help="degraded synthetic pages")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rss", type=int, nargs="*", default=[], help="page counts for the memory runs")
+    ap.add_argument("--rss-only", action="store_true", help="only the memory runs")
     ap.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "pipeline")
     args = ap.parse_args()
 
@@ -140,6 +141,9 @@ def main() -> None:
     paths = [p for p, _ in pages]
     n = len(paths)
 
+    if args.rss_only:
+        print_rss(args, paths)
+        return
     ours = run_ours(inputs, args.work / "ours", args.jobs)
     tess = run_tesseract(paths, args.work / "cleaned", args.jobs)
     omp, omp_pdf = run_ocrmypdf(paths, args.work, args.jobs)
@@ -175,19 +179,22 @@ def main() -> None:
                 print(f"| **mean {label}** | **{sum(r[1] for r in sub) / len(sub):.2%}** | "
                       f"**{sum(r[2] for r in sub) / len(sub):.2%}** |")
     if args.rss:
-        print("\n## Peak memory (RSS of the process tree)\n")
-        print("| pages | wall s | peak RSS MB |")
-        print("|---:|---:|---:|")
-        for count in args.rss:
-            big = args.work / f"rss_{count}"
-            big.mkdir()
-            for i in range(count):
-                src = paths[i % n]
-                os.link(src, big / f"{i:05d}{src.suffix}")
-            secs, peak = peak_rss_of([*SOHOA, "process", str(big), "--out", str(args.work / f"rss_out_{count}"),
-                                      "--jobs", str(args.jobs), "--no-store"])
-            print(f"| {count} | {secs:.0f} | {peak:.0f} |")
+        print_rss(args, paths)
 
+
+def print_rss(args, paths: list[Path]) -> None:
+    print("\n## Peak memory (RSS of the process tree)\n")
+    print("| pages | wall s | pages/min | peak RSS MB |")
+    print("|---:|---:|---:|---:|")
+    for count in args.rss:
+        big = args.work / f"rss_{count}"
+        big.mkdir()
+        for i in range(count):
+            src = paths[i % len(paths)]
+            os.link(src, big / f"{i:05d}{src.suffix}")
+        secs, peak = peak_rss_of([*SOHOA, "process", str(big), "--out", str(args.work / f"rss_out_{count}"),
+                                  "--jobs", str(args.jobs), "--no-store"])
+        print(f"| {count} | {secs:.0f} | {count / secs * 60:.1f} | {peak:.0f} |", flush=True)
 
 if __name__ == "__main__":
     main()
