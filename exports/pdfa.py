@@ -143,20 +143,21 @@ def _clean_meta(value: str) -> str:
     return " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text).split())
 
 
-def _pdf_date(when: datetime) -> str:
+def _utc_offset(when: datetime) -> tuple[str, int, int]:
+    """Sign, hours and minutes of the offset from UTC (naive times count as UTC)."""
     off = when.utcoffset()
     minutes = int(off.total_seconds() // 60) if off is not None else 0
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return when.strftime("D:%Y%m%d%H%M%S") + f"{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
+    return ("+" if minutes >= 0 else "-"), abs(minutes) // 60, abs(minutes) % 60
+
+
+def _pdf_date(when: datetime) -> str:
+    sign, hours, minutes = _utc_offset(when)
+    return when.strftime("D:%Y%m%d%H%M%S") + f"{sign}{hours:02d}'{minutes:02d}'"
 
 
 def _xmp_date(when: datetime) -> str:
-    off = when.utcoffset()
-    minutes = int(off.total_seconds() // 60) if off is not None else 0
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return when.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    sign, hours, minutes = _utc_offset(when)
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{hours:02d}:{minutes:02d}"
 
 
 def _xmp(info: dict[str, str], when: datetime) -> bytes:
