@@ -272,3 +272,30 @@ def test_sohoa_gui_command_starts_and_stays_up(tmp_path):
         proc.wait(10)
     assert (tmp_path / "ws" / "pages").is_dir()
     assert "Traceback" not in proc.stderr.read()
+
+
+def test_saved_dossier_exported_and_signed_from_the_app(window, qtbot, tmp_path, page_png):
+    from pki import issue
+
+    from exports.package import verify_package
+
+    w = window
+    w.code_edit.setText("000.00.25.H49-240315-0013")
+    w.code_edit.editingFinished.emit()
+    assert w.export_package(tmp_path / "early.zip") is None  # nothing saved yet: refused
+    assert "lưu hồ sơ" in w.errors[-1]
+    w.import_files([page_png("ct01.png", CT01, dpi=150)])
+    wait_idle(qtbot, w, timeout=90000)
+    with qtbot.waitSignal(w.save().done, timeout=60000):
+        pass
+    cert = issue(tmp_path / "pki", "Cán Bộ Một Cửa")
+    with qtbot.waitSignal(w.export_finished, timeout=60000) as sig:
+        w.export_package(tmp_path / "goi.zip", cert.p12, cert.password)
+    assert sig.args[0] == str(tmp_path / "goi.zip"), w.errors
+    report = verify_package(tmp_path / "goi.zip")
+    assert report.ok, report
+    assert any("Cán Bộ Một Cửa" in line for line in report.lines), report.lines
+    bad = tmp_path / "pki2"
+    wrong = issue(bad, "Người Khác")
+    assert w.export_package(tmp_path / "x.zip", wrong.p12, "sai-mật-khẩu") is None
+    assert "Sai mật khẩu" in w.errors[-1]

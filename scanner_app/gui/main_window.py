@@ -12,7 +12,7 @@ from typing import Optional
 
 from PyQt5.QtCore import QSize, Qt, QTimer, QUrl, pyqtSignal
 from PyQt5.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
-from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QLabel, QLineEdit, QListWidget,
+from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QInputDialog, QLabel, QLineEdit, QListWidget,
                              QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
                              QStyle, QToolBar, QVBoxLayout, QWidget)
 
@@ -21,7 +21,8 @@ from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
 from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
 from scanner_app.gui.strings import set_language, tr
 from scanner_app.gui.widgets import THUMB, FieldPanel, PageView, ThumbList, dropped_files
-from scanner_app.gui.workers import (ImageLoader, ProcessWorker, SaveWorker, ScanWorker, open_store_or_none)
+from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
+                                     open_store_or_none)
 from scanner_app.settings import Settings, load_settings, save_settings
 from scanner_app.workspace import Workspace, current_user, dossier_code_in
 
@@ -33,6 +34,8 @@ PAGE_VIEW_MAX = 1800  # longest side of the image shown in the page view (sharp 
 class MainWindow(QMainWindow):
     #: emitted on the UI thread once a scan or import has ended (its worker's pages all shown)
     scan_finished = pyqtSignal(int)
+    #: emitted on the UI thread when an export ends: the ZIP's path, or "" when it failed
+    export_finished = pyqtSignal(str)
 
     def __init__(self, workspace: Optional[Workspace] = None, settings: Optional[Settings] = None) -> None:
         super().__init__()
@@ -135,6 +138,8 @@ class MainWindow(QMainWindow):
                                       "watch_tip", checkable=True)
         self.act_save = self._action("save", lambda: self.save(), QKeySequence.Save, S.SP_DialogSaveButton,
                                      "save_tip")
+        self.act_export = self._action("export", lambda: self.export_dialog(), "Ctrl+E", S.SP_DriveNetIcon,
+                                       "export_tip")
         self.act_new_doc = self._action("new_document", self.new_document, "Ctrl+N", S.SP_FileIcon,
                                         "new_document_tip")
         self.act_new_dossier = self._action("new_dossier", self.new_dossier, "Ctrl+Shift+N", S.SP_TrashIcon)
@@ -158,7 +163,7 @@ class MainWindow(QMainWindow):
 
         mb = self.menuBar()
         self.menu_file = mb.addMenu(tr("menu_file"))
-        for a in (self.act_scan, self.act_import, self.act_watch, None, self.act_save, self.act_new_doc,
+        for a in (self.act_scan, self.act_import, self.act_watch, None, self.act_save, self.act_export, self.act_new_doc,
                   self.act_new_dossier, None, self.act_settings, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_page = mb.addMenu(tr("menu_page"))
@@ -624,6 +629,58 @@ class MainWindow(QMainWindow):
         self._end()
         self.status(tr("status_saved", n=count, folder=folder))
         self.refresh()
+
+    # ------------------------------------------------------------------ export
+    def saved_folder(self) -> Optional[Path]:
+        folder = self.settings.output_path / self.ws.folder_name()
+        return folder if (folder / "dossier.json").exists() else None
+
+    def export_dialog(self) -> Optional[ExportWorker]:
+        folder = self.saved_folder()
+        if folder is None:
+            self.show_error(tr("export_need_save"), "warn_title")
+            return None
+        out, _ = QFileDialog.getSaveFileName(self, tr("export"), str(folder.with_suffix(".zip")),
+                                             tr("export_zip_filter"))
+        if not out:
+            return None
+        cert, password = None, None
+        if QMessageBox.question(self, tr("export"), tr("export_sign_ask")) == QMessageBox.Yes:
+            cert, _ = QFileDialog.getOpenFileName(self, tr("export"), "", tr("export_cert_filter"))
+            if cert:
+                password, ok = QInputDialog.getText(self, tr("export"), tr("export_password"), QLineEdit.Password)
+                if not ok:
+                    return None
+        return self.export_package(Path(out), Path(cert) if cert else None, password)
+
+    def export_package(self, out: Path, cert: Optional[Path] = None, password: Optional[str] = None
+                       ) -> Optional[ExportWorker]:
+        """Export the saved dossier to `out`, signing with the PKCS#12 `cert` when given."""
+        folder = self.saved_folder()
+        if folder is None:
+            self.show_error(tr("export_need_save"), "warn_title")
+            return None
+        signer = None
+        if cert is not None:
+            from exports.signing import Pkcs12Signer
+
+            try:
+                signer = Pkcs12Signer(cert, (password or "").encode("utf-8"))
+            except SohoaError as exc:
+                self.show_error(exc.message)
+                return None
+        worker = ExportWorker(folder, out, signer, self.user, self)
+        worker.failed.connect(self.show_error)
+        worker.done.connect(self._export_done)
+        self.status(tr("status_exporting"))
+        worker.start()
+        self._export_worker = worker
+        return worker
+
+    def _export_done(self, path: str) -> None:
+        if path:
+            self.status(tr("status_exported", path=path))
+        self.export_finished.emit(path)
 
     # ------------------------------------------------------------------ search
     def search(self, query: str) -> Optional[QDialog]:

@@ -234,6 +234,29 @@ class ProcessWorker(QThread):
                 self.document_understood.emit(i)
 
 
+class ExportWorker(QThread):
+    """Pack a saved dossier folder into an upload ZIP, signing each PDF when a signer is given."""
+
+    failed = pyqtSignal(str)
+    done = pyqtSignal(str)  # the ZIP written
+
+    def __init__(self, folder: Path, out: Path, signer, user: str, parent=None) -> None:
+        super().__init__(parent)
+        self.folder, self.out, self.signer, self.user = Path(folder), Path(out), signer, user
+
+    def run(self) -> None:
+        from exports.package import build_package
+
+        try:
+            result = build_package(self.folder, self.out, signer=self.signer, store=open_store_or_none(),
+                                   user=self.user)
+        except SohoaError as exc:
+            self.failed.emit(exc.message)
+            self.done.emit("")
+            return
+        self.done.emit(str(result.path))
+
+
 class SaveWorker(QThread):
     """Each document as `<MaHoSo>.<NN>.pdf` + `.json` in `<output>/<MaHoSo>/`, recorded in the store."""
 
