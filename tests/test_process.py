@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import unicodedata
+import zlib
 
 import pytest
 from PIL import Image
@@ -121,3 +122,21 @@ def test_processed_document_recorded_and_found_without_diacritics(tmp_path, page
     assert not run_sohoa("search", "nguyen thi hoa").stdout.strip()
     run_sohoa("process", str(src), "--out", str(tmp_path / "out2"), "--jobs", "1", "--no-store", check=True)
     assert not any("out2" in l for l in run_sohoa("search", "tran van binh").stdout.splitlines())
+
+
+def test_untouched_jpeg_scan_is_embedded_as_is(tmp_path, page_png):
+    import pikepdf
+
+    src = tmp_path / "thang.jpg"
+    Image.open(page_png("p.png", LINES)).save(src, quality=85, dpi=(200, 200))
+    run_sohoa("process", str(src), "--out", str(tmp_path / "out"), "--jobs", "1", check=True)
+    with pikepdf.open(tmp_path / "out" / "thang.pdf") as pdf:
+        images = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"]
+        assert len(images) == 1
+        filters = images[0].get("/Filter")
+        filters = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+        data = images[0].read_raw_bytes()
+        if filters[0] == "/FlateDecode":  # the writer may wrap a JPEG in lossless Flate
+            data = zlib.decompress(data)
+    assert filters[-1] == "/DCTDecode"
+    assert data == src.read_bytes()  # no second lossy encoding of a straight scan
