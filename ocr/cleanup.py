@@ -24,6 +24,8 @@ ORIENT_DPI = 150
 MAX_SKEW = 12.0
 COARSE_STEP = 0.5
 FINE_STEP = 0.05
+#: Smaller measured skews are left alone (well inside the 0.2° the deskew promises).
+MIN_DESKEW = 0.1
 COARSE_POINTS = 20_000
 FINE_POINTS = 60_000
 #: Ink must be this much darker than the local paper to count (show-through is fainter).
@@ -57,10 +59,12 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     work = _work_copy(image, dpi)
     quad = None if bitonal else find_page_quad(work.grey)
     sheet = None  # a sheet lying askew on a dark flatbed lid: rotated and cropped, never rescaled
+    if quad is not None:
+        quad = (quad + 0.5) / work.scale - 0.5  # work pixel centres to full-resolution pixels
     if quad is not None and is_rigid_rectangle(quad):
-        sheet = quad / work.scale
+        sheet = quad
     elif quad is not None:
-        image, dpi = warp_page(image, quad / work.scale)
+        image, dpi = warp_page(image, quad)
         work = _work_copy(image, dpi)
         perspective = True
 
@@ -84,21 +88,26 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
 
     finer = _work_copy(image, dpi, ORIENT_DPI).grey if detect_orientation else None
     rotation, skew = orientation_and_skew(ink, finer)
+    if abs(skew) < MIN_DESKEW:
+        skew = 0.0  # measurement noise: resampling the page would only blur it
 
     archive = _straighten(image, rotation, skew, _paper(image))
     # a sheet lying askew on a dark lid leaves dark wedges once straightened: trim those too
     small = _straighten(work.grey, rotation, skew, 255)
     x0, y0, x1, y1 = content_box(small)
     h, w = archive.shape[:2]
-    trim = _refine_edges(archive, (min(w, int(math.ceil(x0 / work.scale))), min(h, int(math.ceil(y0 / work.scale))),
-                                   min(w, int(x1 / work.scale)), min(h, int(y1 / work.scale))))
-    if sheet is not None:  # keep only the sheet: the lid's wedges go even where rows are mostly paper
+    trim = (min(w, int(math.ceil(x0 / work.scale))), min(h, int(math.ceil(y0 / work.scale))),
+            min(w, int(x1 / work.scale)), min(h, int(y1 / work.scale)))
+    if sheet is not None and abs(_tilt(sheet)) >= 0.2 and abs(_tilt(sheet) - skew) <= 1.0:
+        # keep only the sheet (it lay askew like its text): the lid's wedges go even where
+        # rows are mostly paper
         tl, tr, br, bl = _straightened_points(sheet, image.shape[1::-1], rotation, skew)
         inner = (int(math.ceil(max(tl[0], bl[0]))) + 1, int(math.ceil(max(tl[1], tr[1]))) + 1,
                  int(min(tr[0], br[0])) - 1, int(min(bl[1], br[1])) - 1)
-        trim = (max(trim[0], inner[0]), max(trim[1], inner[1]), min(trim[2], inner[2]), min(trim[3], inner[3]))
-        if trim[2] - trim[0] < 0.5 * w or trim[3] - trim[1] < 0.5 * h:
-            trim = (0, 0, w, h)  # the sheet was not what it seemed: keep everything
+        sheet_trim = (max(trim[0], inner[0]), max(trim[1], inner[1]), min(trim[2], inner[2]), min(trim[3], inner[3]))
+        if sheet_trim[2] - sheet_trim[0] >= 0.5 * w and sheet_trim[3] - sheet_trim[1] >= 0.5 * h:
+            trim = sheet_trim  # else the sheet was not what it seemed: keep the plain trim
+    trim = _refine_edges(archive, trim)
     if trim != (0, 0, w, h):
         archive = np.ascontiguousarray(archive[trim[1]:trim[3], trim[0]:trim[2]])
         crop = _trim_in_input(crop, trim, rotation, skew, image.shape[1::-1])
@@ -193,6 +202,13 @@ def _straightened_points(pts: np.ndarray, size: tuple[int, int], rotation: int, 
     return _order_corners(out)
 
 
+def _tilt(corners: np.ndarray) -> float:
+    """Counter-clockwise tilt in degrees (-45..45) of a quadrilateral's top edge."""
+    tl, tr = corners[0], corners[1]
+    angle = -math.degrees(math.atan2(float(tr[1] - tl[1]), float(tr[0] - tl[0])))
+    return (angle + 45) % 90 - 45
+
+
 def _trim_in_input(crop: BBox, trim: BBox, rotation: int, skew: float, size: tuple[int, int]) -> BBox:
     """The bounding box, in input pixels, of a box trimmed from the straightened page.
 
@@ -263,16 +279,20 @@ def is_blank(ink: np.ndarray, shape, dpi: float) -> bool:
     letter = (bh >= 1.0 * mm) & (bh <= 12 * mm) & (bw <= 15 * mm) & (area >= 0.8 * mm * mm)
     if np.count_nonzero(letter) < BLANK_MAX_MARKS:
         return True
-    # smear letters along the line: marks of one word merge, scattered specks do not
+    # smear letters along the line (a page may still lie sideways): marks of one word merge,
+    # scattered specks do not
     keep = np.zeros(n, np.uint8)
     keep[1:][letter] = 1
     letters = keep[labels]
-    k = max(3, int(2.5 * mm))
-    smeared = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    m, word_labels = cv2.connectedComponents(smeared, connectivity=8)
     centres = stats[1:, :2][letter] + stats[1:, 2:4][letter] // 2
-    counts = np.bincount(word_labels[centres[:, 1], centres[:, 0]], minlength=m)
-    return int(counts[1:].max(initial=0)) < BLANK_MAX_MARKS
+    k = max(3, int(2.5 * mm))
+    for kernel in ((k, 1), (1, k)):
+        smeared = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        m, word_labels = cv2.connectedComponents(smeared, connectivity=8)
+        counts = np.bincount(word_labels[centres[:, 1], centres[:, 0]], minlength=m)
+        if int(counts[1:].max(initial=0)) >= BLANK_MAX_MARKS:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- orientation and skew
@@ -452,37 +472,75 @@ def _refine_edges(image: np.ndarray, box: BBox, limit: int = 6) -> BBox:
 
 
 def find_page_quad(grey: np.ndarray) -> np.ndarray | None:
-    """Corners of a photographed page lying on a darker surface, or None for a flat scan.
+    """Corners (tl, tr, br, bl) of a sheet lying on a darker surface, or None.
 
-    Only a clear, convex, bright quadrilateral that leaves visible background around it and
-    is not already an upright rectangle filling the frame counts.
+    Only a clear, convex, bright quadrilateral with visibly darker surroundings counts: a
+    phone photo of a page on a table, or a sheet lying on a dark scanner lid. A quadrilateral
+    that fills nearly the whole frame is trusted only as a plain turned rectangle (the lid
+    case), never for a perspective warp.
     """
-    small = grey
-    blur = cv2.GaussianBlur(small, (5, 5), 0)
+    blur = cv2.GaussianBlur(grey, (5, 5), 0)
     _t, mask = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
     biggest = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(biggest)
-    frame = small.shape[0] * small.shape[1]
-    if not 0.2 * frame < area < 0.92 * frame:
+    frame = grey.shape[0] * grey.shape[1]
+    if not 0.2 * frame < area < 0.995 * frame:
         return None
     quad = cv2.approxPolyDP(cv2.convexHull(biggest), 0.02 * cv2.arcLength(biggest, True), True)
     if len(quad) != 4 or not cv2.isContourConvex(quad):
         return None
-    inside = cv2.mean(blur, mask=mask)[0]
-    outside = cv2.mean(blur, mask=255 - mask)[0]
+    sheet = np.zeros_like(mask)
+    cv2.fillConvexPoly(sheet, quad.reshape(4, 2), 255)
+    if cv2.countNonZero(255 - sheet) < 0.01 * frame:
+        return None  # no surface visible around it
+    inside, outside = cv2.mean(blur, mask=sheet)[0], cv2.mean(blur, mask=255 - sheet)[0]
     if inside - outside < 40:  # no real contrast between page and surface
         return None
-    corners = _order_corners(quad.reshape(4, 2).astype(np.float32))
-    if _is_upright_rectangle(corners):
-        return None  # a flat scan with dark margins: cropping handles it, no resampling
+    corners = _refine_corners(_order_corners(quad.reshape(4, 2).astype(np.float32)), biggest)
+    if area > 0.92 * frame and not is_rigid_rectangle(corners):
+        return None
     return corners
 
 
-def is_rigid_rectangle(corners: np.ndarray, angle_tol: float = 2.0, side_tol: float = 0.025) -> bool:
+def _refine_corners(corners: np.ndarray, contour: np.ndarray) -> np.ndarray:
+    """Corners as intersections of lines fitted to each side's contour points (sub-pixel).
+
+    The polygon approximation snaps corners to single contour pixels; a line through the
+    hundreds of points along each side is far steadier, which the crop of a sheet on a dark
+    lid and the perspective warp both need at full resolution.
+    """
+    pts = contour.reshape(-1, 2).astype(np.float32)
+    lines = []
+    for i in range(4):
+        a, b = corners[i], corners[(i + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 10:
+            return corners
+        t = ((pts - a) @ d) / (length * length)
+        dist = np.abs((pts[:, 0] - a[0]) * d[1] - (pts[:, 1] - a[1]) * d[0]) / length
+        side = pts[(t > 0.1) & (t < 0.9) & (dist < 3)]
+        if len(side) < 10:
+            return corners
+        vx, vy, x0, y0 = cv2.fitLine(side, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    out = []
+    for i in range(4):  # corner i joins side i-1 and side i
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        det = d1[0] * (-d2[1]) - d1[1] * (-d2[0])
+        if abs(det) < 1e-6:
+            return corners
+        s = ((p2 - p1)[0] * (-d2[1]) - (p2 - p1)[1] * (-d2[0])) / det
+        out.append(p1 + s * d1)
+    refined = np.array(out, dtype=np.float32)
+    return refined if np.abs(refined - corners).max() < 5 else corners
+
+
+def is_rigid_rectangle(corners: np.ndarray, angle_tol: float = 0.7, side_tol: float = 0.012) -> bool:
     """A quadrilateral that is a rectangle only turned, not foreshortened: a sheet on a flatbed.
 
     A photo taken at an angle makes opposite sides unequal and corners off 90 degrees; a
@@ -498,15 +556,6 @@ def is_rigid_rectangle(corners: np.ndarray, angle_tol: float = 2.0, side_tol: fl
         a, b = pts[i - 1] - pts[i], pts[(i + 1) % 4] - pts[i]
         cos = abs(float(np.dot(a, b))) / max(1e-9, np.linalg.norm(a) * np.linalg.norm(b))
         if math.degrees(math.asin(min(1.0, cos))) > angle_tol:
-            return False
-    return True
-
-
-def _is_upright_rectangle(corners: np.ndarray, tolerance_deg: float = 1.5) -> bool:
-    tl, tr, br, bl = corners
-    for a, b in ((tl, tr), (bl, br), (tl, bl), (tr, br)):
-        dx, dy = abs(b[0] - a[0]), abs(b[1] - a[1])
-        if math.degrees(math.atan2(min(dx, dy), max(dx, dy))) > tolerance_deg:
             return False
     return True
 

@@ -121,6 +121,7 @@ def test_blank_back_with_show_through_is_blank_but_a_few_words_are_not(page, see
     assert not clean(scan(few, seed)).blank
     stamp_note, _ = synth.few_words_page(["Đã kiểm tra"], dpi=DPI, font_path=FONTS[-1], seed=seed)
     assert not clean(scan(stamp_note, seed)).blank
+    assert not clean(synth.rotate90(scan(stamp_note, seed), seed)).blank  # fed sideways
 
 
 def test_uneven_light_flattened_for_ocr_only(page):
