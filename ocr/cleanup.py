@@ -1,10 +1,24 @@
 """Page cleanup with OpenCV: perspective, borders, orientation, skew, illumination, blank test.
 
-Everything is decided on one small grey copy of the page (`WORK_DPI`), so the analysis costs
-a few tens of milliseconds whatever the scan resolution; the full-resolution images are
-touched once, by the final rotation and crop. The archive image stays in colour (Decree
-30/2020 asks for colour, 100 % scale); OCR gets a grey copy with flattened illumination of
-exactly the same size, so OCR word boxes are archive pixels.
+Order of steps in `clean_page`, all decided on small grey copies (WORK_DPI, and ORIENT_DPI
+for the upside-down test) so the analysis costs tens of milliseconds at any resolution:
+
+1. page outline: a clear bright quadrilateral on a darker surface is either a phone photo
+   (foreshortened: warped flat, true aspect from the camera model, dpi from A4) or a sheet
+   lying askew on a dark scanner lid (a rigid rectangle: kept at 100 % scale, cropped later);
+2. dark bands along the edges (scanner lid, photocopy) are cropped before anything is
+   measured, since they would outweigh the text;
+3. blank test: a row of letter-sized marks makes a page non-blank; show-through is too
+   faint to count as ink and dust does not line up;
+4. skew (projection profiles, coarse-to-fine) and orientation (line direction, then ink
+   above against below the x-height band; Tesseract OSD only when both cues are unsure);
+5. one rotation of the full image (paper-coloured fill, nothing cut), then a trim of what
+   is still dark at the edges.
+
+The archive image stays in colour (Decree 30/2020 asks for colour, 100 % scale); OCR gets a
+grey copy with flattened illumination of exactly the same size, so OCR word boxes are
+archive pixels (grey beat an Otsu-binarised copy on Tesseract's character error in
+bench/bench_cleanup.py --ocr). `crop_box` is the kept region in the input's pixels.
 """
 from __future__ import annotations
 
