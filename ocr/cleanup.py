@@ -392,7 +392,9 @@ def _best_angle(ink: np.ndarray, fine: bool = True) -> tuple[float, float]:
         proj = ys[:count] * math.cos(t) + xs[:count] * math.sin(t)
         proj -= proj.min()
         hist = np.bincount(proj.astype(np.int64))
-        return float(np.dot(hist, hist)) * len(hist) / (float(len(proj)) ** 2)
+        # relative to ink spread evenly over the whole page height (not over the occupied
+        # range, which grows with the angle and would favour tilts on pages of one line)
+        return float(np.dot(hist, hist)) * ink.shape[0] / (float(len(proj)) ** 2)
 
     coarse = np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, COARSE_STEP)
     scores = [sharpness(a, COARSE_POINTS) for a in coarse]  # the sample is already shuffled

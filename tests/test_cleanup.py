@@ -55,6 +55,14 @@ def test_orientation_detected(font, quarters):
     assert result.archive.shape[0] > result.archive.shape[1]  # upright portrait again
 
 
+@pytest.mark.parametrize("quarters", [0, 2])
+def test_page_of_one_line_keeps_its_orientation_and_is_not_tilted(quarters):
+    line, _ = synth.few_words_page(["Trang thứ 3 của hồ sơ"], dpi=DPI, seed=3)
+    result = clean(synth.rotate90(line, quarters))
+    assert result.rotation == 90 * quarters
+    assert abs(result.skew_deg) <= 0.2
+
+
 def test_orientation_can_be_left_alone(page):
     result = clean(synth.rotate90(page, 2), detect_orientation=False)
     assert result.rotation == 0
