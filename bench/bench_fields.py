@@ -32,45 +32,15 @@ TYPED = ("name", "date", "year", "gender", "id12", "phone", "email")
 REALDOCS = Path("/work/shared/realdocs/quangngai")
 
 
-LINES = True  # erase leaders/rules/borders before OCR (ocr.form_lines); --no-lines turns it off
 
 
-def _pipeline_erases_lines() -> bool:
-    import inspect
-
-    import ocr.pipeline
-
-    return "remove_rules_and_leaders" in inspect.getsource(ocr.pipeline)
-
-
-def ocr_page(img: Image.Image, dpi: int, lines: bool | None = None) -> OcrPage:
-    """The production path: `ocr.pipeline.process_page` when the pipeline (with cleanup) is
-    there, else the engine directly; leaders erased first unless `lines` is False."""
-    from ocr.engine import ocr_image
-    from ocr.form_lines import remove_rules_and_leaders, reread_boxed_digits
-    from ocr.layout import column_order
+def ocr_page(img: Image.Image, dpi: int) -> OcrPage:
+    """The production path: `ocr.pipeline.process_page` (cleanup, line erasing, OCR)."""
+    import ocr.pipeline as pl
     from ocr.model import PageImage
 
-    lines = LINES if lines is None else lines
-    arr = np.asarray(img.convert("L"))
-    try:
-        import ocr.pipeline as pl
-    except ImportError:  # ocr.cleanup not there yet
-        pl = None
-    if pl is not None:
-        erases = _pipeline_erases_lines()
-        if erases != lines:  # bench switch: wrap or unwrap the engine call inside the pipeline
-            def engine(image, dpi_, lang="vie", _orig=ocr_image):
-                return reread_boxed_digits(_orig(remove_rules_and_leaders(image, dpi_, boxed_digits=True), dpi_, lang),
-                                           image, dpi_, lang)
-            if not lines:
-                raise SystemExit("--no-lines with a pipeline that erases lines: not supported")
-            pl.ocr_image = engine
-        job = pl.PageJob("bench", 0, PageImage(pixels=arr, dpi=dpi, source="bench"))
-        return pl.process_page(job, pl.PipelineOptions(jobs=1)).ocr
-    if lines:
-        return column_order(reread_boxed_digits(ocr_image(remove_rules_and_leaders(arr, dpi, boxed_digits=True), dpi), arr, dpi))
-    return column_order(ocr_image(arr, dpi))
+    job = pl.PageJob("bench", 0, PageImage(pixels=np.asarray(img.convert("L")), dpi=dpi, source="bench"))
+    return pl.process_page(job, pl.PipelineOptions(jobs=1)).ocr
 
 
 def as_document(page: OcrPage, dpi: int) -> Document:
@@ -83,13 +53,13 @@ def one_case(args: tuple[str, int, int, bool, bool]) -> dict:
     from templates import understand
     from templates.registry import load_template, load_templates
 
-    form, seed, dpi, clean, lines = args
+    form, seed, dpi, clean = args
     rng = random.Random(seed)
     img, truth = render(form, rng, dpi)
     if not clean:
         img = degrade(img, rng)
     t0 = time.perf_counter()
-    page = ocr_page(img, dpi, lines)
+    page = ocr_page(img, dpi)
     t1 = time.perf_counter()
     doc = as_document(page, dpi)
     dirs = [str(Path(form).parent)] if form.endswith(".yaml") else []
@@ -149,11 +119,10 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--forms", default="ct01,khai_sinh,bench/forms/trich_luc.yaml")
     ap.add_argument("--no-unrelated", action="store_true")
-    ap.add_argument("--no-lines", action="store_true", help="do not erase leaders/rules before OCR")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     forms = [f if not f.endswith(".yaml") else str(REPO / f) for f in args.forms.split(",")]
-    cases = [(f, 1000 + k, args.dpi, args.clean, not args.no_lines) for f in forms for k in range(args.n)]
+    cases = [(f, 1000 + k, args.dpi, args.clean) for f in forms for k in range(args.n)]
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(one_case, cases))
         unrelated = [] if args.no_unrelated else list(pool.map(

@@ -1,9 +1,10 @@
 """Barcodes and QR codes on a page: the CCCD's QR, dossier cover sheets, receipts' Code128.
 
 One cheap zxing-cpp pass runs on every page (most pages carry no code, so it must stay cheap:
-a few tens of ms). Only when it finds no QR code do QR-only rescue passes run: zxing's own
-candidates (symbols located but not decoded, on the page as is or contrast-stretched) are cut
-out, upscaled, contrast-stretched, sharpened, CLAHE'd and binarised (Otsu, adaptive) in turn.
+about 20 ms on an A4 page at 300 dpi). Only when it finds no QR code do QR-only rescue passes
+run: zxing's own candidates (symbols located but not decoded, on the page as is or, for a pale
+copy, contrast-stretched) are cut out, upscaled, contrast-stretched, sharpened, CLAHE'd and
+binarised (Otsu, adaptive) in turn.
 A QR-only pass costs ~10 ms on an A4 page, so the rescue adds little to a page without codes.
 """
 from __future__ import annotations
@@ -75,7 +76,7 @@ def to_grey(image: np.ndarray) -> np.ndarray:
 def _stretch(grey: np.ndarray) -> np.ndarray:
     """Full-range contrast from the 1st..99th percentile: a pale photocopy becomes black on white."""
     lo, hi = np.percentile(grey[::4, ::4], (1, 99))
-    if hi - lo < 8:
+    if hi - lo < 8 or (lo <= 8 and hi >= 247):  # flat, or already full range
         return grey
     return cv2.convertScaleAbs(grey, alpha=255.0 / (hi - lo), beta=-lo * 255.0 / (hi - lo))
 
@@ -112,16 +113,18 @@ def _region_variants(crop: np.ndarray) -> Iterator[np.ndarray]:
     yield _sharpen(_stretch(cv2.resize(cv2.medianBlur(crop, 3), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)))
 
 
-def _candidates(grey: np.ndarray) -> list[BBox]:
-    """Regions where zxing located a QR symbol (or part of one) but could not decode it."""
-    for image in (grey, _stretch(grey)):
-        found = [_bbox(b) for b in _read(image, _QR, try_invert=False, return_errors=True) if not b.valid]
-        if found:
-            return found
-    return []
+def _candidates(grey: np.ndarray, located: list[BBox]) -> list[BBox]:
+    """Regions where zxing located a QR symbol (or part of one) but could not decode it:
+    those of the first pass, else those of a pass on the contrast-stretched page (a pale copy)."""
+    if located:
+        return located
+    stretched = _stretch(grey)
+    if stretched is grey:
+        return []
+    return [_bbox(b) for b in _read(stretched, _QR, try_invert=False, return_errors=True) if not b.valid]
 
 
-def _rescue_qr(grey: np.ndarray) -> list[Found]:
+def _rescue_qr(grey: np.ndarray, located: list[BBox]) -> list[Found]:
     """QR-only passes for a page whose first pass found no QR; [] when nothing decodes.
 
     Measured on degraded card copies, whole-page enhancement never decoded what the first pass
@@ -129,7 +132,7 @@ def _rescue_qr(grey: np.ndarray) -> list[Found]:
     worked on, which keeps a page without any code cheap.
     """
     h, w = grey.shape
-    for x0, y0, x1, y1 in _candidates(grey)[:4]:
+    for x0, y0, x1, y1 in _candidates(grey, located)[:4]:
         side = max(x1 - x0, y1 - y0)
         # a lone finder pattern is ~1/5 of the symbol: widen the window accordingly
         m = max(12, side // 4) if side >= SMALL_SYMBOL_PX // 3 else 4 * side
@@ -153,10 +156,13 @@ def find_barcodes(image: np.ndarray, rescue: bool = True) -> list[tuple[str, str
     grey = to_grey(image)
     if grey.dtype != np.uint8:
         grey = cv2.normalize(grey, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    out: list[Found] = [(_format_name(b), nfc(b.text), _bbox(b))
-                        for b in _read(grey, _FIRST, try_invert=False) if b.valid]
+    # Pages are upright by now, so linear codes lie horizontal: no rotated pass (it would
+    # cost twice the rest). Located but undecoded QR symbols come back too, for the rescue.
+    first = _read(grey, _FIRST, try_invert=False, try_rotate=False, return_errors=True)
+    out: list[Found] = [(_format_name(b), nfc(b.text), _bbox(b)) for b in first if b.valid]
     if rescue and not any(fmt in _QR_NAMES for fmt, _, _ in out):
-        out += _rescue_qr(grey)
+        located = [_bbox(b) for b in first if not b.valid and _format_name(b) in _QR_NAMES]
+        out += _rescue_qr(grey, located)
     seen: set[tuple[str, str]] = set()
     unique: list[Found] = []
     for fmt, text, box in out:

@@ -18,6 +18,8 @@ so the same code serves 200 and 300 dpi scans and any font size.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import cv2
 import numpy as np
 
@@ -31,10 +33,14 @@ WORK_DPI = 150
 
 
 def _text_height(stats: np.ndarray, dpi: float) -> float:
-    """Median height of letter-sized components (dots, specks and lines ignored)."""
+    """Median height of letter-sized components (dots, specks and lines ignored).
+
+    The floor (1 mm, below the x-height of 8 pt text) keeps leader dots out even where a
+    blurred scan makes them 0.7-0.9 mm tall: on a form they outnumber the letters.
+    """
     h = stats[1:, cv2.CC_STAT_HEIGHT]
     w = stats[1:, cv2.CC_STAT_WIDTH]
-    sel = (h >= dpi / 40) & (h <= dpi / 2) & (w <= dpi / 2) & (w >= 2)
+    sel = (h >= dpi / 25.4) & (h <= dpi / 2) & (w <= dpi / 2) & (w >= 2)
     if sel.sum() < 20:
         return dpi * 0.1  # about 10-12 pt text
     return float(np.median(h[sel]))
@@ -46,25 +52,43 @@ def _background(grey: np.ndarray) -> int:
     return int(np.searchsorted(np.cumsum(hist), 0.9 * hist.sum()))
 
 
+def _stroke_ink(grey: np.ndarray) -> np.ndarray:
+    """Ink for finding printed lines: anything clearly darker than the paper. Thinner and
+    paler than letters, a 1-pixel box border blurred by the scan sits near Otsu's threshold
+    and would break into pieces there; a long, straight run of pale pixels is still a line."""
+    bg = _background(grey)
+    return ((grey < bg - max(40, 0.25 * bg)) * 255).astype(np.uint8)
+
+
 def _rect(w: int, h: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, w), max(1, h)))
 
 
-def find_marks(grey: np.ndarray, dpi: float) -> np.ndarray:
-    """Mask (255) of leaders, rules and borders on `grey` at resolution `dpi`."""
+def find_marks(grey: np.ndarray, dpi: float, has_box_rows: bool = False) -> np.ndarray:
+    """Mask (255) of leaders, rules and borders on `grey` at resolution `dpi`.
+
+    A page with neither dot leaders nor digit boxes (`has_box_rows`) is no form: nothing is
+    marked, and the costly stroke search is skipped.
+    """
     _t, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     n, labels, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
     th = _text_height(stats, dpi)  # roughly the x-height..cap-height of body text
+    leader = _leader_components(stats, labels, th)
+    if not leader.size and not has_box_rows:
+        # A letter's underlines, tables and seal are left alone: erasing them changes
+        # Tesseract's block layout (reading order) for no gain.
+        return np.zeros_like(ink)
     tol = max(1, int(round(dpi / 100)))  # a slightly skewed thin rule steps by a pixel now and then
+    strokes = _stroke_ink(grey)
     # ---- long horizontal strokes: rules, underscores, box and table edges
     hlen = int(max(dpi * 0.5, 6.0 * th))  # longer than a run of touching letter tops ("TTTT")
-    horiz = cv2.morphologyEx(cv2.dilate(ink, _rect(1, 2 * tol + 1)), cv2.MORPH_OPEN, _rect(hlen, 1))
-    horiz &= ink
+    horiz = cv2.morphologyEx(cv2.dilate(strokes, _rect(1, 2 * tol + 1)), cv2.MORPH_OPEN, _rect(hlen, 1))
+    horiz &= strokes
     remove = horiz.copy()
     # ---- vertical strokes: box sides and column lines (touching a rule), or very tall lines
     vlen = int(max(dpi * 0.12, 1.25 * th))
-    vert = cv2.morphologyEx(cv2.dilate(ink, _rect(2 * tol + 1, 1)), cv2.MORPH_OPEN, _rect(1, vlen))
-    vert &= ink
+    vert = cv2.morphologyEx(cv2.dilate(strokes, _rect(2 * tol + 1, 1)), cv2.MORPH_OPEN, _rect(1, vlen))
+    vert &= strokes
     if vert.any():
         vn, vlab, vstats, _c = cv2.connectedComponentsWithStats(vert, connectivity=8)
         keep = vstats[:, cv2.CC_STAT_HEIGHT] >= max(dpi * 0.6, 4.0 * th)
@@ -74,12 +98,6 @@ def find_marks(grey: np.ndarray, dpi: float) -> np.ndarray:
         keep[0] = False
         lut = np.where(keep, 255, 0).astype(np.uint8)
         remove |= lut[vlab]
-    # ---- dot leaders
-    leader = _leader_components(stats, labels, th)
-    if not leader.size and not find_box_rows(grey, dpi):
-        # no leaders, no digit boxes: not a form. A letter's underlines, tables and seal are
-        # left alone: erasing them changes Tesseract's block layout (reading order) for no gain.
-        return np.zeros_like(ink)
     if leader.size:
         lut = np.zeros(n, dtype=np.uint8)
         lut[leader] = 255
@@ -87,14 +105,17 @@ def find_marks(grey: np.ndarray, dpi: float) -> np.ndarray:
     return remove
 
 
-def remove_rules_and_leaders(grey: np.ndarray, dpi: float, boxed_digits: bool = False) -> np.ndarray:
+BoxRow = list[tuple[int, int, int, int]]
+
+
+def remove_rules_and_leaders(grey: np.ndarray, dpi: float, box_rows: Optional[list[BoxRow]] = None) -> np.ndarray:
     """The page with leaders, rules and box/table borders painted over with background.
 
     `grey` is a uint8 grey page (dark text on light paper); returns a new array of the same
     shape. Pages without such marks come back unchanged (pixel for pixel).
-    With `boxed_digits`, rows of digit boxes are erased whole, digits included: their widely
-    spaced digits garble the OCR of the label printed on the same line; `reread_boxed_digits`
-    reads them from the original image instead.
+    `box_rows` (from `find_box_rows` on the same page) are erased whole, digits included: their
+    widely spaced digits garble the OCR of the label printed on the same line;
+    `reread_boxed_digits` reads them from the original image instead.
     """
     if grey.ndim != 2:
         grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
@@ -102,9 +123,11 @@ def remove_rules_and_leaders(grey: np.ndarray, dpi: float, boxed_digits: bool = 
     k = max(1, int(round(dpi / WORK_DPI)))
     # min-pooling, not averaging: a hairline box border must stay as dark as it is
     small = cv2.erode(grey, _rect(k, k))[::k, ::k] if k > 1 else grey
-    marks = find_marks(small, dpi / k)
-    if boxed_digits:
-        for cells in find_box_rows(small, dpi / k):
+    rows = find_box_rows(small, dpi / k) if box_rows is None else [
+        [(x0 // k, y0 // k, x1 // k, y1 // k) for x0, y0, x1, y1 in row] for row in box_rows]
+    marks = find_marks(small, dpi / k, has_box_rows=bool(rows))
+    if box_rows is not None:
+        for cells in rows:
             cv2.rectangle(marks, cells[0][:2], cells[-1][2:], 255, thickness=-1)
     if not marks.any():
         return grey.copy()
@@ -196,7 +219,7 @@ def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarr
 BOX_MIN_CELLS = 6
 
 
-def find_box_rows(grey: np.ndarray, dpi: float) -> list[list[tuple[int, int, int, int]]]:
+def find_box_rows(grey: np.ndarray, dpi: float) -> list[BoxRow]:
     """Rows of evenly spaced, equal boxes: each row a list of cell boxes (x0, y0, x1, y1)."""
     if grey.ndim != 2:
         grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
@@ -205,7 +228,7 @@ def find_box_rows(grey: np.ndarray, dpi: float) -> list[list[tuple[int, int, int
         small = cv2.erode(grey, _rect(k, k))[::k, ::k]
         return [[(x0 * k, y0 * k, x1 * k, y1 * k) for x0, y0, x1, y1 in row]
                 for row in find_box_rows(small, dpi / k)]
-    _t, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ink = _stroke_ink(grey)
     tol = max(1, int(round(dpi / 100)))
     side_min = int(dpi * 0.1)  # a box for one handwritten/typed digit is at least ~2.5 mm
     vert = cv2.morphologyEx(cv2.dilate(ink, _rect(2 * tol + 1, 1)), cv2.MORPH_OPEN, _rect(1, side_min))
@@ -214,8 +237,9 @@ def find_box_rows(grey: np.ndarray, dpi: float) -> list[list[tuple[int, int, int
     vn, _vl, vs, _c = cv2.connectedComponentsWithStats(vert, connectivity=8)
     sides = [(int(vs[i, 0] + vs[i, 2] // 2), int(vs[i, 1]), int(vs[i, 3])) for i in range(1, vn)
              if vs[i, 3] <= dpi * 0.6 and vs[i, 2] <= dpi * 0.04]
+    sides = _on_rules(sides, horiz, tol)
     sides.sort(key=lambda s: (s[1], s[0]))
-    rows: list[list[tuple[int, int, int, int]]] = []
+    rows: list[BoxRow] = []
     used = np.zeros(len(sides), dtype=bool)
     # candidates are looked up by vertical centre: a text page has thousands of letter stems
     centres = np.array([s[1] + s[2] / 2 for s in sides], dtype=np.float64)
@@ -259,6 +283,25 @@ def find_box_rows(grey: np.ndarray, dpi: float) -> list[list[tuple[int, int, int
     return rows
 
 
+def _on_rules(sides: list[tuple[int, int, int]], horiz: np.ndarray, tol: int) -> list[tuple[int, int, int]]:
+    """The vertical strokes whose top and bottom ends both meet a horizontal rule: box sides.
+    Letter stems (thousands on a text page) do not, and are dropped before the row search."""
+    if not sides:
+        return sides
+    total = cv2.integral((horiz > 0).astype(np.uint8))  # (h+1, w+1) running sums
+    h, w = horiz.shape
+    arr = np.array(sides, dtype=np.int64)
+    x, y, hh = arr[:, 0], arr[:, 1], arr[:, 2]
+    x0, x1 = np.clip(x - 2 * tol, 0, w), np.clip(x + 2 * tol + 1, 0, w)
+
+    def meets(yc: np.ndarray) -> np.ndarray:
+        y0, y1 = np.clip(yc - 3 * tol, 0, h), np.clip(yc + 3 * tol + 1, 0, h)
+        return (total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]) > 0
+
+    keep = meets(y) & meets(y + hh)
+    return [sides[i] for i in np.flatnonzero(keep)]
+
+
 def _ruled(horiz: np.ndarray, sides, run, tol: int) -> bool:
     """Boxes have a rule along their top and bottom edges, between the first and last side."""
     xa, xb = sides[run[0]][0], sides[run[-1]][0]
@@ -298,7 +341,8 @@ def compact_row(grey: np.ndarray, cells: list[tuple[int, int, int, int]], bg: in
     return np.hstack([pad] + parts + [pad])
 
 
-def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie"):
+def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
+                        box_rows: Optional[list[BoxRow]] = None):
     """`ocr` (an OcrPage of `grey`) with the words inside digit-box rows replaced by the digits
     read from the compacted rows: one word per row, box row's bbox. One extra Tesseract pass,
     only on pages that have box rows."""
@@ -307,7 +351,7 @@ def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie"):
 
     if grey.ndim != 2:
         grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
-    rows = find_box_rows(grey, dpi)
+    rows = find_box_rows(grey, dpi) if box_rows is None else box_rows
     if not rows:
         return ocr
     bg = _background(grey)

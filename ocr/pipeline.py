@@ -24,7 +24,7 @@ from ocr import imageio
 from ocr.cleanup import clean_page
 from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
-from ocr.form_lines import remove_rules_and_leaders, reread_boxed_digits
+from ocr.form_lines import find_box_rows, remove_rules_and_leaders, reread_boxed_digits
 from ocr.layout import column_order
 from ocr.model import Barcode, CleanPage, Document, OcrPage, PageImage, ProcessedPage
 
@@ -87,8 +87,10 @@ def _ocr(clean: CleanPage, options: PipelineOptions) -> OcrPage:
     Dot leaders, rules and digit-box borders are erased from the OCR image only (OCR reads
     them as letters); digits typed in boxes are re-read compacted, on pages that have them.
     """
-    prepared = remove_rules_and_leaders(clean.ocr_image, clean.dpi, boxed_digits=True)
-    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang), clean.ocr_image, clean.dpi, options.lang)
+    rows = find_box_rows(clean.ocr_image, clean.dpi)
+    prepared = remove_rules_and_leaders(clean.ocr_image, clean.dpi, box_rows=rows)
+    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang), clean.ocr_image, clean.dpi,
+                              options.lang, box_rows=rows)
     return column_order(ocr)
 
 

@@ -102,8 +102,8 @@ def test_digit_boxes_found_and_read_as_one_number():
     grey = boxed_id("052190012345")
     rows = find_box_rows(grey, DPI)
     assert [len(r) for r in rows] == [12]
-    cleaned = remove_rules_and_leaders(grey, DPI, boxed_digits=True)
-    page = reread_boxed_digits(ocr_image(cleaned, DPI), grey, DPI)
+    cleaned = remove_rules_and_leaders(grey, DPI, box_rows=rows)
+    page = reread_boxed_digits(ocr_image(cleaned, DPI), grey, DPI, box_rows=rows)
     words = [w.text for w in page.words]
     assert "052190012345" in words
     assert "|" not in "".join(words)
