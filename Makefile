@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils sane-utils \
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils libjpeg-turbo-progs sane-utils \
 	libsane-dev sane-airscan xvfb xauth fonts-dejavu-core fonts-liberation2 qpdf libgl1 libglib2.0-0 libegl1 libdbus-1-3 \
 	libfontconfig1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
@@ -35,8 +35,19 @@ demo: install
 test: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
 
+# The figures of docs/benchmarks.md (tens of minutes; OCRmyPDF is the comparison).
 bench: install
-	$(BIN)/python bench/run_all.py
+	@$(MAKE) -s system-packages APT_PACKAGES="ocrmypdf"
+	$(BIN)/python bench/bench_pipeline.py --synthetic 10 --jobs 2
+	$(BIN)/python bench/bench_stages.py
+	$(BIN)/python bench/bench_cleanup.py --pages 24 --real
+	$(BIN)/python bench/bench_fields.py -n 6 --jobs 2
+	$(BIN)/python bench/bench_realdocs.py --refresh --jobs 2
+	$(BIN)/python bench/bench_qr.py -n 40
+	$(BIN)/python bench/bench_pdf_size.py --real 4
+	$(BIN)/python bench/bench_batch.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/bench_gui_latency.py
+	$(BIN)/python bench/bench_search.py
 
 clean:
 	rm -rf $(VENV) output build *.egg-info

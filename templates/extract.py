@@ -213,14 +213,13 @@ class Hit:
 def _row_hits(row: Row, keys: Iterable[str]) -> list[Hit]:
     """Non-overlapping label occurrences in one row; longer well-matched labels win over short ones."""
     toks = row.toks
+    starts = [(i, t) for i, t in enumerate(toks) if not (t.enum or t.filler or not t.key)]
     cands: list[tuple[float, Hit]] = []
     for key in keys:
         first = key[: max(2, min(len(key), 5))]
         thr = label_threshold(key)
         limit = len(key) * 1.35 + 3
-        for i, t in enumerate(toks):
-            if t.enum or t.filler or not t.key:
-                continue
+        for i, t in starts:
             n = min(len(t.key), len(first))
             if fuzz.ratio(t.key[:n], first[:n]) < 50 and not (
                     # the label's first letters lost to OCR ("+0 tịnh danh" for "4. Số định danh")

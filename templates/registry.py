@@ -7,8 +7,10 @@ The format is described in docs/templates.md.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -93,12 +95,23 @@ def load_templates(dirs: Iterable[Path | str] = ()) -> list[Template]:
 
 
 def load_template(path: Path | str) -> Template:
+    """The template of a YAML file; a file read before and unchanged since is not parsed again
+    (a run understands every document against every template)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        stat = path.stat()
+        return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+    except OSError as exc:
         raise TemplateError(f"Không đọc được mẫu tờ khai: {exc}", "cannot read template", path=str(path)) from None
-    return parse_template(nfc(text), path)
+
+
+@lru_cache(maxsize=256)
+def _parsed(path: str, _mtime_ns: int, _size: int) -> Template:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"Không đọc được mẫu tờ khai: {exc}", "cannot read template", path=path) from None
+    return parse_template(nfc(text), Path(path))
 
 
 def parse_template(text: str, path: Path | str = "<template>") -> Template:
