@@ -72,9 +72,17 @@ def column_order(page: OcrPage) -> OcrPage:
     while i < len(lines):
         if i in runs:
             end, (g0, g1) = runs[i]
-            run = lines[i:end]
-            groups.append([ln.left or ln.words for ln in run if ln.left or ln.x1 <= g1])
-            groups.append([ln.right or ln.words for ln in run if ln.right or ln.x0 >= g0])
+            left: list[list[Word]] = []
+            right: list[list[Word]] = []
+            for ln in lines[i:end]:
+                if ln.left:
+                    left.append(ln.left)
+                    right.append(ln.right)
+                elif ln.x1 <= g1 or (ln.x0 < g0 and ln.x0 + ln.x1 < g0 + g1):
+                    left.append(ln.words)  # a one-sided line: the side it lies on, never lost
+                else:
+                    right.append(ln.words)
+            groups += [left, right]
             last_block, i = None, end
             continue
         block = lines[i].words[0].block

@@ -484,10 +484,11 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
     start = head.row + 1
     zone: list[Row] = []
     i = start
+    header_words = {label_key(w) for col in table.columns for w in col.label.split()} - {""}
     while i < len(rows) and len(zone) < 3 and rows[i].page == rows[head.row].page:
         first = rows[i].toks[0]
-        if first.key.isdigit() and zone:
-            break
+        if zone and (first.key.isdigit() or not _is_header_row(rows[i], header_words)):
+            break  # the first member (its row number may be lost to OCR)
         zone.append(rows[i])
         i += 1
     if not zone:
@@ -501,7 +502,8 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
     tt_col = table.columns[0].id
     while i < len(rows):
         row = rows[i]
-        if row.page != prev.page or row.y0 - prev.y1 > 2.5 * max(row.height, prev.height):
+        # empty table rows between members are fine; a wide gap ends the table
+        if row.page != prev.page or row.y0 - prev.y1 > 4.0 * max(row.height, prev.height):
             break
         folded = fold(row.text)
         if any(h.key in stop_keys for h in index.by_row.get(row.index, [])) or (
@@ -520,7 +522,9 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
                 cells.setdefault(tt_col, []).append(t)  # the row number, its header misread
                 continue
             cells.setdefault(_column_of(t, columns), []).append(t)
-        if cells.get(tt_col) or not records:
+        # a new member: its row number, or (the number lost to OCR) cells in several columns;
+        # a row with text in one column only is a cell's wrapped text
+        if cells.get(tt_col) or not records or len([c for c in cells if c != tt_col]) >= 2:
             records.append(cells)
         else:
             for cid, toks in cells.items():
@@ -537,6 +541,13 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
         if any(row_out.values()):
             out.append(row_out)
     return out
+
+
+def _is_header_row(row: Row, header_words: set[str]) -> bool:
+    """Most of the row's words are words of the column headers."""
+    keys = [t.key for t in row.toks if t.key]
+    hits = sum(1 for k in keys if any(fuzz.ratio(k, w) >= 70 for w in header_words))
+    return bool(keys) and hits >= 0.5 * len(keys)
 
 
 def _columns(zone: list[Row], table: TableSpec) -> dict[str, tuple[int, int]]:

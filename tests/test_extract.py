@@ -75,6 +75,29 @@ def test_ct01_fields_from_clean_words():
          "quan_he_chu_ho": "Con"}]
 
 
+def test_ct01_members_without_row_numbers_under_a_wrapped_header():
+    """OCR often loses the lone row numbers; the header wraps over two lines; an empty table
+    row and a wrapped name cell sit between members."""
+    head = CT01[: CT01.index([(200, "11. Những thành viên trong hộ gia đình cùng thay đổi:")]) + 1]
+    table = [
+        [(200, "TT"), (330, "Họ, chữ đệm và"), (900, "Ngày, tháng,"), (1420, "Giới"),
+         (1680, "Số định danh cá"), (2230, "Mối quan")],
+        [(330, "tên"), (900, "năm sinh"), (1420, "tính"), (1680, "nhân"), (2230, "hệ")],
+        [(330, "Trần Thị Mai"), (900, "01/02/1992"), (1420, "Nữ"), (1680, "051192001234"), (2230, "Vợ")],
+        [(330, "Nguyễn Hoàng Minh"), (900, "10/10/2015"), (1420, "Nam"), (1680, "051215004321"), (2230, "Con")],
+        [(330, "Khoa")],
+        [],
+        [(1300, ", ngày 10 tháng 3 năm 2025")],
+    ]
+    doc = doc_of(build_page(head + table))
+    understand(doc)
+    assert doc.extra["thanh_vien"] == [
+        {"ho_ten": "Trần Thị Mai", "ngay_sinh": "01/02/1992", "gioi_tinh": "Nữ", "so_dinh_danh": "051192001234",
+         "quan_he_chu_ho": "Vợ"},
+        {"ho_ten": "Nguyễn Hoàng Minh Khoa", "ngay_sinh": "10/10/2015", "gioi_tinh": "Nam",
+         "so_dinh_danh": "051215004321", "quan_he_chu_ho": "Con"}]
+
+
 def test_ocr_noise_lost_diacritics_and_split_labels():
     noisy = [
         [(600, "TO KHAI THAY DOI THONG TlN CU TRU")],

@@ -45,3 +45,13 @@ def test_label_value_rows_and_single_wide_lines_untouched():
     assert column_order(page).text.splitlines() == [
         "Họ và tên: Nguyễn Văn An", "Ngày sinh: 05/03/1990",
         "Một dòng văn bản bình thường kéo dài hết trang giấy"]
+
+
+def test_no_word_is_lost_when_the_gutter_narrows_under_a_one_sided_line():
+    # line 2 fits beside the first gutter (500-2100) but crosses the narrower one that line 3
+    # leaves (1574-2000): it must still come out, on one side
+    words = (line(100, 1, (300, "năm sinh"), (2100, "hộ"))
+             + line(160, 2, (1000, "Nguyễnnnn Thịiiiiii Hoaaaaaaa Maiiiiiii Lannnnnnn"))
+             + line(220, 3, (1200, "thángggggggggggggg"), (2000, "với")))
+    page = OcrPage(width=2480, height=3508, words=words)
+    assert sorted(w.text for w in column_order(page).words) == sorted(w.text for w in words)
