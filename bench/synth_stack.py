@@ -193,9 +193,27 @@ def compare(truth: dict, out: Path) -> dict:
             "forms_ok": forms_ok, "forms_total": forms_total}
 
 
+def _page_digest(path: Path) -> str:
+    """SHA-256 over every page's content stream and image data: the PDF's substance, without
+    the dates and document ID of its run."""
+    import hashlib
+
+    import pikepdf
+
+    digest = hashlib.sha256()
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            digest.update(page.Contents.read_raw_bytes() if isinstance(page.Contents, pikepdf.Stream)
+                          else b"".join(c.read_raw_bytes() for c in page.Contents))
+            for _name, image in sorted(page.get_images().items()):
+                digest.update(image.read_raw_bytes())
+    return digest.hexdigest()
+
+
 def output_tree(out: Path) -> dict:
     """A batch output folder in a form comparable across runs: JSON parsed without the run's start
-    time, PDFs as (page count, text), other files as bytes; the journal and report.html left out."""
+    time, PDFs as (page count, text, digest of page contents and images), other files as bytes;
+    the journal and report.html left out."""
     import subprocess
 
     from pypdf import PdfReader
@@ -211,7 +229,7 @@ def output_tree(out: Path) -> dict:
             result[rel] = data
         elif path.suffix == ".pdf":
             text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
-            result[rel] = (len(PdfReader(path).pages), text)
+            result[rel] = (len(PdfReader(path).pages), text, _page_digest(path))
         else:
             result[rel] = path.read_bytes()
     return result
