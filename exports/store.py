@@ -12,6 +12,10 @@ The database lives at `$SOHOA_HOME/sohoa.db`, else in the platform's user data f
 (`platformdirs.user_data_dir("sohoa")`). WAL mode lets the GUI read while batch writes;
 writes take `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing on
 a read->write upgrade. A store another process keeps locked past the timeout is a SohoaError.
+
+Encryption at rest (optional): with `$SOHOA_STORE_KEY_FILE` naming a file whose first line is
+the passphrase, the store is an SQLCipher 4 database (AES-256, key derived by PBKDF2), opened
+through `sqlcipher3` with the same SQL; without the passphrase the file is unreadable.
 """
 from __future__ import annotations
 
@@ -147,10 +151,39 @@ def store_path(home: Optional[Path] = None) -> Path:
 
 
 def open_store(home: Optional[Path] = None, timeout: Optional[float] = None) -> "Store":
-    """The store under `home` (or `$SOHOA_HOME`, or the user data folder), created and migrated as needed."""
+    """The store under `home` (or `$SOHOA_HOME`, or the user data folder), created and migrated as
+    needed; encrypted when `$SOHOA_STORE_KEY_FILE` is set."""
     if timeout is None:
         timeout = float(os.environ.get("SOHOA_STORE_TIMEOUT", DEFAULT_TIMEOUT))
-    return Store(store_path(home), timeout=timeout)
+    return Store(store_path(home), timeout=timeout, key=store_key())
+
+
+def store_key() -> Optional[str]:
+    """The store passphrase: first line of the file `$SOHOA_STORE_KEY_FILE`, None when unset."""
+    name = os.environ.get("SOHOA_STORE_KEY_FILE")
+    if not name:
+        return None
+    try:
+        lines = Path(name).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SohoaError(f"Không đọc được tệp khóa mã hóa kho hồ sơ ({exc})", "cannot read the store key file",
+                         path=name) from None
+    key = lines[0].strip() if lines else ""
+    if not key:
+        raise SohoaError("Tệp khóa mã hóa kho hồ sơ trống", "the store key file is empty", path=name)
+    return key
+
+
+def _driver(key: Optional[str]):
+    """sqlite3, or SQLCipher's drop-in DB-API module for an encrypted store."""
+    if key is None:
+        return sqlite3
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:
+        raise SohoaError("Chưa cài gói sqlcipher3 để mã hóa kho hồ sơ",
+                         "sqlcipher3 is not installed (pip install 'sohoa[encryption]')") from None
+    return dbapi2
 
 
 def _now() -> str:
@@ -165,15 +198,20 @@ def _locked_error(path: Path) -> SohoaError:
 
 
 class Store:
-    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT, key: Optional[str] = None):
         self.path = Path(path)
+        self.encrypted = key is not None
+        self._sql = _driver(key)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
-                                      check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+            self.db = self._sql.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                        check_same_thread=False)
+        except (OSError, self._sql.Error) as exc:
             raise SohoaError(f"Không mở được kho hồ sơ ({exc})", "cannot open the dossier store",
                              path=str(self.path)) from None
+        if key is not None:
+            self.db.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message, not a log line
+            self.db.execute("PRAGMA key = '" + key.replace("'", "''") + "'")
         self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self.db.execute("PRAGMA foreign_keys = ON")
         try:
@@ -200,15 +238,20 @@ class Store:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as exc:
+        except self._sql.OperationalError as exc:
             text = str(exc).lower()
             if "locked" in text or "busy" in text:
                 raise _locked_error(self.path) from None
             raise
-        except sqlite3.DatabaseError as exc:
+        except self._sql.DatabaseError as exc:
             if "not a database" in str(exc).lower() or "malformed" in str(exc).lower():
-                raise SohoaError("Tệp kho hồ sơ bị hỏng hoặc không phải cơ sở dữ liệu SQLite",
-                                 "the store file is corrupt or not an SQLite database", path=str(self.path)) from None
+                if self.encrypted:
+                    raise SohoaError("Sai khóa mã hóa kho hồ sơ, hoặc tệp kho bị hỏng",
+                                     "wrong store key, or the store file is corrupt", path=str(self.path)) from None
+                raise SohoaError("Tệp kho hồ sơ bị hỏng, không phải cơ sở dữ liệu SQLite, hoặc đã mã hóa "
+                                 "(cần SOHOA_STORE_KEY_FILE)",
+                                 "the store file is corrupt, not an SQLite database, or encrypted "
+                                 "(set SOHOA_STORE_KEY_FILE)", path=str(self.path)) from None
             raise
 
     @contextlib.contextmanager
@@ -414,7 +457,7 @@ class Store:
         with self._errors():
             try:
                 rows = self.db.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
+            except self._sql.OperationalError as exc:
                 if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
                     raise SohoaError(f"Câu tìm kiếm không hợp lệ: {query}", "invalid search query") from None
                 raise
