@@ -105,7 +105,7 @@ class Pkcs11Signer:
     """A key on a PKCS#11 token (USB signing key). Needs `python-pkcs11` and the vendor's PKCS#11 library.
 
     Example: `Pkcs11Signer("/usr/lib/x86_64-linux-gnu/libvnpt-ca.so", token_label="VNPT-CA",
-    pin=b"...", cert_label="signing")`. Not exercised by the tests (no token here).
+    pin=b"...", cert_label="signing")`. Tested against a SoftHSM2 token (tests/test_pkcs11.py).
     """
 
     def __init__(self, module_path: str, token_label: str, pin: bytes, cert_label: Optional[str] = None,
@@ -114,7 +114,7 @@ class Pkcs11Signer:
             from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
         except ImportError:
             raise SohoaError("Chưa cài gói python-pkcs11 để dùng USB ký số",
-                             "python-pkcs11 is not installed (pip install 'pyhanko[pkcs11]')") from None
+                             "python-pkcs11 is not installed (pip install 'sohoa[pkcs11]')") from None
         try:
             from pyhanko.config.pkcs11 import TokenCriteria
 
