@@ -53,6 +53,9 @@ class Settings:
     ui_lang: str = "vi"  # vi | en
     watch_folder: str = ""
     templates_dirs: list[str] = field(default_factory=list)
+    pkcs11_library: str = ""  # the USB signing token's PKCS#11 library (.so/.dll); "" = no token
+    pkcs11_token: str = ""  # its token label
+    pkcs11_cert_label: str = ""  # certificate label on the token ("" = the only one)
 
     @property
     def output_path(self) -> Path:

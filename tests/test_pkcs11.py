@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pki import issue, make_ca
 from test_export import CODE, make_dossier_folder
+from test_gui import window  # noqa: F401  (fixture)
 
 from exports.package import read_package_bytes
 from exports.signing import inspect_signatures
@@ -19,12 +20,16 @@ SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
 PIN = "246810"
 
 
-@pytest.fixture
-def token(tmp_path, monkeypatch):
-    """A token labelled 'sohoa-test' with the key and certificate of an officer, label 'signing'."""
+@pytest.fixture(scope="module")
+def token(tmp_path_factory):
+    """A token labelled 'sohoa-test' with the key and certificate of an officer, label 'signing'.
+
+    One per module: SoftHSM reads its configuration once per process (at C_Initialize)."""
     import pkcs11
     from pkcs11 import Attribute, CertificateType, ObjectClass
 
+    tmp_path = tmp_path_factory.mktemp("softhsm")
+    monkeypatch = pytest.MonkeyPatch()
     ca = make_ca(tmp_path / "ca")
     cert = issue(tmp_path / "pki", "Trần Văn Ký", ca=ca)
     conf, store = tmp_path / "softhsm2.conf", tmp_path / "tokens"
@@ -48,7 +53,8 @@ def token(tmp_path, monkeypatch):
             Attribute.VALUE: x509_cert.public_bytes(serialization.Encoding.DER)})
     pin_file = tmp_path / "pin.txt"
     pin_file.write_text(PIN + "\n")
-    return pin_file, cert.ca_pem
+    yield pin_file, cert.ca_pem
+    monkeypatch.undo()
 
 
 def test_export_signed_with_a_pkcs11_token_verifies(tmp_path, token):
@@ -73,3 +79,27 @@ def test_wrong_pin_is_refused_before_anything_is_written(tmp_path, token):
                      "--pin-file", str(bad), "--cert-label", "signing")
     assert proc.returncode != 0 and "USB ký số" in proc.stderr
     assert not out.exists()
+
+
+def test_app_exports_signed_with_the_token_of_its_settings(window, qtbot, tmp_path, token, page_png):
+    from test_gui import CT01, wait_idle
+
+    from exports.package import verify_package
+
+    pin_file, _ca = token
+    w = window
+    w.settings.pkcs11_library, w.settings.pkcs11_token, w.settings.pkcs11_cert_label = \
+        str(SOFTHSM), "sohoa-test", "signing"
+    w.code_edit.setText("000.00.25.H49-240315-0021")
+    w.code_edit.editingFinished.emit()
+    w.import_files([page_png("ct01.png", CT01, dpi=150)])
+    wait_idle(qtbot, w, timeout=90000)
+    with qtbot.waitSignal(w.save().done, timeout=60000):
+        pass
+    assert w.export_package(tmp_path / "x.zip", token_pin="000000") is None  # wrong PIN: refused
+    assert "USB ký số" in w.errors[-1] and not (tmp_path / "x.zip").exists()
+    with qtbot.waitSignal(w.export_finished, timeout=60000) as sig:
+        w.export_package(tmp_path / "goi.zip", token_pin=PIN)
+    assert sig.args[0] == str(tmp_path / "goi.zip"), w.errors
+    report = verify_package(tmp_path / "goi.zip")
+    assert report.ok and any("Trần Văn Ký" in line for line in report.lines), report.lines

@@ -645,6 +645,11 @@ class MainWindow(QMainWindow):
         if not out:
             return None
         cert, password = None, None
+        token = self.settings.pkcs11_token or self.settings.pkcs11_library
+        if self.settings.pkcs11_library and QMessageBox.question(
+                self, tr("export"), tr("export_token_ask", token=token)) == QMessageBox.Yes:
+            pin, ok = QInputDialog.getText(self, tr("export"), tr("export_pin"), QLineEdit.Password)
+            return self.export_package(Path(out), token_pin=pin) if ok else None
         if QMessageBox.question(self, tr("export"), tr("export_sign_ask")) == QMessageBox.Yes:
             cert, _ = QFileDialog.getOpenFileName(self, tr("export"), "", tr("export_cert_filter"))
             if cert:
@@ -653,22 +658,29 @@ class MainWindow(QMainWindow):
                     return None
         return self.export_package(Path(out), Path(cert) if cert else None, password)
 
-    def export_package(self, out: Path, cert: Optional[Path] = None, password: Optional[str] = None
-                       ) -> Optional[ExportWorker]:
-        """Export the saved dossier to `out`, signing with the PKCS#12 `cert` when given."""
+    def export_package(self, out: Path, cert: Optional[Path] = None, password: Optional[str] = None,
+                       token_pin: Optional[str] = None) -> Optional[ExportWorker]:
+        """Export the saved dossier to `out`, signing with the PKCS#12 `cert` when given, or with
+        the USB token of the settings when its PIN is given."""
         folder = self.saved_folder()
         if folder is None:
             self.show_error(tr("export_need_save"), "warn_title")
             return None
         signer = None
-        if cert is not None:
-            from exports.signing import Pkcs12Signer
+        try:
+            if token_pin is not None:
+                from exports.signing import Pkcs11Signer
 
-            try:
+                st = self.settings
+                signer = Pkcs11Signer(st.pkcs11_library, st.pkcs11_token, token_pin.encode("utf-8"),
+                                      cert_label=st.pkcs11_cert_label or None)
+            elif cert is not None:
+                from exports.signing import Pkcs12Signer
+
                 signer = Pkcs12Signer(cert, (password or "").encode("utf-8"))
-            except SohoaError as exc:
-                self.show_error(exc.message)
-                return None
+        except SohoaError as exc:
+            self.show_error(exc.message)
+            return None
         worker = ExportWorker(folder, out, signer, self.user, self)
         worker.failed.connect(self.show_error)
         worker.done.connect(self._export_done)

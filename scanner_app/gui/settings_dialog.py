@@ -66,6 +66,12 @@ class SettingsDialog(QDialog):
         self.ui_lang.addItem("English", "en")
         self.ui_lang.setCurrentIndex(max(0, self.ui_lang.findData(settings.ui_lang)))
         form.addRow(tr("ui_lang"), self.ui_lang)
+        self.pkcs11_library = QLineEdit(settings.pkcs11_library)
+        form.addRow(tr("pkcs11_library"), self.pkcs11_library)
+        self.pkcs11_token = QLineEdit(settings.pkcs11_token)
+        form.addRow(tr("pkcs11_token"), self.pkcs11_token)
+        self.pkcs11_cert_label = QLineEdit(settings.pkcs11_cert_label)
+        form.addRow(tr("pkcs11_cert_label"), self.pkcs11_cert_label)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
@@ -103,7 +109,10 @@ class SettingsDialog(QDialog):
                        resolution=int(self.resolution.currentData()), mode=self.mode.currentData(),
                        page_size=self.page_size.currentText(), output_dir=self.output.text().strip(),
                        watch_folder=self.watch.text().strip(), lang=self.lang.currentText().strip() or "vie",
-                       jobs=self.jobs.value(), ui_lang=self.ui_lang.currentData())
+                       jobs=self.jobs.value(), ui_lang=self.ui_lang.currentData(),
+                       pkcs11_library=self.pkcs11_library.text().strip(),
+                       pkcs11_token=self.pkcs11_token.text().strip(),
+                       pkcs11_cert_label=self.pkcs11_cert_label.text().strip())
 
     def done(self, result: int) -> None:
         if self._worker is not None and self._worker.isRunning():
