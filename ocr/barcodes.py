@@ -4,7 +4,8 @@ One cheap zxing-cpp pass runs on every page (most pages carry no code, so it mus
 about 20 ms on an A4 page at 300 dpi). Only when it finds no QR code do QR-only rescue passes
 run: zxing's own candidates (symbols located but not decoded, on the page as is or, for a pale
 copy, contrast-stretched) are cut out, upscaled, contrast-stretched, sharpened, CLAHE'd and
-binarised (Otsu, adaptive) in turn.
+binarised (Otsu, adaptive) in turn. Where zxing locates nothing at all (a small, tilted QR on a
+pale 200-dpi copy), square patches with a QR's texture are tried the same way.
 A QR-only pass costs ~10 ms on an A4 page, so the rescue adds little to a page without codes.
 """
 from __future__ import annotations
@@ -119,9 +120,37 @@ def _candidates(grey: np.ndarray, located: list[BBox]) -> list[BBox]:
     if located:
         return located
     stretched = _stretch(grey)
-    if stretched is grey:
-        return []
-    return [_bbox(b) for b in _read(stretched, _QR, try_invert=False, return_errors=True) if not b.valid]
+    if stretched is not grey:
+        found = [_bbox(b) for b in _read(stretched, _QR, try_invert=False, return_errors=True) if not b.valid]
+        if found:
+            return found
+    return _qr_like_squares(grey)
+
+
+def _qr_like_squares(grey: np.ndarray, limit: int = 2) -> list[BBox]:
+    """Square patches dense with small dark-light modules, where zxing located nothing (a small,
+    tilted QR on a pale 200-dpi copy): closed into solid blobs on a ~600 px wide copy, kept when
+    square, solidly filled and busy inside. Costs a few ms; biggest first."""
+    h, w = grey.shape
+    scale = min(1.0, 600.0 / max(w, 1))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    solid = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    n, _labels, stats, _c = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    side_min, side_max = 0.03 * min(small.shape), 0.25 * min(small.shape)
+    found = []
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if not (side_min <= bw <= side_max and side_min <= bh <= side_max and 0.75 <= bw / bh <= 1.33):
+            continue
+        if area < 0.6 * bw * bh:
+            continue
+        inside = ink[y:y + bh, x:x + bw] > 0
+        dark = float(inside.mean())
+        flips = float(np.count_nonzero(inside[:, 1:] != inside[:, :-1])) / (bw * bh)
+        if 0.3 <= dark <= 0.75 and flips >= 0.15:  # half dark, changing every few pixels: modules
+            found.append((bw * bh, (int(x / scale), int(y / scale), int((x + bw) / scale), int((y + bh) / scale))))
+    return [box for _a, box in sorted(found, reverse=True)[:limit]]
 
 
 def _rescue_qr(grey: np.ndarray, located: list[BBox]) -> list[Found]:
