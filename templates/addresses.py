@@ -9,6 +9,7 @@ is not recognised gets a problem for the officer to look at.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -35,6 +36,7 @@ class Province:
 class AddressInfo:
     province: Optional[Province] = None
     commune: Optional[str] = None  # name of the 2025 commune/ward, when recognised
+    misspelt: bool = False  # the province's letters are right but not its marks
 
     def as_dict(self) -> dict:
         out = {}
@@ -126,4 +128,42 @@ def check_address(address: Optional[str]) -> tuple[AddressInfo, list[str]]:
     province = find_province(address)
     if province is None:
         return AddressInfo(), [f"Không nhận ra tỉnh/thành phố trong địa chỉ: {address}"]
-    return AddressInfo(province=province, commune=find_commune(address, province)), []
+    info = AddressInfo(province=province, commune=find_commune(address, province))
+    written = _written_as(address, province)
+    if written is not None:
+        info.misspelt = True
+        official = _strip_prefix(province.name)
+        return info, [f"Tên tỉnh/thành phố '{written}' khác cách viết chính thức '{official}' (kiểm tra dấu)"]
+    return info, []
+
+
+def _strip_prefix(name: str) -> str:
+    """'Thành phố Hà Nội' -> 'Hà Nội', 'tỉnh Quảng Trị' -> 'Quảng Trị' (marks kept)."""
+    words = name.split()
+    folded = [fold(w) for w in words]
+    for n in (4, 2, 1):  # "thành phố trực thuộc trung ương", "thành phố", "tỉnh"/"tp."
+        if len(words) > n and _PROVINCE_PREFIX.fullmatch(" ".join(folded[:n])):
+            return " ".join(words[n:])
+    return name
+
+
+def _written_as(address: str, province: Province) -> Optional[str]:
+    """The province as the address writes it, when its letters match the official name but its
+    marks do not ("Quảng Tri" for "Quảng Trị": a dot lost in OCR); None when written right."""
+    official = _strip_prefix(province.name)
+    key = fold(official)
+    for part in reversed(re.split(r"[,;\n]", address)):
+        bare = _strip_prefix(" ".join(part.split()))
+        if fold(bare) == key:
+            return None if _marks(bare) == _marks(official) else bare
+    return None
+
+
+def _marks(text: str) -> list:
+    """Per word: its letters and the set of its marks, so that either tone placement of "oa",
+    "oe", "uy" ("Hoá" / "Hóa") counts as the same spelling."""
+    out = []
+    for word in text.lower().split():
+        decomposed = unicodedata.normalize("NFD", word)
+        out.append((fold(word), sorted(c for c in decomposed if unicodedata.combining(c)), word.count("đ")))
+    return out

@@ -65,11 +65,46 @@ def _text(text: str) -> Result:
     return text, True, []
 
 
+#: Vietnamese family names as written. A family name is a closed set, so a first word that
+#: folds to one of these but is spelled otherwise ("Pham", "TRẤN") lost or gained a mark in OCR.
+SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương "
+            "Trịnh Trương Lâm Phùng Mai Tô Hà Tạ Cao Lương Đinh Quách Lưu Châu Thái Hứa Kiều Mạc Tăng "
+            "Triệu Lại Đàm Khổng Từ Chu Giang Ông Thân Nghiêm Âu Tống Diệp Bạch Hàn Lục Kim Nông Lò "
+            "Quan Hầu Phí Tôn Doãn Khúc Mẫn Ninh Viên Lạc Thạch Lã La").split()
+
+
+def _surname_forms() -> dict[str, str]:
+    by_fold: dict[str, set[str]] = {}
+    for name in SURNAMES:
+        by_fold.setdefault(fold(name), set()).add(name)
+    return {k: next(iter(v)) for k, v in by_fold.items() if len(v) == 1}  # "La"/"Lã": ambiguous
+
+
+_SURNAME_BY_FOLD = _surname_forms()
+_SURNAME_SET = {name.lower() for name in SURNAMES}
+_THI = {"thi", "thí", "thì", "thỉ", "thĩ"}
+
+
+def restore_name_marks(text: str) -> str:
+    """The family name's marks restored from the closed list, and a middle "Thi" read as "Thị"
+    (the women's middle name; "Thi" as a given name stands last and is kept)."""
+    words = text.split()
+    if not words:
+        return text
+    first = words[0]
+    proper = _SURNAME_BY_FOLD.get(fold(first))
+    if proper and first.lower() not in _SURNAME_SET:
+        words[0] = proper.upper() if first.isupper() else proper
+    for k in range(1, len(words) - 1):
+        if words[k].lower() in _THI:
+            words[k] = "THỊ" if words[k].isupper() else "Thị"
+    return " ".join(words)
+
+
 def _name(text: str) -> Result:
-    problems = []
     if any(ch.isdigit() for ch in text):
         return text, False, [f"Họ tên có chữ số: {text}"]
-    return text, True, problems
+    return restore_name_marks(text), True, []
 
 
 _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")

@@ -114,7 +114,7 @@ def test_ocr_noise_lost_diacritics_and_split_labels():
     v = {k: f.value for k, f in doc.fields.items()}
     assert doc.form == "ct01"
     assert v["kinh_gui"] == "Cong an xa Binh Minh"
-    assert v["ho_ten"] == "Le Thi Hoa"
+    assert v["ho_ten"] == "Lê Thị Hoa"  # family name and middle "Thị" restored (closed lists)
     assert v["ngay_sinh"] == "01/02/1990" and v["gioi_tinh"] == "Nữ"
     assert v["so_dinh_danh"] == "001190012345"  # O read for 0, fixed in a numeric field only
     assert v["so_dinh_danh_chu_ho"] == "001090012346"  # not taken by the shorter label 4

@@ -120,3 +120,16 @@ def test_mask():
 def test_unknown_type():
     with pytest.raises(ValueError):
         normalize("colour", "red")
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Pham Diệu Nhung", "Phạm Diệu Nhung"),  # dot below lost
+    ("TRẤN KIM CHI", "TRẦN KIM CHI"),  # wrong tone, upper case kept
+    ("ĐỒ HỮU KHOA", "ĐỖ HỮU KHOA"),
+    ("Huỳnh Thi Oanh", "Huỳnh Thị Oanh"),  # middle Thi -> Thị
+    ("Phan Văn Thi", "Phan Văn Thi"),  # Phan is a family name; Thi as a given name stays
+    ("La Văn Bình", "La Văn Bình"),  # La / Lã: ambiguous, left as read
+    ("Nguyễn Văn An", "Nguyễn Văn An"),
+])
+def test_family_name_marks_restored_from_the_closed_list(raw, value):
+    assert normalize("name", raw)[:2] == (value, True)

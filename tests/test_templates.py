@@ -156,3 +156,17 @@ def test_unknown_province_is_a_problem_and_value_untouched():
     assert problems and "tỉnh/thành phố" in problems[0]
     info, problems = check_address("Phường Bến Thành, Thành phố Hồ Chí Minh")
     assert problems == [] and info.commune == "Phường Bến Thành"
+
+
+@pytest.mark.parametrize("address, flagged", [
+    ("Tổ 28, Xã Triệu Cơ, Quảng Tri", True),  # dot below lost in OCR
+    ("Phường Bến Thành, TP Hồ Chí Mính", True),
+    ("X. Ea Kao, tỉnh Dak Lak", True),
+    ("Xã Triệu Cơ, Quảng Trị", False),
+    ("Phường Bến Thành, TP. Hồ Chí Minh", False),
+    ("Xã Hoằng Hóa, Thanh Hoá", False),  # the older tone placement is a right spelling too
+])
+def test_province_with_other_marks_is_flagged_not_rewritten(address, flagged):
+    info, problems = check_address(address)
+    assert info.province is not None and info.misspelt == flagged
+    assert bool(problems) == flagged and (not flagged or "kiểm tra dấu" in problems[0])
