@@ -121,7 +121,8 @@ class Pkcs11Signer:
             self.session = open_pkcs11_session(module_path, token_criteria=TokenCriteria(label=token_label),
                                                user_pin=pin.decode("utf-8"))
         except Exception as exc:
-            raise SohoaError(f"Không mở được USB ký số ({type(exc).__name__} {exc})", "cannot open the PKCS#11 token") from None
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__  # PinIncorrect has no text
+            raise SohoaError(f"Không mở được USB ký số ({reason})", "cannot open the PKCS#11 token") from None
         self.signer = PKCS11Signer(self.session, cert_label=cert_label, key_label=key_label)
         _check_validity(self.signer.signing_cert, token_label)
         self.name = _common_name(self.signer.signing_cert)
