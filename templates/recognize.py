@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 
 from ocr.model import Barcode, OcrPage
 from ocr.textnorm import fold
-from templates.extract import LabelIndex, Row, document_rows, label_key
+from templates.extract import LabelIndex, Row, document_rows, label_key, label_threshold
 from templates.registry import Template, load_templates
 
 #: Minimum title score (0-1) of a recognised form.
@@ -59,6 +59,17 @@ def _require_ok(req: list[str], page_text: str) -> bool:
     return all(fuzz.partial_ratio(" ".join(fold(r).split()), page_text) >= REQUIRE_MIN for r in req)
 
 
+def _labels_may_be_there(keys: set[str], rows: list[Row]) -> bool:
+    """A quick upper bound before the label search: enough of the labels occur, roughly, in the
+    page's letters run together (how labels are matched). Most pages are no form, and this keeps
+    recognising them (every page of a batch is checked) cheap."""
+    text = label_key(" ".join(r.text for r in rows))
+    need = max(LABELS_MIN_COUNT, LABELS_MIN_SHARE * len(keys))
+    # partial_ratio scores an insertion lower than the label search's ratio does: a wide margin
+    near = sum(1 for k in keys if k and fuzz.partial_ratio(k, text) >= label_threshold(k) - 15)
+    return near >= need
+
+
 def score_template(tpl: Template, rows: list[Row], barcodes: list[Barcode]) -> float:
     """Recognition score 0-1 of one template; 0 when its evidence is missing."""
     for rx in tpl.match_barcode:
@@ -76,6 +87,8 @@ def score_template(tpl: Template, rows: list[Row], barcodes: list[Barcode]) -> f
     share = 0.0
     if not tpl.extractor:
         keys = {label_key(f.label) for f in tpl.fields}
+        if title < TITLE_MIN and not _labels_may_be_there(keys, rows):
+            return 0.0
         index = LabelIndex(rows, [f.label for f in tpl.fields])
         found = {h.key for hits in index.by_row.values() for h in hits}
         share = len(keys & found) / len(keys) if keys else 0.0
