@@ -139,3 +139,20 @@ def test_empty_document_gives_every_field_empty(template):
     fields = extract(doc, template)
     assert set(fields) == {f.id for f in template.fields}
     assert all(f.value is None for f in fields.values())
+
+
+@pytest.mark.parametrize("number_line, is_letter", [
+    ("Số: 125/QĐ-UBND", True),
+    ("Số: 4‡ /QĐĐ-UBND", True),  # the handwritten number garbled by OCR
+    ("Số /CT-UBND", True),  # number left blank, colon lost
+    ("Số: d! Quảng Ngãi, ngày 04 tháng 02 năm 2025", True),  # notation lost, date on its line
+    ("Sổ tay hướng dẫn sử dụng", False),
+])
+def test_official_letter_recognised_despite_a_garbled_number(number_line, is_letter):
+    from templates import recognize
+
+    page = _words([("ỦY BAN NHÂN DÂN", 300, 200), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1200, 260),
+                   ("TỈNH QUẢNG NGÃI", 300, 320), (number_line, 300, 380),
+                   ("QUYẾT ĐỊNH", 1000, 600), ("Về việc phê duyệt kế hoạch năm 2025", 700, 660)])
+    form, _confidence = recognize([page])
+    assert (form == "van_ban") == is_letter
