@@ -18,6 +18,11 @@ from ocr.errors import BadInputError
 from ocr.model import PageImage, Word
 from ocr.textnorm import nfc
 
+# Pillow imports its format plugins on the first Image.open; done here, at import time, so that
+# it never happens inside a scanner/import worker thread of the app (seen to hang there while
+# the GUI thread runs its event loop).
+Image.init()
+
 log = logging.getLogger(__name__)
 
 #: Refuse pages over this many pixels (an A3 page at 600 dpi is ~70 Mpx): decompression bombs.

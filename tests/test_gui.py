@@ -105,7 +105,8 @@ def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path):
     wait_idle(qtbot, w, timeout=90000)
     doc = w.ws.documents[0]
     assert doc.form == "ct01"
-    assert "ho_ten" in w.fields.edits
+    # the field panel is filled on the event loop's next turn after understanding
+    qtbot.waitUntil(lambda: "ho_ten" in w.fields.edits, timeout=5000)
     edit = w.fields.edits["ho_ten"]
     edit.setFocus()
     edit.selectAll()

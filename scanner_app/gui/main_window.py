@@ -16,6 +16,7 @@ from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QInputDia
                              QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
                              QStyle, QToolBar, QVBoxLayout, QWidget)
 
+import ocr.imageio  # noqa: F401  (image plugins loaded in the GUI thread, before any worker runs)
 from ocr.errors import SohoaError
 from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
 from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
