@@ -23,7 +23,7 @@ from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
 from scanner_app.gui.strings import set_language, tr
 from scanner_app.gui.widgets import THUMB, FieldPanel, PageView, ThumbList, dropped_files
 from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
-                                     open_store_or_none)
+                                     dossier_store)
 from scanner_app.settings import Settings, load_settings, save_settings
 from scanner_app.workspace import Workspace, current_user, dossier_code_in
 
@@ -584,10 +584,10 @@ class MainWindow(QMainWindow):
         saved = self.ws.documents[i].saved
         if saved and saved.get("store_id"):
             try:
-                store = open_store_or_none()
-                if store is not None:
-                    store.record_correction(saved["store_id"], fid, corr["old"], corr["new"], corr["user"])
-                    self.ws.mark_recorded(corr)
+                with dossier_store() as store:
+                    if store is not None:
+                        store.record_correction(saved["store_id"], fid, corr["old"], corr["new"], corr["user"])
+                        self.ws.mark_recorded(corr)
             except SohoaError as exc:
                 self.show_error(exc.message)
         self.status(tr("status_correction", field=fid))
@@ -701,11 +701,11 @@ class MainWindow(QMainWindow):
         if not query:
             return None
         try:
-            store = open_store_or_none()
-            if store is None:
-                self.show_error(tr("store_missing"), "warn_title")
-                return None
-            hits = store.search(query)
+            with dossier_store() as store:
+                if store is None:
+                    self.show_error(tr("store_missing"), "warn_title")
+                    return None
+                hits = store.search(query)
         except SohoaError as exc:
             self.show_error(exc.message)
             return None

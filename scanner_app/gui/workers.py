@@ -6,11 +6,12 @@ the workspace through its locked methods. Errors an officer can act on arrive as
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import cv2
 import numpy as np
@@ -248,8 +249,8 @@ class ExportWorker(QThread):
         from exports.package import build_package
 
         try:
-            result = build_package(self.folder, self.out, signer=self.signer, store=open_store_or_none(),
-                                   user=self.user)
+            with dossier_store() as store:
+                result = build_package(self.folder, self.out, signer=self.signer, store=store, user=self.user)
         except SohoaError as exc:
             self.failed.emit(exc.message)
             self.done.emit("")
@@ -283,45 +284,41 @@ class SaveWorker(QThread):
     def run(self) -> None:
         from exports.save import save_document
 
-        store = None
-        try:
-            store = open_store_or_none()
-        except SohoaError as exc:
-            self.failed.emit(exc.message)
         total = len(self.ws.documents)
         try:
-            for i in range(total):
-                if self._cancel.is_set():
-                    break
-                self.progress.emit(i, total)
-                with self.ws.lock:
-                    d = self.ws.documents[i]
-                    need = not d.understood
-                if need:
-                    self.ws.understand(i, self.options_factory())
-                doc = self.ws.document(i)
-                prev = self.ws.documents[i].saved
-                stem = self.ws.stem(i)
-                # overwrite only what this workspace itself wrote before (a re-save after an edit)
-                overwrite = bool(prev and Path(prev["pdf"]).name == f"{stem}.pdf"
-                                 and Path(prev["pdf"]).parent == self.folder)
-                pdf, js = save_document(doc, self.folder, stem, overwrite=overwrite)
-                store_id = None
-                if store is not None:
-                    store_id = store.record_document(doc, pdf, js, dossier_code=self.ws.dossier_code or None,
-                                                     user=self.user)
-                    doc_id = self.ws.documents[i].id
-                    for c in list(self.ws.corrections):
-                        if c["doc"] == doc_id and not c.get("recorded"):
-                            store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
-                            self.ws.mark_recorded(c)
-                self.ws.mark_saved(i, pdf, js, store_id)
-                self.summaries.append(document_summary(i + 1, doc, pdf, js))
-                self.count += 1
-                self.saved.emit(i, str(pdf))
-            if self.count == total and total:
-                write_dossier_json(self.folder, self.ws, self.summaries)
-            self.progress.emit(self.count, total)
+            with dossier_store() as store:
+                for i in range(total):
+                    if self._cancel.is_set():
+                        break
+                    self.progress.emit(i, total)
+                    with self.ws.lock:
+                        d = self.ws.documents[i]
+                        need = not d.understood
+                    if need:
+                        self.ws.understand(i, self.options_factory())
+                    doc = self.ws.document(i)
+                    prev = self.ws.documents[i].saved
+                    stem = self.ws.stem(i)
+                    # overwrite only what this workspace itself wrote before (a re-save after an edit)
+                    overwrite = bool(prev and Path(prev["pdf"]).name == f"{stem}.pdf"
+                                     and Path(prev["pdf"]).parent == self.folder)
+                    pdf, js = save_document(doc, self.folder, stem, overwrite=overwrite)
+                    store_id = None
+                    if store is not None:
+                        store_id = store.record_document(doc, pdf, js, dossier_code=self.ws.dossier_code or None,
+                                                         user=self.user)
+                        doc_id = self.ws.documents[i].id
+                        for c in list(self.ws.corrections):
+                            if c["doc"] == doc_id and not c.get("recorded"):
+                                store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
+                                self.ws.mark_recorded(c)
+                    self.ws.mark_saved(i, pdf, js, store_id)
+                    self.summaries.append(document_summary(i + 1, doc, pdf, js))
+                    self.count += 1
+                    self.saved.emit(i, str(pdf))
+                if self.count == total and total:
+                    write_dossier_json(self.folder, self.ws, self.summaries)
+                self.progress.emit(self.count, total)
         except Exception as exc:
             self.failed.emit(_message(exc))
         finally:
@@ -369,6 +366,17 @@ def open_store_or_none():
     except SohoaError as exc:
         log.warning("dossier store unavailable: %s", exc.message)
         return None
+
+
+@contextlib.contextmanager
+def dossier_store() -> Iterator:
+    """`open_store_or_none()` for one operation: the connection is closed after it."""
+    store = open_store_or_none()
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()
 
 
 class DeviceListWorker(QThread):
