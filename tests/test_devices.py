@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import threading
 import time
 
 import numpy as np
@@ -15,15 +17,6 @@ from scanner_app.devices.folder import HotFolder
 
 sane = pytest.importorskip("sane")
 MM_PER_INCH = 25.4
-
-
-@pytest.fixture(autouse=True)
-def reset_test_backend():
-    """The SANE test backend keeps options between opens in one process: reset what tests change."""
-    yield
-    with open_device("test:0") as dev:
-        dev._dev.read_return_value = "Default"
-        dev._dev.source = "Flatbed"
 
 
 def test_flatbed_gives_one_page_with_resolution_and_size():
@@ -81,7 +74,7 @@ def test_jam_after_some_pages_keeps_them():
             for page in dev.scan(ScanProfile(resolution=50, source="ADF")):
                 got.append(page)
                 if len(got) == 2:
-                    dev._dev.read_return_value = "SANE_STATUS_JAMMED"  # the next sheet jams
+                    dev.set_options({"read_return_value": "SANE_STATUS_JAMMED"})  # the next sheet jams
     assert len(got) == 2
     assert "Kẹt giấy" in err.value.message
 
@@ -209,3 +202,54 @@ def test_scan_command_reports_missing_device(tmp_path):
     proc = run_sohoa("scan", "--device", "nonexistent:0", "--out", str(tmp_path))
     assert proc.returncode == 2
     assert "Không tìm thấy máy quét" in proc.stderr
+
+
+# -- the driver process: a stuck or dying scanner never takes the app with it
+
+# 600 dpi with 0.2 s per 32 KB buffer: minutes a page, a scanner that all but stopped answering
+SLOW_READS = {"resolution": 600, "read_delay": True, "read_delay_duration": 200_000}
+
+
+def _isolated_sane(page_timeout):
+    from scanner_app.devices.isolated import IsolatedDriver
+
+    return IsolatedDriver("scanner_app.devices.sane_driver:SaneDriver", page_timeout=page_timeout)
+
+
+def test_scanner_that_stops_answering_is_stopped_and_pages_are_kept():
+    got = []
+    started = time.monotonic()
+    with _isolated_sane(page_timeout=3.0).open_device("test:0") as dev:
+        with pytest.raises(DeviceError) as err:
+            for page in dev.scan(ScanProfile(resolution=50, source="ADF")):
+                got.append(page)
+                if len(got) == 2:
+                    dev.set_options(SLOW_READS)
+    assert len(got) == 2
+    assert "Máy quét không phản hồi" in err.value.message and "test:0" in err.value.message
+    assert time.monotonic() - started < 20
+    with open_device("test:0") as dev:  # the next scan starts afresh
+        assert len(list(dev.scan(ScanProfile(resolution=50)))) == 1
+
+
+def test_driver_process_that_dies_mid_page_is_a_clear_error():
+    with _isolated_sane(page_timeout=60.0).open_device("test:0") as dev:
+        dev.set_options(SLOW_READS)
+        driver_processes = [p for p in multiprocessing.active_children() if p.name.startswith("sohoa-driver")]
+        assert len(driver_processes) == 1
+        killer = threading.Timer(1.0, driver_processes[0].kill)  # as a backend segfault would
+        killer.start()
+        with pytest.raises(DeviceError) as err:
+            list(dev.scan(ScanProfile(resolution=50)))
+        killer.join()
+    assert "bị dừng đột ngột" in err.value.message
+
+
+def test_cancel_during_a_slow_page_returns_promptly():
+    with open_device("test:0") as dev:
+        dev.set_options(SLOW_READS)
+        threading.Timer(1.0, dev.cancel).start()
+        started = time.monotonic()
+        pages = list(dev.scan(ScanProfile(resolution=50)))
+    assert pages == []
+    assert time.monotonic() - started < 10

@@ -39,11 +39,6 @@ def window(qtbot, tmp_path):
     w.show()
     yield w
     w.close()
-    if __import__("importlib").util.find_spec("sane") is not None:
-        from scanner_app.devices import open_device
-
-        with open_device("test:0") as dev:
-            dev._dev.read_return_value = "Default"  # the test backend remembers options per process
 
 
 def wait_idle(qtbot, w, timeout=60000):
@@ -201,7 +196,7 @@ def test_errors_are_shown_and_the_app_keeps_working(window, qtbot, tmp_path):
 
     w.source_combo.setCurrentIndex(w.source_combo.findData("Flatbed"))
     with qtbot.waitSignal(w.scan_finished, timeout=10000):
-        w.scan(device="test:0", resolution=50, options={"read_return_value": "Default"})
+        w.scan(device="test:0", resolution=50)
     assert w.thumbs.count() == 1, w.errors
     assert w.isVisible()
 

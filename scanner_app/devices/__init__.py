@@ -23,9 +23,9 @@ def drivers() -> list[Driver]:
     """Drivers in routing order: explicit prefixes first, the platform scanner driver last."""
     from scanner_app.devices.files import FilesDriver
     from scanner_app.devices.folder import FolderDriver
-    from scanner_app.devices.sane_driver import SaneDriver
+    from scanner_app.devices.isolated import IsolatedDriver
 
-    return [FilesDriver(), FolderDriver(), SaneDriver()]
+    return [FilesDriver(), FolderDriver(), IsolatedDriver("scanner_app.devices.sane_driver:SaneDriver")]
 
 
 def list_devices() -> list[DeviceInfo]:

@@ -93,6 +93,10 @@ class Device:
     def scan(self, profile: ScanProfile) -> Iterator[PageImage]:
         raise NotImplementedError
 
+    def set_options(self, options: dict) -> None:
+        """Set raw backend options now, even between two pages of a running scan."""
+        raise DeviceError("Máy quét này không có tùy chọn riêng", "device has no raw options")
+
     def cancel(self) -> None:
         """Ask a running scan to stop after (or, where the driver can, during) the current page."""
         self._cancel.set()

@@ -1,8 +1,9 @@
 """SANE driver (Linux/macOS): USB scanners, eSCL/AirScan network scanners (sane-airscan, escl)
 and the `test` backend. `sane` is imported lazily so Windows runs without it.
 
-python-sane releases the GIL while reading scan lines, so scanning in a worker thread never
-stalls the UI thread.
+The app never loads this module's native side itself: `scanner_app.devices` runs it through
+`isolated.IsolatedDriver` in a child process, because a backend blocked inside `snap` can
+hold the GIL and would freeze the window.
 """
 from __future__ import annotations
 
@@ -150,6 +151,13 @@ class SaneDevice(Device):
                 log.info("%s: option %s not available", self.name, key)
         return dpi
 
+    def set_options(self, options: dict) -> None:
+        with self._lock:
+            for key, value in options.items():
+                if not self._set(key.replace("-", "_"), value):
+                    raise DeviceError(f"Máy quét không nhận tùy chọn {key}={value!r}", "option refused",
+                                      path=self.name)
+
     # -- scanning
     def scan(self, profile: ScanProfile) -> Iterator[PageImage]:
         """Pages one by one; ADF runs until the feeder is empty (or max_pages), flatbed gives one."""
@@ -177,6 +185,8 @@ class SaneDevice(Device):
                     if self.cancelled:
                         return
                     raise device_error(exc, self.name) from exc
+                if self.cancelled:
+                    return  # python-sane hands back the part scanned before the cancel: not a page
                 yield PageImage(pixels=_to_array(image), dpi=dpi, source=f"{self.name}#{count + 1}", index=count)
                 count += 1
         finally:
