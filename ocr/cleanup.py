@@ -359,20 +359,15 @@ def orientation_and_skew(ink: np.ndarray, grey: np.ndarray | None) -> tuple[int,
 
 def osd_rotation(grey: np.ndarray, dpi: float) -> int | None:
     """Tesseract's orientation detection (psm 0) on a small grey page, or None when it cannot tell."""
-    import pytesseract
+    from ocr.engine import detect_orientation
 
     scale = min(1.0, OSD_DPI / max(dpi, 1.0))
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
-    try:
-        text = pytesseract.image_to_osd(small, config=f"--psm 0 --dpi {int(dpi * scale)}")
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError):
+    found = detect_orientation(small, dpi * scale)
+    if found is None:
         return None
-    found = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    try:
-        rotate, conf = int(found["Rotate"].strip()), float(found["Orientation confidence"].strip())
-    except (KeyError, ValueError):
-        return None
-    return rotate % 360 if conf >= 1.0 else None
+    rotate, conf = found
+    return rotate if conf >= 1.0 else None
 
 
 def _best_angle(ink: np.ndarray, fine: bool = True) -> tuple[float, float]:

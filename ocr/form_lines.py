@@ -344,9 +344,9 @@ def compact_row(grey: np.ndarray, cells: list[tuple[int, int, int, int]], bg: in
 def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
                         box_rows: Optional[list[BoxRow]] = None):
     """`ocr` (an OcrPage of `grey`) with the words inside digit-box rows replaced by the digits
-    read from the compacted rows: one word per row, box row's bbox. One extra Tesseract pass,
-    only on pages that have box rows."""
-    from ocr.engine import ocr_image
+    read from the compacted rows: one word per row, box row's bbox. One short line read per
+    row, only on pages that have box rows."""
+    from ocr.engine import read_line
     from ocr.model import OcrPage, Word
 
     if grey.ndim != 2:
@@ -355,38 +355,23 @@ def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
     if not rows:
         return ocr
     bg = _background(grey)
-    strips, boxes = [], []
+    reads, boxes = [], []
     for cells in rows:
         strip = compact_row(grey, cells, bg)
         if strip.size:
-            strips.append(strip)
+            pad = max(8, strip.shape[0] // 2)
+            strip = cv2.copyMakeBorder(strip, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=bg)
+            reads.append(read_line(strip, dpi, lang=lang, charset="0123456789"))
             boxes.append(_ink_box(grey, cells))
-    if not strips:
-        return ocr
-    width = max(s.shape[1] for s in strips)
-    gap = np.full((max(s.shape[0] for s in strips), width), bg, np.uint8)
-    stack, offsets = [gap], []
-    for s in strips:
-        offsets.append(sum(p.shape[0] for p in stack))
-        stack.append(np.hstack([s, np.full((s.shape[0], width - s.shape[1]), bg, np.uint8)]))
-        stack.append(gap)
-    page = ocr_image(np.vstack(stack), dpi, lang, psm=6)
-    texts: list[list] = [[] for _ in strips]
-    for w in page.words:
-        cy = (w.bbox[1] + w.bbox[3]) / 2
-        for k, off in enumerate(offsets):
-            if off <= cy < off + strips[k].shape[0]:
-                texts[k].append(w)
     words = list(ocr.words)
-    for k, (x0, y0, x1, y1) in enumerate(boxes):
-        got = sorted(texts[k], key=lambda w: w.bbox[0])
-        text = "".join(w.text for w in got)
-        if not any(ch.isdigit() for ch in text):
+    for (text, conf), (x0, y0, x1, y1) in zip(reads, boxes):
+        text = text.replace(" ", "")
+        if not text:
             continue
         inside = [i for i, w in enumerate(words)
                   if x0 - 5 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 + 5 and y0 - 5 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 5]
         ref = words[inside[0]] if inside else _nearest_left(words, x0, (y0 + y1) / 2)
-        new = Word(text=text, bbox=(x0, y0, x1, y1), conf=min(w.conf for w in got),
+        new = Word(text=text, bbox=(x0, y0, x1, y1), conf=conf,
                    block=ref.block if ref else 0, par=ref.par if ref else 0, line=ref.line if ref else 0)
         at = inside[0] if inside else (words.index(ref) + 1 if ref else len(words))
         words = [w for i, w in enumerate(words) if i not in set(inside)]

@@ -380,7 +380,8 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> Optional[str]:
     if image is None or x1 - x0 < 4:
         return None
     import cv2
-    import pytesseract
+
+    from ocr.engine import read_line
 
     h = lay.line_h
     y0, y1 = max(0, int(seg.y0 - 0.8 * h)), min(image.shape[0], int(seg.y1 + 0.8 * h))
@@ -388,11 +389,7 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> Optional[str]:
     if crop.size == 0:
         return None
     crop = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
-    try:
-        text = pytesseract.image_to_string(crop, lang="eng",
-                                           config="--psm 7 -c tessedit_char_whitelist=0123456789")
-    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError):
-        return None
+    text, _ = read_line(crop, lang="eng", charset="0123456789")
     digits = re.sub(r"\D", "", text)
     return digits or None
 

@@ -47,3 +47,24 @@ def test_digits_typed_in_boxes_read_as_one_number():
 def test_short_digit_runs_and_roman_numerals_untouched():
     words = tidy_words([_w("II.", 0), _w("Ngày", 30), _w("5", 60), _w("3", 90), _w("1990", 120)])
     assert [w.text for w in words] == ["II.", "Ngày", "5", "3", "1990"]
+
+
+def test_line_reads_share_one_loaded_engine_and_keep_vietnamese(page_png):
+    """Short targeted reads go to one Tesseract kept per process: Vietnamese NFC text, a
+    digits-only charset honoured, and the engine loaded once, not per read."""
+    from PIL import Image
+
+    from ocr.engine import _loaded_engine, read_line
+
+    page = np.array(Image.open(page_png("l.png", ["Số: 1234/UBND-VP ngày 15"], dpi=300)).convert("L"))
+    ys, xs = np.nonzero(page < 128)
+    line = page[ys.min() - 30: ys.max() + 30, xs.min() - 30: xs.max() + 30]
+    text, conf = read_line(line, 300, lang="vie")
+    assert unicodedata.is_normalized("NFC", text)
+    assert "Số" in text and "1234/UBND" in text
+    assert conf > 50
+    loads = _loaded_engine.cache_info().misses
+    digits, _ = read_line(line, 300, lang="vie", charset="0123456789")
+    assert digits.replace(" ", "").startswith("1234")
+    assert set(digits) <= set("0123456789 ")
+    assert _loaded_engine.cache_info().misses == loads  # the same loaded engine served both reads
