@@ -67,16 +67,22 @@ class Row:
     width: int = 0  # page width
 
     @property
+    def _body(self) -> list[Tok]:
+        """Tokens with letters or digits: a stray dot or quote OCR placed off the line (a lost
+        item number's dot, a speck) must not stretch the row into its neighbours."""
+        return [t for t in self.toks if t.key] or self.toks
+
+    @property
     def y0(self) -> int:
-        return min(t.bbox[1] for t in self.toks)
+        return min(t.bbox[1] for t in self._body)
 
     @property
     def y1(self) -> int:
-        return max(t.bbox[3] for t in self.toks)
+        return max(t.bbox[3] for t in self._body)
 
     @property
     def height(self) -> int:
-        return int(median(t.bbox[3] - t.bbox[1] for t in self.toks))
+        return int(median(t.bbox[3] - t.bbox[1] for t in self._body))
 
     @property
     def text(self) -> str:

@@ -261,3 +261,20 @@ def test_two_labels_on_a_row_and_values_over_the_dots():
     assert v["ho_ten"] == "Lê Minh Khoa" and v["nyc_ho_ten"] is None
     assert v["quoc_tich"] == "Việt Nam"  # a value in the last column does not wrap into the next row
     assert v["noi_sinh"] == "Trạm Y tế xã Tịnh Ấn Tây, tỉnh Quảng Ngãi"
+
+
+def test_stray_marks_off_the_line_do_not_pull_in_the_row_above():
+    """OCR read item 8's number as one tall speck reaching up towards the row above; the value
+    of "Mối quan hệ với chủ hộ" is still on its own row, not the name on the row above."""
+    page = build_page(CT01)
+    words = []
+    for w in page.words:
+        if w.text == "8.":
+            x0, y0, x1, y1 = w.bbox
+            words.append(Word(".:", (x0, y0 - 45, x0 + 12, y1 + 5), 20.0, w.block, w.par, w.line))
+        else:
+            words.append(w)
+    doc = doc_of(OcrPage(page.width, page.height, words))
+    understand(doc)
+    assert doc.fields["quan_he_chu_ho"].value == "Con"
+    assert doc.fields["ho_ten_chu_ho"].value == "Nguyễn Văn Bình"
