@@ -38,7 +38,7 @@ test: install
 # The figures of docs/benchmarks.md (tens of minutes; OCRmyPDF is the comparison).
 bench: install
 	@$(MAKE) -s system-packages APT_PACKAGES="ocrmypdf"
-	$(BIN)/python bench/bench_pipeline.py --synthetic 10 --jobs 2
+	$(BIN)/python bench/bench_pipeline.py --synthetic 10 --jobs 2 --repeat 3
 	$(BIN)/python bench/bench_stages.py
 	$(BIN)/python bench/bench_cleanup.py --pages 24 --real
 	$(BIN)/python bench/bench_fields.py -n 6 --jobs 2

@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_pipeline.py [--synthetic 12] [--jobs 2] [--rss 200]
 
 Measured side by side in one run: wall time and pages/min, ratio to `tesseract -l vie` on
-the same cleaned pages two at a time, ratio to `ocrmypdf -l vie --jobs 2`, character error
+the same cleaned pages two at a time, to our loaded engine alone on them (the pipeline's
+own overhead), ratio to `ocrmypdf -l vie --jobs 2`, character error
 rate against truth, PDF bytes per page, and (with --rss) peak memory of a long run.
 Prints Markdown for docs/benchmarks.md.
 """
@@ -13,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -94,6 +96,27 @@ def run_tesseract(pages: list[Path], cleaned: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
+def _engine_tsv(item: tuple[str, float]) -> int:
+    from ocr.engine import _loaded_engine
+
+    grey = cv2.imread(item[0], cv2.IMREAD_GRAYSCALE)
+    return len(_loaded_engine("vie", 3).tsv(grey, item[1]))
+
+
+def run_engine_alone(cleaned: Path, jobs: int) -> float:
+    """The loaded Tesseract of ocr/engine.py (tesserocr) alone on the same cleaned pages, one
+    engine per process, `jobs` processes: our pipeline's overhead without the engine's speed."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    dpis = {p.stem: clean_page(imageio.load_page(p, 0)).dpi for p in sorted((cleaned.parent / "in").iterdir())}
+    items = [(str(p), dpis.get(p.stem, 300.0)) for p in sorted(cleaned.glob("*.pgm"))]
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_engine_tsv, items[:jobs]))  # load the engines before the clock starts
+        start = time.perf_counter()
+        list(pool.map(_engine_tsv, items))
+        return time.perf_counter() - start
+
+
 def run_ocrmypdf(pages: list[Path], work: Path, jobs: int) -> tuple[float, Path]:
     src, out = work / "ocrmypdf_in.pdf", work / "ocrmypdf_out.pdf"
     subprocess.run(["/usr/bin/python3", "-m", "img2pdf", "--output", str(src), *map(str, pages)], check=True)
@@ -132,6 +155,8 @@ def main() -> None:
     ap.add_argument("--rss", type=int, nargs="*", default=[], help="page counts for the memory runs")
     ap.add_argument("--rss-only", action="store_true", help="only the memory runs")
     ap.add_argument("--work", type=Path, default=REPO / "bench" / "work" / "pipeline")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="interleaved rounds of ours / tesseract / engine alone; medians reported")
     args = ap.parse_args()
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -144,8 +169,12 @@ def main() -> None:
     if args.rss_only:
         print_rss(args, paths)
         return
-    ours = run_ours(inputs, args.work / "ours", args.jobs)
-    tess = run_tesseract(paths, args.work / "cleaned", args.jobs)
+    rounds = []
+    for _ in range(args.repeat):  # interleaved: this machine's speed drifts by ±10 % over minutes
+        rounds.append((run_ours(inputs, args.work / "ours", args.jobs),
+                       run_tesseract(paths, args.work / "cleaned", args.jobs),
+                       run_engine_alone(args.work / "cleaned", args.jobs)))
+    ours, tess, alone = (statistics.median(r[k] for r in rounds) for k in range(3))
     omp, omp_pdf = run_ocrmypdf(paths, args.work, args.jobs)
 
     our_bytes = sum((args.work / "ours" / f"{p.stem}.pdf").stat().st_size for p in paths)
@@ -156,11 +185,15 @@ def main() -> None:
         ours_text = json.loads((args.work / "ours" / f"{p.stem}.json").read_text())["pages"][0]["text"]
         rows_cer.append((p.name, cer(truth, ours_text), cer(truth, pdftotext_page(omp_pdf, idx))))
 
-    print(f"## Pipeline speed ({n} pages: {n - args.synthetic} real, {args.synthetic} synthetic; --jobs {args.jobs})\n")
+    print(f"## Pipeline speed ({n} pages: {n - args.synthetic} real, {args.synthetic} synthetic; --jobs {args.jobs}; "
+          f"median of {args.repeat} interleaved rounds)\n")
+    if args.repeat > 1:
+        print("rounds (ours, tesseract, engine alone): " + "; ".join(f"{a:.1f} / {b:.1f} / {c:.1f}" for a, b, c in rounds) + "\n")
     print("| run | wall s | pages/min | ratio ours/that |")
     print("|---|---:|---:|---:|")
     print(f"| sohoa process | {ours:.1f} | {n / ours * 60:.1f} | 1.00 |")
     print(f"| tesseract -l vie on our cleaned pages, {args.jobs} at a time | {tess:.1f} | {n / tess * 60:.1f} | {ours / tess:.2f} |")
+    print(f"| our loaded engine alone (tesserocr) on the same cleaned pages, {args.jobs} processes | {alone:.1f} | {n / alone * 60:.1f} | {ours / alone:.2f} |")
     print(f"| ocrmypdf -l vie --jobs {args.jobs} --rotate-pages --deskew -O1 | {omp:.1f} | {n / omp * 60:.1f} | {ours / omp:.2f} |")
     print("\n## PDF size\n")
     print("| writer | bytes/page |")
