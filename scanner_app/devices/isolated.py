@@ -151,10 +151,14 @@ class _Child:
     def receive(self, timeout: float) -> tuple:
         reply = self.poll(timeout)
         if reply is None:
-            self.kill()
-            raise DeviceError(_NOT_ANSWERING[0].format(secs=timeout), _NOT_ANSWERING[1].format(secs=timeout),
-                              path=self.device or None)
+            raise self.not_answering(timeout)
         return reply
+
+    def not_answering(self, waited: float) -> DeviceError:
+        """Kill the silent driver; the error to raise."""
+        self.kill()
+        return DeviceError(_NOT_ANSWERING[0].format(secs=waited), _NOT_ANSWERING[1].format(secs=waited),
+                           path=self.device or None)
 
     def call(self, *msg, timeout: float = CALL_TIMEOUT):
         self.send(*msg)
@@ -211,7 +215,7 @@ class IsolatedDevice(Device):
                 if self.cancelled:
                     self._child.kill()
                     return ("end",)
-                return self._child.receive(0)  # raises "not answering"
+                raise self._child.not_answering(self._page_timeout)
             reply = self._child.poll(min(left, 0.25))
             if reply is not None:
                 return reply
