@@ -80,14 +80,20 @@ def run_ours(inputs: Path, out: Path, jobs: int) -> float:
     return timed([*SOHOA, "process", str(inputs), "--out", str(out), "--jobs", str(jobs), "--no-store"], cwd=REPO)
 
 
-def run_tesseract(pages: list[Path], cleaned: Path, jobs: int) -> float:
+def clean_pages(pages: list[Path], cleaned: Path) -> list[tuple[Path, float]]:
+    """Our cleaned OCR image of each page as PGM, with its dpi: the references' input (not timed)."""
     cleaned.mkdir(exist_ok=True)
     pgms = []
-    for p in pages:  # cleaning is not timed: the baseline is OCR alone on the same cleaned pages
+    for p in pages:
         clean = clean_page(imageio.load_page(p, 0))
         pgm = cleaned / f"{p.stem}.pgm"
         cv2.imwrite(str(pgm), clean.ocr_image)
         pgms.append((pgm, clean.dpi))
+    return pgms
+
+
+def run_tesseract(pgms: list[tuple[Path, float]], jobs: int) -> float:
+    """Plain `tesseract -l vie` on the cleaned pages, `jobs` at a time."""
     start = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(lambda a: subprocess.run(
@@ -96,24 +102,22 @@ def run_tesseract(pages: list[Path], cleaned: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
-def _engine_tsv(item: tuple[str, float]) -> int:
+def _engine_tsv(item: tuple[Path, float]) -> int:
     from ocr.engine import _loaded_engine
 
-    grey = cv2.imread(item[0], cv2.IMREAD_GRAYSCALE)
+    grey = cv2.imread(str(item[0]), cv2.IMREAD_GRAYSCALE)
     return len(_loaded_engine("vie", 3).tsv(grey, item[1]))
 
 
-def run_engine_alone(cleaned: Path, jobs: int) -> float:
+def run_engine_alone(pgms: list[tuple[Path, float]], jobs: int) -> float:
     """The loaded Tesseract of ocr/engine.py (tesserocr) alone on the same cleaned pages, one
     engine per process, `jobs` processes: our pipeline's overhead without the engine's speed."""
     from concurrent.futures import ProcessPoolExecutor
 
-    dpis = {p.stem: clean_page(imageio.load_page(p, 0)).dpi for p in sorted((cleaned.parent / "in").iterdir())}
-    items = [(str(p), dpis.get(p.stem, 300.0)) for p in sorted(cleaned.glob("*.pgm"))]
     with ProcessPoolExecutor(jobs) as pool:
-        list(pool.map(_engine_tsv, items[:jobs]))  # load the engines before the clock starts
+        list(pool.map(_engine_tsv, pgms[:jobs]))  # load the engines before the clock starts
         start = time.perf_counter()
-        list(pool.map(_engine_tsv, items))
+        list(pool.map(_engine_tsv, pgms))
         return time.perf_counter() - start
 
 
@@ -169,11 +173,12 @@ def main() -> None:
     if args.rss_only:
         print_rss(args, paths)
         return
+    pgms = clean_pages(paths, args.work / "cleaned")
     rounds = []
     for _ in range(args.repeat):  # interleaved: this machine's speed drifts by ±10 % over minutes
         rounds.append((run_ours(inputs, args.work / "ours", args.jobs),
-                       run_tesseract(paths, args.work / "cleaned", args.jobs),
-                       run_engine_alone(args.work / "cleaned", args.jobs)))
+                       run_tesseract(pgms, args.jobs),
+                       run_engine_alone(pgms, args.jobs)))
     ours, tess, alone = (statistics.median(r[k] for r in rounds) for k in range(3))
     omp, omp_pdf = run_ocrmypdf(paths, args.work, args.jobs)
 

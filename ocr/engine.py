@@ -47,7 +47,7 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3) ->
     Tesseract runs single-threaded (OMP_THREAD_LIMIT=1) because the pipeline parallelises
     over pages, which scales better on few cores.
     """
-    grey = np.ascontiguousarray(image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    grey = _grey(image)
     height, width = grey.shape
     engine = _loaded_engine(lang, psm)
     tsv = _run_program(grey, dpi, lang, f"--psm {psm}") if engine is None else engine.tsv(grey, dpi)
@@ -61,7 +61,7 @@ def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng",
     `charset` limits the characters Tesseract may answer (e.g. digits); without `dpi`
     Tesseract estimates the scale from the letters. NFC, single spaces.
     """
-    grey = np.ascontiguousarray(image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    grey = _grey(image)
     engine = _loaded_engine(lang, psm)
     try:
         tsv = (_run_program(grey, dpi, lang, f"--psm {psm}" + (f" -c tessedit_char_whitelist={charset}"
@@ -88,6 +88,11 @@ def detect_orientation(grey: np.ndarray, dpi: float) -> tuple[int, float] | None
         return int(found["Rotate"].strip()) % 360, float(found["Orientation confidence"].strip())
     except (KeyError, ValueError):
         return None
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """A contiguous grey copy or view: what both the program file and the C API take."""
+    return np.ascontiguousarray(image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
 
 
 def _run_program(grey: np.ndarray, dpi: float | None, lang: str, config: str) -> str:

@@ -238,12 +238,12 @@ class IsolatedDriver(Driver):
     def __init__(self, driver_ref: str, page_timeout: float = PAGE_TIMEOUT) -> None:
         self.driver_ref = driver_ref
         self.page_timeout = page_timeout
-        inner = type(_load(driver_ref))
-        self.name = inner.name
-        self.prefixes = inner.prefixes
+        self._local = _load(driver_ref)  # asked only what it is and whether it can run here
+        self.name = self._local.name
+        self.prefixes = self._local.prefixes
 
     def available(self) -> bool:
-        return _load(self.driver_ref).available()
+        return self._local.available()
 
     def list_devices(self) -> list[DeviceInfo]:
         child = _Child(self.driver_ref)
