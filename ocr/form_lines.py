@@ -26,6 +26,14 @@ import numpy as np
 #: A leader has at least this many dots (fewer could be an ellipsis "...", which is text too).
 LEADER_MIN_DOTS = 5
 
+#: A leader dot stands a whole number of pitches (within this share of one) from the dots
+#: around it, up to this many on either side; a diacritic among the dots does not.
+LEADER_GRID_TOL = 0.2
+LEADER_GRID_SPAN = 6
+
+#: A dot with this much more ink than the leader's typical dot has a diacritic merged into it.
+LEADER_MAX_MASS = 1.35
+
 
 #: Marks are found on a copy scaled down to about this resolution: dots and rules stay
 #: visible, and the page costs a quarter of the pixels at 300 dpi.
@@ -65,15 +73,15 @@ def _rect(w: int, h: int) -> np.ndarray:
 
 
 def find_marks(grey: np.ndarray, dpi: float, has_box_rows: bool = False) -> np.ndarray:
-    """Mask (255) of leaders, rules and borders on `grey` at resolution `dpi`.
+    """Mask (255) of leaders, rules and borders on `grey` at resolution `dpi`, with their fringe.
 
     A page with neither dot leaders nor digit boxes (`has_box_rows`) is no form: nothing is
     marked, and the costly stroke search is skipped.
     """
     _t, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
     th = _text_height(stats, dpi)  # roughly the x-height..cap-height of body text
-    leader = _leader_components(stats, labels, th)
+    leader = _leader_components(stats, centres, labels, th, _ink_mass(grey, stats))
     if not leader.size and not has_box_rows:
         # A letter's underlines, tables and seal are left alone: erasing them changes
         # Tesseract's block layout (reading order) for no gain.
@@ -102,7 +110,12 @@ def find_marks(grey: np.ndarray, dpi: float, has_box_rows: bool = False) -> np.n
         lut = np.zeros(n, dtype=np.uint8)
         lut[leader] = 255
         remove |= lut[labels]
-    return remove
+    # the blurred fringe of a mark goes too, but not ink of anything the marks do not touch:
+    # the dot under "ệ" written just above a leader dot is a pixel or two away from it
+    untouched = np.full(n, 255, dtype=np.uint8)
+    untouched[np.unique(labels[remove > 0])] = 0
+    untouched[0] = 0
+    return cv2.dilate(remove, _rect(3, 3)) & ~untouched[labels]
 
 
 BoxRow = list[tuple[int, int, int, int]]
@@ -128,18 +141,33 @@ def remove_rules_and_leaders(grey: np.ndarray, dpi: float, box_rows: Optional[li
     marks = find_marks(small, dpi / k, has_box_rows=bool(rows))
     if box_rows is not None:
         for cells in rows:
-            cv2.rectangle(marks, cells[0][:2], cells[-1][2:], 255, thickness=-1)
+            # one pixel beyond the cells: their borders' blurred fringe
+            x0, y0 = cells[0][:2]
+            x1, y1 = cells[-1][2:]
+            cv2.rectangle(marks, (x0 - 1, y0 - 1), (x1 + 1, y1 + 1), 255, thickness=-1)
     if not marks.any():
         return grey.copy()
-    # blurred fringes of the removed marks go too
-    marks = cv2.dilate(marks, _rect(3, 3))
     paint = np.where(marks > 0, np.uint8(_background(small)), np.uint8(0))
     if k > 1:
         paint = cv2.resize(paint, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_NEAREST)
     return cv2.max(grey, paint)
 
 
-def _leader_components(stats: np.ndarray, labels: np.ndarray, th: float) -> np.ndarray:
+def _ink_mass(grey: np.ndarray, stats: np.ndarray) -> np.ndarray:
+    """How much ink each component's box (one pixel around) holds: darkness summed, not pixels
+    counted, so that a dot merged with a diacritic weighs more than a leader dot of its size."""
+    dark = np.clip(_background(grey) - grey.astype(np.int32), 0, None).astype(np.float64)
+    total = cv2.integral(dark)
+    hi_y, hi_x = total.shape[0] - 1, total.shape[1] - 1
+    x0 = np.clip(stats[:, cv2.CC_STAT_LEFT] - 1, 0, hi_x)
+    y0 = np.clip(stats[:, cv2.CC_STAT_TOP] - 1, 0, hi_y)
+    x1 = np.clip(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] + 1, 0, hi_x)
+    y1 = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] + 1, 0, hi_y)
+    return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]
+
+
+def _leader_components(stats: np.ndarray, centres: np.ndarray, labels: np.ndarray, th: float,
+                       mass: np.ndarray) -> np.ndarray:
     """Labels of components forming dot (or short dash) leaders."""
     x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                           cv2.CC_STAT_HEIGHT))
@@ -156,10 +184,9 @@ def _leader_components(stats: np.ndarray, labels: np.ndarray, th: float) -> np.n
     gap = int(max(3, 1.6 * th))
     linked = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     _cn, chain = cv2.connectedComponents(linked, connectivity=8)
-    cx = x[cand] + w[cand] // 2
-    cy = y[cand] + h[cand] // 2
+    cx, cy = centres[cand, 0], centres[cand, 1]  # sub-pixel: dot positions are compared to a grid
     # the centre pixel of a ring-like blob may be paper: the dilated row through it is not
-    of = chain[cy, cx]
+    of = chain[(y[cand] + h[cand] // 2), (x[cand] + w[cand] // 2)]
     order = np.lexsort((cx, of))
     of_sorted = of[order]
     bounds = np.flatnonzero(np.diff(of_sorted)) + 1
@@ -168,8 +195,7 @@ def _leader_components(stats: np.ndarray, labels: np.ndarray, th: float) -> np.n
         if grp.size < LEADER_MIN_DOTS or of[grp[0]] == 0:
             continue
         lab = cand[grp]
-        keep = _leader_members(cx[grp].astype(float), cy[grp].astype(float), h[lab].astype(float),
-                               w[lab].astype(float), th)
+        keep = _leader_members(cx[grp], cy[grp], h[lab].astype(float), w[lab].astype(float), mass[lab], th)
         if keep is not None:
             out.append(lab[keep])
     if not out:
@@ -177,17 +203,21 @@ def _leader_components(stats: np.ndarray, labels: np.ndarray, th: float) -> np.n
     return np.concatenate(out)
 
 
-def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarray, th: float):
+def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarray, mass: np.ndarray,
+                    th: float):
     """Which members of a linked chain are leader dots (None: the chain is no leader).
 
     A leader is evenly spaced, similar sized, on one straight (possibly skewed) baseline. A
-    diacritic next to it (the dot under "ị" just before the leader starts, a mark of a value
-    written over the dots) is off the dots' pitch or baseline and is kept.
+    diacritic among its dots (the dot under "ị" of a value written just above the leader, or
+    just before the leader starts) is off the dots' grid or baseline and is kept: a dot counts
+    as the leader's only where its neighbours on either side stand whole pitches away from it.
     """
     g = np.diff(xs)
-    pitch = float(np.median(g))
-    if pitch <= 0:
+    rough = float(np.median(g))
+    if rough <= 0:
         return None
+    regular = np.abs(g - rough) <= 0.3 * rough + 0.5
+    pitch = float(np.mean(g[regular]))  # sub-pixel: one gap is a pixel off, the mean of many is not
     mh = float(np.median(hs))
     if float(np.mean(np.abs(hs - mh) <= max(2.0, 0.5 * mh))) < 0.7:
         return None
@@ -195,14 +225,27 @@ def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarr
     if abs(slope) >= 0.07:
         return None
     on_line = np.abs(ys - (slope * xs + icpt)) <= max(1.5, 0.12 * th)
-    fits = np.abs(g - pitch) <= 0.3 * pitch + 0.5
-    on_pitch = np.zeros(xs.size, dtype=bool)
-    on_pitch[:-1] |= fits
-    on_pitch[1:] |= fits
+    votes = np.zeros(xs.size)
+    asked = np.zeros(xs.size)
+    for d in range(1, min(LEADER_GRID_SPAN, xs.size - 1) + 1):
+        steps = (xs[d:] - xs[:-d]) / pitch
+        whole = np.abs(steps - np.round(steps)) <= LEADER_GRID_TOL
+        votes[:-d] += whole
+        votes[d:] += whole
+        asked[:-d] += 1
+        asked[d:] += 1
+    on_grid = votes >= 0.5 * asked
+    # ... and one of them right next to it (a colon's dot before the leader may be on the grid)
+    beside = np.abs(g - pitch) <= LEADER_GRID_TOL * pitch
+    has_next = np.zeros(xs.size, dtype=bool)
+    has_next[:-1] |= beside
+    has_next[1:] |= beside
+    on_grid &= has_next
     # a dot merged with a diacritic of a value written over the leader is bigger: it stays
     mw = float(np.median(ws))
-    same_size = (np.abs(hs - mh) <= max(1.0, 0.4 * mh)) & (np.abs(ws - mw) <= max(1.0, 0.4 * mw))
-    keep = on_line & on_pitch & same_size
+    same_size = ((np.abs(hs - mh) <= max(1.0, 0.4 * mh)) & (np.abs(ws - mw) <= max(1.0, 0.4 * mw))
+                 & (mass <= LEADER_MAX_MASS * float(np.median(mass))))
+    keep = on_line & on_grid & same_size
     if keep.sum() < LEADER_MIN_DOTS or keep.mean() < 0.6:
         return None
     return keep

@@ -2,12 +2,15 @@
 
 Provinces: the 34 units in force since 1 July 2025 (`vietnam-provinces` package) and the 63
 units before (templates/data/province_codes.csv) — forms and people's home towns still carry
-the old names. Communes: the package's post-2025 wards/communes of the province. Matching is
+the old names. Communes: the package's post-2025 communes and wards of the province and the
+pre-2025 ones of the provinces merged into it (templates/data/communes_2024.csv). Matching is
 fold-insensitive and tolerates OCR slips. Nothing is ever rewritten: an address whose province
-is not recognised gets a problem for the officer to look at.
+or commune is not recognised, or is written with other letters or marks than the official
+name, gets a problem for the officer to look at.
 """
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,11 +20,13 @@ from typing import Optional
 from rapidfuzz import fuzz, process
 
 from ocr.textnorm import fold
-from templates.normalize import province_codes
+from templates.normalize import DATA_DIR, province_codes
 
 _PROVINCE_PREFIX = re.compile(r"^(thanh pho truc thuoc trung uong|thanh pho|tinh|tp\.?|t\.)\s*")
 _COMMUNE_PREFIX = re.compile(r"^(xa|phuong|thi tran|dac khu|p\.|x\.)\s*")
 _PLACE_NAME_MIN = 86
+#: A commune name read this close to an official one is taken for it, misread (flagged).
+_COMMUNE_NAME_MIN = 80
 
 
 @dataclass(frozen=True)
@@ -70,16 +75,36 @@ def _provinces() -> dict[str, Province]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _old_communes() -> dict[str, list[str]]:
+    """2-digit code of a pre-2025 province -> names of its communes and wards then."""
+    out: dict[str, list[str]] = {}
+    with open(DATA_DIR / "communes_2024.csv", encoding="utf-8") as fh:
+        rows = (line for line in fh if not line.startswith("#"))
+        for row in csv.DictReader(rows):
+            out.setdefault(row["province"], []).append(row["commune"])
+    return out
+
+
 @lru_cache(maxsize=64)
-def _communes(current_code: str) -> dict[str, str]:
-    """Folded bare commune name -> official name, for one 2025 province."""
+def _communes(current_code: str) -> dict[str, list[str]]:
+    """Folded bare commune name -> official names, for the land of one 2025 province: its 2025
+    communes and the pre-2025 communes of the provinces merged into it (addresses name either)."""
     import vietnam_provinces as vp
 
-    code = vp.ProvinceCode(int(current_code))
-    out = {}
-    for w in vp.Ward.iter_by_province(code):
-        out[_COMMUNE_PREFIX.sub("", " ".join(fold(w.name).replace("-", " ").split()))] = w.name
+    names = [w.name for w in vp.Ward.iter_by_province(vp.ProvinceCode(int(current_code)))]
+    old = _old_communes()
+    for code, (_name, new_code) in province_codes().items():
+        if new_code == current_code:
+            names.extend(old.get(code[1:], []))
+    out: dict[str, list[str]] = {}
+    for name in names:
+        out.setdefault(_bare_commune(name), []).append(name)
     return out
+
+
+def _bare_commune(name: str) -> str:
+    return _COMMUNE_PREFIX.sub("", " ".join(fold(name).replace("-", " ").split()))
 
 
 def _segments(address: str) -> list[str]:
@@ -106,19 +131,44 @@ def find_province(address: str) -> Optional[Province]:
     return None
 
 
-def find_commune(address: str, province: Province) -> Optional[str]:
+@dataclass
+class CommuneMatch:
+    written: str  # as the address writes it, without "xã"/"phường"
+    official: Optional[str] = None  # the official name it matches, type word included
+    exact: bool = False  # same letters and marks as the official name
+
+
+def find_commune(address: str, province: Province) -> Optional[CommuneMatch]:
+    """The commune or ward an address names ("xã …", "phường …", "thị trấn …"), matched against
+    the province's communes before and after 2025. None when no part names one."""
     communes = _communes(province.current)
-    for seg in _segments(address):
-        m = _COMMUNE_PREFIX.match(seg)
-        if not m:
+    for part in re.split(r"[,;\n]", address):
+        part = " ".join(part.split())
+        folded = fold(part).replace("-", " ")
+        m = _COMMUNE_PREFIX.match(folded)
+        if not m or not folded[m.end():].strip():
             continue
-        bare = seg[m.end():]
-        if bare in communes:
-            return communes[bare]
-        hit = process.extractOne(bare, list(communes), scorer=fuzz.ratio, score_cutoff=_PLACE_NAME_MIN + 4)
-        if hit:
-            return communes[hit[0]]
+        bare = " ".join(folded[m.end():].split())
+        # fold keeps one character for each of an NFC Vietnamese text's
+        written = part[m.end():] if len(folded) == len(part) else bare
+        names = communes.get(bare)
+        if names:
+            exact = any(_marks(written) == _marks(_strip_commune(n)) for n in names)
+            kind = folded[:m.end()].strip(" .")
+            same_kind = [n for n in names if fold(n).startswith(kind)]  # "thị trấn" then, "xã" now
+            return CommuneMatch(written, (same_kind or names)[0], exact)
+        hit = process.extractOne(bare, list(communes), scorer=fuzz.ratio, score_cutoff=_COMMUNE_NAME_MIN)
+        return CommuneMatch(written, communes[hit[0]][0] if hit else None)
     return None
+
+
+def _strip_commune(name: str) -> str:
+    """'Xã Ia Lâu' -> 'Ia Lâu', 'Thị trấn Phú Hòa' -> 'Phú Hòa'."""
+    words = name.split()
+    for n in (2, 1):
+        if len(words) > n and _COMMUNE_PREFIX.fullmatch(fold(" ".join(words[:n])) + " "):
+            return " ".join(words[n:])
+    return name
 
 
 def check_address(address: Optional[str]) -> tuple[AddressInfo, list[str]]:
@@ -128,13 +178,24 @@ def check_address(address: Optional[str]) -> tuple[AddressInfo, list[str]]:
     province = find_province(address)
     if province is None:
         return AddressInfo(), [f"Không nhận ra tỉnh/thành phố trong địa chỉ: {address}"]
-    info = AddressInfo(province=province, commune=find_commune(address, province))
+    info = AddressInfo(province=province)
+    problems = []
     written = _written_as(address, province)
     if written is not None:
         info.misspelt = True
         official = _strip_prefix(province.name)
-        return info, [f"Tên tỉnh/thành phố '{written}' khác cách viết chính thức '{official}' (kiểm tra dấu)"]
-    return info, []
+        problems.append(f"Tên tỉnh/thành phố '{written}' khác cách viết chính thức '{official}' (kiểm tra dấu)")
+    commune = find_commune(address, province)
+    if commune is not None:
+        info.commune = commune.official
+        if commune.official is None:
+            info.misspelt = True
+            problems.append(f"Không nhận ra xã/phường '{commune.written}' trong {province.name}")
+        elif not commune.exact:
+            info.misspelt = True
+            problems.append(f"Tên xã/phường '{commune.written}' khác tên chính thức "
+                            f"'{_strip_commune(commune.official)}' (kiểm tra chữ và dấu)")
+    return info, problems
 
 
 def _strip_prefix(name: str) -> str:

@@ -55,6 +55,8 @@ _BODY_STARTS = ("can cu", "kinh gui", "thuc hien", "theo de nghi", "xet de nghi"
 _NOISE = re.compile(r"ky boi|co quan:|thoi gian ky|trung tam cong|bao va tin hoc|@|\d{2}[.:]\d{2}[.:]\d{2,4}|"
                     r"hoa toc|thuong khan|^khan$|cv den|^den\b|^mat$|^toi mat|^chuyen:|luu ho so")
 _SO = re.compile(r"^s[oô0ó6ơ]\s*[:;.,]?\s*")
+#: The number line when OCR lost its "Số:" (a handwritten number garbles it): "56 /CT-UBND".
+_BARE_SYMBOL = re.compile(r"^[^\s/]{0,6}\s*/\s*[a-zđ]{1,8}(-[a-zđ0-9]{1,10})+\W*$")
 _VV = re.compile(r"^\W{0,2}v\s*[/\\|ií1l]\s*[vyu]\b\.?\s*", re.IGNORECASE)
 
 
@@ -191,8 +193,8 @@ class Layout:
         return best[1] if best else None
 
     def _so_line(self) -> Optional[Seg]:
-        cands = [s for s in self.segs if _SO.match(s.key) and "/" in s.text and self.left(s)
-                 and s.y0 < (self.header_bottom_guess())]
+        cands = [s for s in self.segs if (_SO.match(s.key) and "/" in s.text or _BARE_SYMBOL.match(s.key))
+                 and self.left(s) and s.y0 < (self.header_bottom_guess())]
         if not cands:
             return None
         if self.date is not None:  # the number sits on the date's row; stamps sit elsewhere
@@ -333,7 +335,13 @@ def _so_ky_hieu(lay: Layout) -> Field:
     s = lay.so
     if s is None:
         return Field()
-    rest = s.text[_SO.match(s.key).end():] if len(s.key) == len(s.text) else re.sub(r"^\S+\s*", "", s.text)
+    said = _SO.match(s.key)  # "Số:" was read (else the line is the bare "56 /CT-UBND")
+    if not said:
+        rest = s.text
+    elif len(s.key) == len(s.text):
+        rest = s.text[said.end():]
+    else:
+        rest = re.sub(r"^\S+\s*", "", s.text)
     raw = rest
     rest = rest.replace("Ð", "Đ").replace("–", "-").replace("—", "-")
     rest = re.sub(r"\s+", "", rest)
@@ -344,7 +352,7 @@ def _so_ky_hieu(lay: Layout) -> Field:
     slash = next((w for w in s.words if "/" in w.text), None)
     if slash is not None:
         m = re.match(r"^\S*?[:;.]", s.words[0].text)
-        start = _char_x(s.words[0], m.end() if m else min(3, len(s.words[0].text)))
+        start = _char_x(s.words[0], (m.end() if m else min(3, len(s.words[0].text))) if said else 0)
         again = reread_digits(lay, s, start, _char_x(slash, slash.text.index("/")))
         if again and len(again) <= 6:
             number = again
@@ -407,24 +415,29 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
     if s is None:
         return Field(), Field()
     words = s.words
-    idx = next((i for i, w in enumerate(words) if fold(w.text).lstrip(",.").startswith("ngay")), None)
+    idx = _ngay_index(words)
     place = Field()
     if idx:
         text = collapse_spaces(" ".join(w.text for w in words[:idx])).strip(" ,.;:-")
         if text:
             place = _field(text, [Seg(words[:idx], s.page)])
-    key = fold(s.text)
+    # from "ngày" on, that word spelt right: a handwritten day next to it can garble it ("ngàW{")
+    key = fold(" ".join(w.text for w in words[idx or 0:]))
+    if idx is not None and not fold(words[idx].text).lstrip(",.").startswith("ngay"):
+        key = " ".join(["ngay"] + [fold(w.text) for w in words[idx + 1:]])
     m = _DATE.search(key)
     if not m:
         return place, _field(None, [s], problems=["Không đọc được ngày ban hành"])
     from templates.normalize import fix_digits, normalize
 
-    raw = s.text[m.start():] if len(key) == len(s.text) else s.text
+    raw = collapse_spaces(" ".join(w.text for w in words[idx or 0:]))
     day, month, year = (re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", g))) for g in m.groups())
-    ngay = next((w for w in words if fold(w.text).lstrip(",.").startswith("ngay")), None)
+    ngay = words[idx] if idx is not None else None
     thang = next((w for w in words if "thang" in fold(w.text)), None)
     if ngay is not None and thang is not None and len(fold(thang.text)) == len(thang.text):
-        start = _char_x(ngay, fold(ngay.text).index("ngay") + 4)
+        spelt = fold(ngay.text)
+        at = spelt.find("ngay")
+        start = _char_x(ngay, at + 4 if at >= 0 else max(0, spelt.find("nga")) + 3)
         again = reread_digits(lay, s, start, _char_x(thang, fold(thang.text).index("thang")))
         if again and len(again) <= 2 and 1 <= int(again) <= 31:
             day = again
@@ -432,6 +445,20 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
         return place, _field(raw, [s], valid=False, problems=[f"Không đọc được ngày ban hành: {raw}"])
     value, valid, problems = normalize("date", f"{int(day):02d}/{int(month):02d}/{year}")
     return place, _field(value, [s], raw=raw, valid=valid, problems=problems)
+
+
+def _ngay_index(words: list[Word]) -> Optional[int]:
+    """Index of the word "ngày" on the date line: spelt so, or else the word before "tháng" that
+    starts like it ("ngàW{": the day written over it) and is not the place ("Ngãi,")."""
+    folded = [fold(w.text).lstrip(",.") for w in words]
+    exact = next((i for i, f in enumerate(folded) if f.startswith("ngay")), None)
+    if exact is not None:
+        return exact
+    thang = next((i for i, f in enumerate(folded) if "thang" in f), None)
+    for i in range(thang - 1 if thang else -1, -1, -1):
+        if folded[i].startswith("nga") and folded[i].rstrip(",.;:") != "ngai" and not words[i].text.endswith(","):
+            return i
+    return None
 
 
 def _doc_type(seg: Seg) -> Optional[str]:

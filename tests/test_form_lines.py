@@ -57,6 +57,29 @@ def test_leader_line_reads_cleanly_only_after_removal():
     assert (cleaned[:85, :700] < 100).sum() > 0.95 * (grey[:85, :700] < 100).sum()
 
 
+def written_above_leaders(value: str, shift: int) -> np.ndarray:
+    """A value written just above the dots, as by hand: its dots below (ạ ị ệ) land among,
+    beside or on the leader's dots."""
+    img = Image.new("L", (1500, 110), 255)
+    d = ImageDraw.Draw(img)
+    lab = font()
+    d.text((40, 40), "Nơi sinh:", font=lab, fill=0)
+    x = 40 + int(d.textlength("Nơi sinh: ", font=lab))
+    d.text((x, 40), "." * 110, font=lab, fill=90)
+    d.text((x + 10 + shift, 40 - DPI // 25), value, font=font(SANS), fill=0)
+    return scan(img)
+
+
+@pytest.mark.parametrize("value", ["Trạm Y tế Xã Triệu Cơ, Quảng Trị", "BÙI DIỆU NHUNG"])
+def test_dots_below_letters_written_over_a_leader_are_kept(value):
+    misread = []
+    for shift in range(0, 24, 2):  # the value's offset against the dots' pitch
+        got = text(ocr_image(remove_rules_and_leaders(written_above_leaders(value, shift), DPI), DPI))
+        if not got.endswith(": " + value):
+            misread.append((shift, got))
+    assert not misread
+
+
 def test_plain_vietnamese_text_is_untouched():
     lines = ["Ủy ban nhân dân tỉnh Quảng Ngãi thông báo về việc tiếp nhận hồ sơ",
              "đăng ký thường trú, tạm trú của công dân tại bộ phận một cửa...",

@@ -170,3 +170,20 @@ def test_province_with_other_marks_is_flagged_not_rewritten(address, flagged):
     info, problems = check_address(address)
     assert info.province is not None and info.misspelt == flagged
     assert bool(problems) == flagged and (not flagged or "kiểm tra dấu" in problems[0])
+
+
+@pytest.mark.parametrize("address, commune, flagged, says", [
+    ("Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", "Xã Ia Lâu", False, None),
+    ("Số 191 đường Lê Lợi, Xã la Lâu, Gia Lai", "Xã Ia Lâu", True, "'la Lâu' khác tên chính thức 'Ia Lâu'"),
+    ("Xã Triêu Cơ, Quảng Trị", "Xã Triệu Cơ", True, "'Triêu Cơ'"),  # dot below lost in OCR
+    ("Tổ 2, phường Phúc Xá, quận Ba Đình, Hà Nội", "Phường Phúc Xá", False, None),  # before 2025
+    ("Tổ 2, phường Phúc Xá, Thành phố Hà Nội", "Phường Phúc Xá", False, None),  # old ward, 2025 city
+    ("Thị trấn Chư Sê, Gia Lai", "Thị trấn Chư Sê", False, None),  # the township is a xã since 2025
+    ("Xã Hoằng Hoá, Thanh Hóa", "Xã Hoằng Hóa", False, None),  # older tone placement
+    ("Thôn 1, xã Narnia, Quảng Ngãi", None, True, "Không nhận ra xã/phường 'Narnia' trong Quảng Ngãi"),
+    ("Số 5 Lê Lợi, Quảng Ngãi", None, False, None),  # no commune named: nothing to check
+])
+def test_commune_checked_against_lists_before_and_after_2025(address, commune, flagged, says):
+    info, problems = check_address(address)
+    assert info.commune == commune and info.misspelt == flagged
+    assert bool(problems) == flagged and (says is None or says in problems[0])

@@ -156,3 +156,21 @@ def test_official_letter_recognised_despite_a_garbled_number(number_line, is_let
                    ("QUYẾT ĐỊNH", 1000, 600), ("Về việc phê duyệt kế hoạch năm 2025", 700, 660)])
     form, _confidence = recognize([page])
     assert (form == "van_ban") == is_letter
+
+
+def test_number_line_without_its_label_and_date_line_with_a_garbled_ngay(template):
+    """A handwritten number and day can take the printed "Số:" and "ngày" with them in OCR:
+    the number line is still the number (not part of the agency), the place still read."""
+    page = _words([("ỦY BAN NHÂN DÂN", 300, 200), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1200, 200),
+                   ("TỈNH QUẢNG NGÃI", 300, 250), ("Độc lập - Tự do - Hạnh phúc", 1300, 250),
+                   ("56⁄1 /CT-UBND", 300, 330), ("Quảng Ngãi, ngàW{ tháng 5 năm 2021", 1250, 330),
+                   ("CHỈ THỊ", 1000, 460), ("Về tăng cường chỉ đạo Kỳ thi năm 2021", 700, 520)])
+    doc = Document(stem="t", source=["t"], pages=[ProcessedPage(
+        source="t", source_index=0, width=2480, height=3508, dpi=300, image=b"", image_format="png", ocr=page)])
+    fields = extract(doc, template)
+    assert fields["co_quan_ban_hanh"].value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    assert fields["so_ky_hieu"].value == "561/CT-UBND"
+    assert fields["dia_danh"].value == "Quảng Ngãi"
+    date = fields["ngay_ban_hanh"]
+    assert not date.valid and date.value == "ngàW{ tháng 5 năm 2021"  # no day: the officer's to read
+    assert fields["loai_van_ban"].value == "CHỈ THỊ"
