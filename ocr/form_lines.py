@@ -217,6 +217,8 @@ def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarr
     if rough <= 0:
         return None
     regular = np.abs(g - rough) <= 0.3 * rough + 0.5
+    if regular.sum() < LEADER_MIN_DOTS - 1:
+        return None
     pitch = float(np.mean(g[regular]))  # sub-pixel: one gap is a pixel off, the mean of many is not
     mh = float(np.median(hs))
     if float(np.mean(np.abs(hs - mh) <= max(2.0, 0.5 * mh))) < 0.7:

@@ -41,7 +41,7 @@ class Province:
 class AddressInfo:
     province: Optional[Province] = None
     commune: Optional[str] = None  # name of the 2025 commune/ward, when recognised
-    misspelt: bool = False  # the province's letters are right but not its marks
+    misspelt: bool = False  # a place not written as on the official lists (other marks or letters, or absent)
 
     def as_dict(self) -> dict:
         out = {}

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from ocr.errors import TemplateError
-from ocr.model import Barcode, OcrPage, Word
-from templates import load_templates, recognize
+from ocr.model import Barcode, Field, OcrPage, Word
+from templates import finish_fields, load_templates, recognize
 from templates.addresses import check_address, find_province
 from templates.registry import parse_template
 
@@ -187,3 +187,15 @@ def test_commune_checked_against_lists_before_and_after_2025(address, commune, f
     info, problems = check_address(address)
     assert info.commune == commune and info.misspelt == flagged
     assert bool(problems) == flagged and (says is None or says in problems[0])
+
+
+@pytest.mark.parametrize("address, valid", [
+    ("Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", True),
+    ("Số 191 đường Lê Lợi, Xã la Lâu, Gia Lai", False),  # I read as l
+    ("Thôn 3, xã Hòa Phú, tỉnh Narnia", False),
+])
+def test_address_field_with_a_problem_is_not_vouched_for(address, valid):
+    template = {t.id: t for t in load_templates()}["khai_sinh"]
+    fields = finish_fields(template, {"noi_sinh": Field(value=address, raw=address, confidence=0.95)})
+    f = fields["noi_sinh"]
+    assert f.value == address and f.valid == valid and bool(f.problems) == (not valid)

@@ -146,6 +146,8 @@ def test_empty_document_gives_every_field_empty(template):
     ("Số: 4‡ /QĐĐ-UBND", True),  # the handwritten number garbled by OCR
     ("Số /CT-UBND", True),  # number left blank, colon lost
     ("Số: d! Quảng Ngãi, ngày 04 tháng 02 năm 2025", True),  # notation lost, date on its line
+    ("56⁄1 /CT-UBND", True),  # "Số:" lost with the handwritten number
+    ("Tổ 5/CT-UBND đường Lê Lợi", False),  # a notation inside a sentence is no number line
     ("Sổ tay hướng dẫn sử dụng", False),
 ])
 def test_official_letter_recognised_despite_a_garbled_number(number_line, is_letter):
