@@ -49,13 +49,13 @@ def as_document(page: OcrPage, dpi: int) -> Document:
     return Document(stem="bench", source=["bench"], pages=[pp])
 
 
-def one_case(args: tuple[str, int, int, bool, bool]) -> dict:
+def one_case(args: tuple[str, int, int, bool, str]) -> dict:
     from templates import understand
     from templates.registry import load_template, load_templates
 
-    form, seed, dpi, clean = args
+    form, seed, dpi, clean, fonts = args
     rng = random.Random(seed)
-    img, truth = render(form, rng, dpi)
+    img, truth = render(form, rng, dpi, fonts)
     if not clean:
         img = degrade(img, rng)
     t0 = time.perf_counter()
@@ -119,10 +119,11 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--forms", default="ct01,khai_sinh,bench/forms/trich_luc.yaml")
     ap.add_argument("--no-unrelated", action="store_true")
+    ap.add_argument("--fonts", default="dejavu", help="font set of the forms: dejavu | liberation")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     forms = [f if not f.endswith(".yaml") else str(REPO / f) for f in args.forms.split(",")]
-    cases = [(f, 1000 + k, args.dpi, args.clean) for f in forms for k in range(args.n)]
+    cases = [(f, 1000 + k, args.dpi, args.clean, args.fonts) for f in forms for k in range(args.n)]
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(one_case, cases))
         unrelated = [] if args.no_unrelated else list(pool.map(
@@ -157,7 +158,8 @@ def main(argv=None) -> int:
                 failures.append((r["form"], row["field"], row["expected"], row["value"], row["valid"]))
 
     pct = lambda a, b: f"{100 * a / b:.1f} %" if b else "–"  # noqa: E731
-    print(f"\n### Fields on {'clean' if args.clean else 'degraded'} synthetic pages ({args.dpi} dpi, n={args.n} per form)\n")
+    print(f"\n### Fields on {'clean' if args.clean else 'degraded'} synthetic pages ({args.dpi} dpi, "
+          f"{args.fonts} fonts, n={args.n} per form)\n")
     print("| form | pages | recognised | typed fields exact | typed wrong-but-valid | all fields exact | all wrong-but-valid | members table exact | OCR s/page | understand s/page |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for form, f in per_form.items():

@@ -29,6 +29,16 @@ from templates.normalize import province_codes  # noqa: E402
 from templates.registry import Template, load_template  # noqa: E402
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+LIBERATION = Path("/usr/share/fonts/truetype/liberation2")
+#: Label, bold, italic and the value fonts (one drawn per page) of each font set: DejaVu, or the
+#: Times/Arial-metric Liberation fonts of most real Vietnamese forms (Debian fonts-liberation2).
+FONT_SETS = {
+    "dejavu": (FONT_DIR / "DejaVuSerif.ttf", FONT_DIR / "DejaVuSerif-Bold.ttf", FONT_DIR / "DejaVuSerif-Italic.ttf",
+               [FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSansCondensed.ttf"]),
+    "liberation": (LIBERATION / "LiberationSerif-Regular.ttf", LIBERATION / "LiberationSerif-Bold.ttf",
+                   LIBERATION / "LiberationSerif-Italic.ttf",
+                   [LIBERATION / "LiberationSans-Regular.ttf", LIBERATION / "LiberationSerif-Italic.ttf"]),
+}
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
             "Hồ", "Ngô", "Dương", "Lý"]
 MIDDLE = {"Nam": ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Thành", "Công", "Xuân", "Gia"],
@@ -48,8 +58,8 @@ AGENCIES = ["Công an phường {c}", "Công an xã {c}"]
 # ---------------------------------------------------------------- invented people
 
 
-def _font(name: str, px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_DIR / name), px)
+def _font(path: Path, px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path), px)
 
 
 def make_id12(rng: random.Random, gender: str, birth: dt.date) -> str:
@@ -95,16 +105,17 @@ def _date_style(rng: random.Random, value: str) -> str:
 class Page:
     """An A4 page being drawn: labels serif, values sans, dot leaders, boxes and tables."""
 
-    def __init__(self, dpi: int, rng: random.Random):
+    def __init__(self, dpi: int, rng: random.Random, fonts: str = "dejavu"):
         self.dpi, self.rng = dpi, rng
         self.img = Image.new("L", (int(8.27 * dpi), int(11.69 * dpi)), 255)
         self.draw = ImageDraw.Draw(self.img)
         pt = lambda p: int(p * dpi / 72)  # noqa: E731
-        self.label_font = _font("DejaVuSerif.ttf", pt(11.5))
-        self.bold = _font("DejaVuSerif-Bold.ttf", pt(12))
-        self.title_font = _font("DejaVuSerif-Bold.ttf", pt(14))
-        self.small = _font("DejaVuSerif-Italic.ttf", pt(9))
-        self.value_font = _font(rng.choice(["DejaVuSans.ttf", "DejaVuSansCondensed.ttf"]), pt(12))
+        label, bold, italic, values = FONT_SETS[fonts]
+        self.label_font = _font(label, pt(11.5))
+        self.bold = _font(bold, pt(12))
+        self.title_font = _font(bold, pt(14))
+        self.small = _font(italic, pt(9))
+        self.value_font = _font(rng.choice(values), pt(12))
         self.left, self.right = int(0.8 * dpi), int(7.5 * dpi)
         self.y = int(0.6 * dpi)
         self.line_h = pt(11.5 * 2.1)
@@ -241,10 +252,10 @@ def _agency(rng, address: str) -> str:
 # ---------------------------------------------------------------- forms
 
 
-def render_ct01(rng: random.Random, dpi: int = 300) -> tuple[Image.Image, dict]:
+def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu") -> tuple[Image.Image, dict]:
     me = make_person(rng)
     head = make_person(rng)
-    pg = Page(dpi, rng)
+    pg = Page(dpi, rng, fonts)
     pg.text("Mẫu CT01 ban hành kèm theo Thông tư số 66/2023/TT-BCA", pg.small, x=int(4.3 * dpi))
     pg.y += pg.line_h // 3
     pg.motto()
@@ -283,12 +294,12 @@ def render_ct01(rng: random.Random, dpi: int = 300) -> tuple[Image.Image, dict]:
     return pg.img, truth
 
 
-def render_khai_sinh(rng: random.Random, dpi: int = 300) -> tuple[Image.Image, dict]:
+def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu") -> tuple[Image.Image, dict]:
     mother = make_person(rng, "Nữ", (1975, 2004))
     father = make_person(rng, "Nam", (1970, 2002))
     child = make_person(rng, born=(2023, 2024))
     nyc = rng.choice([mother, father])
-    pg = Page(dpi, rng)
+    pg = Page(dpi, rng, fonts)
     pg.motto()
     pg.center("TỜ KHAI ĐĂNG KÝ KHAI SINH", pg.title_font, 1.6)
     surname = father["ho_ten"].split()[0]
@@ -336,10 +347,11 @@ _FAKE_TEXT = {"name": lambda rng, p: _caps(rng, p["ho_ten"]), "date": lambda rng
               "email": lambda rng, p: p["email"]}
 
 
-def render_template(template: Template, rng: random.Random, dpi: int = 300) -> tuple[Image.Image, dict]:
+def render_template(template: Template, rng: random.Random, dpi: int = 300,
+                    fonts: str = "dejavu") -> tuple[Image.Image, dict]:
     """Any template printed plainly: title, then each section heading and one field per line."""
     person = make_person(rng)
-    pg = Page(dpi, rng)
+    pg = Page(dpi, rng, fonts)
     pg.motto()
     pg.center(template.match[0] if template.match else template.name.upper(), pg.title_font, 1.6)
     t, sections = {}, set()
@@ -376,10 +388,10 @@ def degrade(img: Image.Image, rng: random.Random, level: float = 1.0) -> Image.I
 RENDERERS = {"ct01": render_ct01, "khai_sinh": render_khai_sinh}
 
 
-def render(form: str, rng: random.Random, dpi: int = 300):
+def render(form: str, rng: random.Random, dpi: int = 300, fonts: str = "dejavu"):
     if form in RENDERERS:
-        return RENDERERS[form](rng, dpi)
-    return render_template(load_template(form), rng, dpi)
+        return RENDERERS[form](rng, dpi, fonts)
+    return render_template(load_template(form), rng, dpi, fonts)
 
 
 def main(argv=None) -> int:

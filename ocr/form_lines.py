@@ -78,14 +78,12 @@ def find_marks(grey: np.ndarray, dpi: float, has_box_rows: bool = False) -> np.n
     A page with neither dot leaders nor digit boxes (`has_box_rows`) is no form: nothing is
     marked, and the costly stroke search is skipped.
     """
-    _t, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    th = _text_height(stats, dpi)  # roughly the x-height..cap-height of body text
-    leader = _leader_components(stats, centres, labels, th, _ink_mass(grey, stats))
+    n, labels, stats, centres, th = _components(grey, dpi)
+    leader = _leader_components(stats, centres, labels, th, grey)
     if not leader.size and not has_box_rows:
         # A letter's underlines, tables and seal are left alone: erasing them changes
         # Tesseract's block layout (reading order) for no gain.
-        return np.zeros_like(ink)
+        return np.zeros_like(grey)
     tol = max(1, int(round(dpi / 100)))  # a slightly skewed thin rule steps by a pixel now and then
     strokes = _stroke_ink(grey)
     # ---- long horizontal strokes: rules, underscores, box and table edges
@@ -110,12 +108,41 @@ def find_marks(grey: np.ndarray, dpi: float, has_box_rows: bool = False) -> np.n
         lut = np.zeros(n, dtype=np.uint8)
         lut[leader] = 255
         remove |= lut[labels]
-    # the blurred fringe of a mark goes too, but not ink of anything the marks do not touch:
-    # the dot under "ệ" written just above a leader dot is a pixel or two away from it
+    return _with_fringe(remove, labels, n, 1)
+
+
+def find_leaders(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """Mask (255) of dot leaders on `grey` at its full resolution, with their fringe.
+
+    The half-resolution work copy of `find_marks` merges leader dots with the letters of a value
+    written just above them (they read as dots below: "bạn", "Cợ"); at full resolution most stand
+    apart. Costs a component labelling of the page, so it runs on forms only.
+    """
+    n, labels, stats, centres, th = _components(grey, dpi)
+    leader = _leader_components(stats, centres, labels, th, grey)
+    if not leader.size:
+        return np.zeros_like(grey)
+    lut = np.zeros(n, dtype=np.uint8)
+    lut[leader] = 255
+    return _with_fringe(lut[labels], labels, n, max(1, int(round(dpi / WORK_DPI))), touched=leader)
+
+
+def _components(grey: np.ndarray, dpi: float):
+    """Otsu ink's connected components and the page's text height."""
+    _t, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return n, labels, stats, centres, _text_height(stats, dpi)  # roughly x-height..cap-height
+
+
+def _with_fringe(remove: np.ndarray, labels: np.ndarray, n: int, radius: int,
+                 touched: Optional[np.ndarray] = None) -> np.ndarray:
+    """The marks and their blurred fringe, but not ink of anything the marks do not touch:
+    the dot under "ệ" written just above a leader dot is a pixel or two away from it.
+    `touched`: the labels of the marked components, when known."""
     untouched = np.full(n, 255, dtype=np.uint8)
-    untouched[np.unique(labels[remove > 0])] = 0
+    untouched[np.unique(labels[remove > 0]) if touched is None else touched] = 0
     untouched[0] = 0
-    return cv2.dilate(remove, _rect(3, 3)) & ~untouched[labels]
+    return cv2.dilate(remove, _rect(2 * radius + 1, 2 * radius + 1)) & ~untouched[labels]
 
 
 BoxRow = list[tuple[int, int, int, int]]
@@ -147,27 +174,30 @@ def remove_rules_and_leaders(grey: np.ndarray, dpi: float, box_rows: Optional[li
             cv2.rectangle(marks, (x0 - 1, y0 - 1), (x1 + 1, y1 + 1), 255, thickness=-1)
     if not marks.any():
         return grey.copy()
-    paint = np.where(marks > 0, np.uint8(_background(small)), np.uint8(0))
+    bg = np.uint8(_background(small))
+    paint = np.where(marks > 0, bg, np.uint8(0))
     if k > 1:
         paint = cv2.resize(paint, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_NEAREST)
+        paint[find_leaders(grey, dpi) > 0] = bg
     return cv2.max(grey, paint)
 
 
-def _ink_mass(grey: np.ndarray, stats: np.ndarray) -> np.ndarray:
-    """How much ink each component's box (one pixel around) holds: darkness summed, not pixels
-    counted, so that a dot merged with a diacritic weighs more than a leader dot of its size."""
-    dark = np.clip(_background(grey) - grey.astype(np.int32), 0, None).astype(np.float64)
-    total = cv2.integral(dark)
-    hi_y, hi_x = total.shape[0] - 1, total.shape[1] - 1
-    x0 = np.clip(stats[:, cv2.CC_STAT_LEFT] - 1, 0, hi_x)
-    y0 = np.clip(stats[:, cv2.CC_STAT_TOP] - 1, 0, hi_y)
-    x1 = np.clip(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] + 1, 0, hi_x)
-    y1 = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] + 1, 0, hi_y)
-    return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]
+def _ink_mass(grey: np.ndarray, stats: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """How much ink the boxes (one pixel around) of small components `which` hold: darkness
+    summed, not pixels counted, so that a dot merged with a diacritic weighs more than a leader
+    dot. All boxes are gathered at once, as windows of the largest box's size."""
+    bg = _background(grey)
+    x, y = stats[which, cv2.CC_STAT_LEFT] - 1, stats[which, cv2.CC_STAT_TOP] - 1
+    w, h = stats[which, cv2.CC_STAT_WIDTH] + 2, stats[which, cv2.CC_STAT_HEIGHT] + 2
+    padded = cv2.copyMakeBorder(grey, 1, int(h.max()), 1, int(w.max()), cv2.BORDER_REPLICATE)
+    dy, dx = np.arange(int(h.max())), np.arange(int(w.max()))
+    windows = padded[(y + 1)[:, None, None] + dy[None, :, None], (x + 1)[:, None, None] + dx[None, None, :]]
+    inside = (dy[None, :, None] < h[:, None, None]) & (dx[None, None, :] < w[:, None, None])
+    return (np.clip(bg - windows.astype(np.int32), 0, None) * inside).sum(axis=(1, 2)).astype(float)
 
 
 def _leader_components(stats: np.ndarray, centres: np.ndarray, labels: np.ndarray, th: float,
-                       mass: np.ndarray) -> np.ndarray:
+                       grey: np.ndarray) -> np.ndarray:
     """Labels of components forming dot (or short dash) leaders."""
     x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                           cv2.CC_STAT_HEIGHT))
@@ -176,6 +206,8 @@ def _leader_components(stats: np.ndarray, centres: np.ndarray, labels: np.ndarra
     cand = np.flatnonzero(small)
     if cand.size < LEADER_MIN_DOTS:
         return np.empty(0, dtype=np.int64)
+    mass = np.zeros(stats.shape[0])
+    mass[cand] = _ink_mass(grey, stats, cand)
     # Link candidates into chains by a horizontal dilation of their mask: a 1-px-high kernel
     # links neighbours on one baseline (also on a skewed page), not dots of other rows.
     lut = np.zeros(stats.shape[0], dtype=np.uint8)

@@ -112,6 +112,8 @@ _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 def _email(text: str) -> Result:
     value = re.sub(r"\s+", "", text).lower().replace("(at)", "@").replace("[at]", "@")
+    # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
+    value = re.sub(r"[(\[{]?@[)\]}]?", "@", value)
     if _EMAIL.match(value):
         return value, True, []
     return value, False, [f"Email không hợp lệ: {value}"]

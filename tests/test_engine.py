@@ -68,3 +68,16 @@ def test_line_reads_share_one_loaded_engine_and_keep_vietnamese(page_png):
     assert digits.replace(" ", "").startswith("1234")
     assert set(digits) <= set("0123456789 ")
     assert _loaded_engine.cache_info().misses == loads  # the same loaded engine served both reads
+
+
+def test_letters_vietnamese_never_uses_are_not_answered(page_png):
+    """The `vie` model knows Œ, Æ, ß …; on a page they would replace a misprinted Vietnamese
+    letter ("CCCD" in italics read "ŒŒŒD"), so the page pass bars them."""
+    from PIL import Image
+
+    from ocr.engine import NOT_VIETNAMESE
+
+    img = np.array(Image.open(page_png("x.png", ["Œuvre Ærø Straße Ñandú Ça", "CCCD số 080300168006"], dpi=200)))
+    text = ocr_image(img, dpi=200).text
+    assert not set(text) & set(NOT_VIETNAMESE)
+    assert "CCCD số 080300168006" in text

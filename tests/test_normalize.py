@@ -99,6 +99,9 @@ def test_phone(raw, value, valid):
 @pytest.mark.parametrize("raw, value, valid", [
     ("an.nguyen@gmail.com", "an.nguyen@gmail.com", True), ("An.Nguyen @ Gmail.com", "an.nguyen@gmail.com", True),
     ("an.nguyen gmail.com", "an.nguyengmail.com", False), ("a@b", "a@b", False),
+    ("vo_bao_ha56(@outlook.com", "vo_bao_ha56@outlook.com", True),  # the ring of "@" read as "("
+    ("vu_xuan_khanh50(@)yahoo.com", "vu_xuan_khanh50@yahoo.com", True),
+    ("an(nguyen@gmail.com", "an(nguyen@gmail.com", False),  # a bracket elsewhere stays, and fails
 ])
 def test_email(raw, value, valid):
     got, ok, _ = normalize("email", raw)
