@@ -90,6 +90,8 @@ class Row:
 
 
 # Dot leaders that OCR read as letters: runs like "rrrrtrrre", "+-:++", "2222121".
+#: Leaders read as text repeat a small letter or a sign ("rrrr", "+--"); capitals repeat in
+#: abbreviations ("CCCD", "III").
 _REPEAT = re.compile(r"([^\W\d])\1\1|([-+=~*<>¬¿‡$£]){2}")
 _JUNK_PUNCT = re.compile(r"[+=~*<>¬¿‡$£¢«»{}]")
 _LEADER_DIGITS = re.compile(r"^[12il|I!\-+.,:;'`~]{4,}$")
@@ -97,7 +99,7 @@ _LEADER_DIGITS = re.compile(r"^[12il|I!\-+.,:;'`~]{4,}$")
 
 def salvage(text: str) -> str:
     """The text of a word without the dot leaders OCR glued to its end ("Sơn+errertrerrrr" -> "Sơn")."""
-    m = _REPEAT.search(text)
+    m = next((m for m in _REPEAT.finditer(text) if not (m.group(1) or "").isupper()), None)
     if m:
         text = text[: m.start()]
     m = _JUNK_PUNCT.search(text)

@@ -193,6 +193,8 @@ def test_helpers():
     assert label_key("1. Họ, chữ đệm và tên(1):") == "hochudemvaten"
     assert salvage("Sơn+errertrerrrrrrrr") == "Sơn"
     assert salvage("Lập---.+:-+++cc") == "Lập"
+    # capitals repeat in abbreviations, not in leaders read as text
+    assert salvage("CCCD") == "CCCD" and salvage("III") == "III" and salvage("Hà.eeee") == "Hà."
 
 
 TYPED = ("name", "date", "year", "gender", "id12", "phone", "email")
