@@ -14,7 +14,9 @@ from the archive image) fixes that at the source, for any form, font or layout:
   but they sit right above (or below) a letter and never form an evenly spaced run.
 
 Sizes are relative to the page's measured text height, with floors in physical units (`dpi`),
-so the same code serves 200 and 300 dpi scans and any font size.
+so the same code serves 200 and 300 dpi scans and any font size. Marks are found on a
+half-resolution copy; on a form, the leaders are found again at full resolution, where the dots
+under a value written just above them stand apart from its letters.
 """
 from __future__ import annotations
 

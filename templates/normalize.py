@@ -163,6 +163,10 @@ def _year(text: str) -> Result:
         return text, False, [f"Năm phải có 4 chữ số: {text}"]
     year = int(digits)
     if year < 1900 or year > _today().year:
+        if digits[0] == "7" and 1900 <= int("1" + digits[1:]) <= _today().year:
+            # an italic or serif "1" read as "7": likely, not certain — filled in, for checking
+            fixed = "1" + digits[1:]
+            return fixed, False, [f"Năm đọc được là {digits}, đã sửa thành {fixed}: cần kiểm tra"]
         return digits, False, [f"Năm không hợp lệ: {digits}"]
     return digits, True, []
 

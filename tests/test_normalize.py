@@ -41,6 +41,8 @@ def test_date_problem_text_is_vietnamese():
 @pytest.mark.parametrize("raw, value, valid", [
     ("1985", "1985", True), ("l98S", "1985", True), ("1 985", "1985", True),
     ("85", "85", False), ("1850", "1850", False), (str(THIS_YEAR + 2), str(THIS_YEAR + 2), False),
+    ("7994", "1994", False),  # italic "1" read "7": filled in, flagged for the officer
+    ("7850", "7850", False),  # no year either way: left as read
 ])
 def test_year(raw, value, valid):
     got, ok, _ = normalize("year", raw)
