@@ -40,8 +40,8 @@ class Province:
 @dataclass
 class AddressInfo:
     province: Optional[Province] = None
-    commune: Optional[str] = None  # name of the 2025 commune/ward, when recognised
-    misspelt: bool = False  # a place not written as on the official lists (other marks or letters, or absent)
+    commune: Optional[str] = None  # official name of the commune/ward (2025 or before), when recognised
+    misspelt: bool = False  # a place not written as on the official lists (other marks, letters, absent)
 
     def as_dict(self) -> dict:
         out = {}
@@ -52,8 +52,13 @@ class AddressInfo:
         return out
 
 
+def _folded(text: str) -> str:
+    """Lower case, no marks, hyphens as spaces, one space between words."""
+    return " ".join(fold(text).replace("-", " ").split())
+
+
 def _bare(name: str) -> str:
-    return _PROVINCE_PREFIX.sub("", " ".join(fold(name).replace("-", " ").split()))
+    return _PROVINCE_PREFIX.sub("", _folded(name))
 
 
 @lru_cache(maxsize=1)
@@ -104,11 +109,11 @@ def _communes(current_code: str) -> dict[str, list[str]]:
 
 
 def _bare_commune(name: str) -> str:
-    return _COMMUNE_PREFIX.sub("", " ".join(fold(name).replace("-", " ").split()))
+    return _COMMUNE_PREFIX.sub("", _folded(name))
 
 
 def _segments(address: str) -> list[str]:
-    return [s for s in (" ".join(fold(p).replace("-", " ").split()) for p in re.split(r"[,;\n]", address)) if s]
+    return [s for s in (_folded(p) for p in re.split(r"[,;\n]", address)) if s]
 
 
 def find_province(address: str) -> Optional[Province]:
@@ -149,7 +154,7 @@ def find_commune(address: str, province: Province) -> Optional[CommuneMatch]:
         if not m or not folded[m.end():].strip():
             continue
         bare = " ".join(folded[m.end():].split())
-        # fold keeps one character for each of an NFC Vietnamese text's
+        # fold maps each character of NFC Vietnamese to one: the original is cut at the same place
         written = part[m.end():] if len(folded) == len(part) else bare
         names = communes.get(bare)
         if names:

@@ -430,7 +430,10 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
         return place, _field(None, [s], problems=["Không đọc được ngày ban hành"])
     from templates.normalize import fix_digits, normalize
 
-    raw = collapse_spaces(" ".join(w.text for w in words[idx or 0:]))
+    if idx is not None:
+        raw = collapse_spaces(" ".join(w.text for w in words[idx:]))
+    else:  # "ngày" inside a word ("Ngãi,ngày"): cut the line where the date starts
+        raw = s.text[m.start():] if len(key) == len(s.text) else s.text
     day, month, year = (re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", g))) for g in m.groups())
     ngay = words[idx] if idx is not None else None
     thang = next((w for w in words if "thang" in fold(w.text)), None)
