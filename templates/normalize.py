@@ -124,6 +124,8 @@ def _email(text: str) -> Result:
 _WORD_DATE = re.compile(r"(?:ngay\s*)?(\S{1,2})\s*(?:thang|th\.?)\s*(\S{1,2})\s*(?:nam|n\.?)\s*(\S{2,4})")
 _NUM_DATE = re.compile(r"^(\d{1,2})\s*[/\-.,\s]\s*(\d{1,2})\s*[/\-.,\s]\s*(\d{4})$")
 _COMPACT_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
+#: One separator lost in OCR ("1612/2014", "15/111996"): two-digit day and month still part it.
+_ONE_SEP_DATE = re.compile(r"^(\d{2})(\d{2})\s*[/\-.]\s*(\d{4})$|^(\d{2})\s*[/\-.]\s*(\d{2})(\d{4})$")
 
 
 def _date(text: str) -> Result:
@@ -137,9 +139,10 @@ def _date(text: str) -> Result:
     else:
         bare = re.sub(r"^\s*ng[aà]y\s*", "", text, flags=re.IGNORECASE)
         numeric = fold(fix_digits(re.sub(r"\s+", " ", bare).strip(_EDGE)))
-        m = _NUM_DATE.match(numeric) or _COMPACT_DATE.match(numeric.replace(" ", ""))
+        m = (_NUM_DATE.match(numeric) or _COMPACT_DATE.match(numeric.replace(" ", ""))
+             or _ONE_SEP_DATE.match(numeric))
         if m:
-            parts = list(m.groups())
+            parts = [g for g in m.groups() if g is not None]
     if not parts or not all(p.isdigit() for p in parts):
         return text, False, [f"Không đọc được ngày: {text}"]
     day, month, year = (int(p) for p in parts)
