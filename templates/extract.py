@@ -190,6 +190,8 @@ def _mark_junk(row: list[Tok]) -> None:
         if t.conf >= JUNK_CONF or t.filler:
             continue
         h, w = t.bbox[3] - t.bbox[1], t.bbox[2] - t.bbox[0]
+        if "@" in t.text:
+            continue  # an e-mail address ("@", "g" and "l" make it taller than a row of capitals)
         if not t.key or h < 0.55 * med or h > 1.35 * med or w > (len(t.text) + 1) * 0.9 * h:
             t.junk = True
 

@@ -280,3 +280,16 @@ def test_stray_marks_off_the_line_do_not_pull_in_the_row_above():
     understand(doc)
     assert doc.fields["quan_he_chu_ho"].value == "Con"
     assert doc.fields["ho_ten_chu_ho"].value == "Nguyễn Văn Bình"
+
+
+def test_unsure_email_taller_than_its_row_is_kept():
+    """An unsure word much taller than its row is taken for leaders read as text, but an e-mail
+    address ("@", "g", "l") is taller than a row of capitals and digits by nature."""
+    page = build_page([[(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
+                       [(200, "5. Số điện thoại liên hệ: 0912345678"), (1400, "6. Email:")]])
+    y = page.words[-1].bbox[1]
+    page.words.append(Word("phan.thi.nhung76@gmail.com", (1600, y, 2300, y + 66), 12.0, block=2, par=1, line=1))
+    doc = doc_of(page)
+    understand(doc)
+    assert doc.fields["email"].value == "phan.thi.nhung76@gmail.com"
+    assert not doc.fields["email"].valid  # unsure: the officer checks it
