@@ -10,10 +10,12 @@ JPEG), at 200 or 300 dpi.
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import random
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -38,10 +40,23 @@ GIVEN_F = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hương", "Lan", "Li
 PROVINCES = [("001", "Hà Nội"), ("048", "Đà Nẵng"), ("049", "Quảng Nam"), ("051", "Quảng Ngãi"),
              ("052", "Bình Định"), ("079", "Hồ Chí Minh"), ("038", "Thanh Hóa"), ("046", "Thừa Thiên Huế")]
 HAMLETS = ["Thôn An Hòa", "Thôn Phú Lộc", "Tổ 5", "Khu phố 3", "Thôn Tân Mỹ", "Xóm Đông", "Thôn Hòa Bình"]
-COMMUNES = ["Xã Nghĩa Hà", "Phường Trần Phú", "Xã Tịnh Ấn Tây", "Xã Bình Minh", "Phường Lê Hồng Phong",
-            "Xã Đức Lân", "Thị trấn Chợ Chùa"]
-DISTRICTS = ["Huyện Tư Nghĩa", "Huyện Sơn Tịnh", "Huyện Bình Sơn", "Huyện Mộ Đức", "Thành phố Quảng Ngãi",
-             "Huyện Nghĩa Hành"]
+
+
+def _commune(rng: random.Random, id_code: str) -> str:
+    """A real commune and its district in the province (pre-2025 list, as on the cards issued
+    then), so that addresses pass the address check and the QR payload has a card's length."""
+    return rng.choice(_communes_with_districts()[id_code[1:]])
+
+
+@lru_cache(maxsize=1)
+def _communes_with_districts() -> dict[str, list[str]]:
+    from templates.normalize import DATA_DIR
+
+    out: dict[str, list[str]] = {}
+    with open(DATA_DIR / "communes_2024.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(line for line in fh if not line.startswith("#")):
+            out.setdefault(r["province"], []).append(f"{r['commune']}, {r['district']}")
+    return out
 
 
 @dataclass
@@ -80,8 +95,8 @@ def make_person(rng: random.Random) -> Person:
     issue = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{issue_year}"
     age_25 = year + 25
     expiry_year = age_25 if age_25 > issue_year + 2 else year + 40 if year + 40 > issue_year + 2 else year + 60
-    home = f"{rng.choice(HAMLETS)}, {rng.choice(COMMUNES)}, {rng.choice(DISTRICTS)}, {province}"
-    origin = f"{rng.choice(COMMUNES)}, {rng.choice(DISTRICTS)}, {province}"
+    home = f"{rng.choice(HAMLETS)}, {_commune(rng, code)}, {province}"
+    origin = f"{_commune(rng, code)}, {province}"
     cmnd = f"2{rng.randint(0, 99999999):08d}" if rng.random() < 0.6 else None
     return Person(so_dinh_danh=ident, so_cmnd=cmnd, ho_ten=name, ngay_sinh=f"{day:02d}/{month:02d}/{year}",
                   gioi_tinh="Nữ" if female else "Nam", que_quan=origin, noi_thuong_tru=home,

@@ -94,6 +94,6 @@ def test_vietnamese_text_comes_back_nfc():
 def test_small_tilted_qr_that_zxing_does_not_locate_is_still_read():
     """A card copy at 200 dpi where zxing's own detector finds no QR at all (small, tilted, pale):
     the QR-like square is found by its texture, then enhanced and read."""
-    page, _person, payload = card_copy(1033, 200)
+    page, _person, payload = card_copy(1149, 200)
     assert payload not in [text for _f, text, _b in find_barcodes(page, rescue=False)]
     assert payload in [text for _f, text, _b in find_barcodes(page)]

@@ -21,11 +21,12 @@ def main(source: str) -> None:
         fh.write("# Communes, wards and townships before 1 July 2025 (General Statistics Office list,\n"
                  "# as published in vietnam-provinces 0.6.0); province: the 2-digit code of the 63-unit scheme.\n")
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["province", "commune"])
+        writer.writerow(["province", "district", "commune"])
         for p in provinces:
             for d in p["districts"]:
                 for w in d["wards"]:
-                    writer.writerow([f"{int(p['code']):02d}", unicodedata.normalize("NFC", w["name"])])
+                    writer.writerow([f"{int(p['code']):02d}", unicodedata.normalize("NFC", d["name"]),
+                                     unicodedata.normalize("NFC", w["name"])])
 
 
 if __name__ == "__main__":
