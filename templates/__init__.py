@@ -90,7 +90,7 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
             info, problems = check_address(f.value)
             f.problems.extend(p for p in problems if p not in f.problems)
             if problems:
-                f.valid = False  # a place not on the official lists, or read with other marks: OCR, most likely
+                f.valid = False  # a place not on the lists, or with other marks: OCR, most likely
             if doc is not None and info.province:
                 doc.extra.setdefault("dia_chi", {})[spec.id] = info.as_dict()
     return out

@@ -89,9 +89,8 @@ class Row:
         return " ".join(t.text for t in self.toks)
 
 
-# Dot leaders that OCR read as letters: runs like "rrrrtrrre", "+-:++", "2222121".
-#: Leaders read as text repeat a small letter or a sign ("rrrr", "+--"); capitals repeat in
-#: abbreviations ("CCCD", "III").
+# Dot leaders that OCR read as letters: runs like "rrrrtrrre", "+-:++", "2222121" — a small
+# letter or a sign repeated; capitals repeat in abbreviations ("CCCD", "III") and stay.
 _REPEAT = re.compile(r"([^\W\d])\1\1|([-+=~*<>¬¿‡$£]){2}")
 _JUNK_PUNCT = re.compile(r"[+=~*<>¬¿‡$£¢«»{}]")
 _LEADER_DIGITS = re.compile(r"^[12il|I!\-+.,:;'`~]{4,}$")

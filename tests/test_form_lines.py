@@ -136,3 +136,21 @@ def test_digit_boxes_found_and_read_as_one_number():
     img = Image.new("L", (900, 120), 255)
     ImageDraw.Draw(img).text((40, 30), "NHUNG HUNH MINH", font=font(SANS, 16), fill=0)
     assert find_box_rows(scan(img, 3), DPI) == []
+
+
+def test_dots_touching_a_value_written_over_them_go_at_full_resolution():
+    """A Times/Arial-like form filled above its dots, scanned at 300 dpi: in the half-size work
+    copy the leader's dots touch the bottoms of the letters, and read as dots below ("Ủy bạn
+    nhận dận"); at full resolution they stand apart and go."""
+    import random
+
+    from bench.synth_forms import degrade, render
+    from ocr.cleanup import clean_page
+    from ocr.model import PageImage
+
+    rng = random.Random(1004)
+    img, truth = render("khai_sinh", rng, 300, "liberation")
+    page = clean_page(PageImage(pixels=np.asarray(degrade(img, rng).convert("L")), dpi=300, source="t"))
+    got = text(ocr_image(remove_rules_and_leaders(page.ocr_image, 300), 300))
+    for field in ("kinh_gui", "nyc_ho_ten", "que_quan"):
+        assert truth["fields"][field] in got
