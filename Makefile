@@ -41,7 +41,8 @@ bench: install
 	$(BIN)/python bench/bench_pipeline.py --synthetic 10 --jobs 2 --repeat 3
 	$(BIN)/python bench/bench_stages.py
 	$(BIN)/python bench/bench_cleanup.py --pages 24 --real
-	$(BIN)/python bench/bench_fields.py -n 6 --jobs 2
+	$(BIN)/python bench/bench_fields.py -n 40 --jobs 2
+	$(BIN)/python bench/bench_fields.py -n 40 --jobs 2 --fonts liberation --no-unrelated
 	$(BIN)/python bench/bench_realdocs.py --refresh --jobs 2
 	$(BIN)/python bench/bench_qr.py -n 40
 	$(BIN)/python bench/bench_pdf_size.py --real 4
