@@ -54,10 +54,8 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3) ->
     """
     grey = _grey(image)
     height, width = grey.shape
-    engine = _loaded_engine(lang, psm)
     barred = NOT_VIETNAMESE if lang.split("+")[0] == "vie" else ""
-    tsv = (_run_program(grey, dpi, lang, f"--psm {psm}" + (f" -c tessedit_char_blacklist={barred}" if barred else ""))
-           if engine is None else engine.tsv(grey, dpi, barred=barred))
+    tsv = _tsv(grey, dpi, lang, psm, barred=barred)
     return OcrPage(width=width, height=height, words=tidy_words(parse_tsv(tsv)))
 
 
@@ -68,12 +66,8 @@ def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng",
     `charset` limits the characters Tesseract may answer (e.g. digits); without `dpi`
     Tesseract estimates the scale from the letters. NFC, single spaces.
     """
-    grey = _grey(image)
-    engine = _loaded_engine(lang, psm)
     try:
-        tsv = (_run_program(grey, dpi, lang, f"--psm {psm}" + (f" -c tessedit_char_whitelist={charset}"
-                                                               if charset else ""))
-               if engine is None else engine.tsv(grey, dpi, charset))
+        tsv = _tsv(_grey(image), dpi, lang, psm, charset=charset)
     except SohoaError:
         return "", 0.0
     words = parse_tsv(tsv)
@@ -95,6 +89,20 @@ def detect_orientation(grey: np.ndarray, dpi: float) -> tuple[int, float] | None
         return int(found["Rotate"].strip()) % 360, float(found["Orientation confidence"].strip())
     except (KeyError, ValueError):
         return None
+
+
+def _tsv(grey: np.ndarray, dpi: float | None, lang: str, psm: int, charset: str = "", barred: str = "") -> str:
+    """Tesseract's TSV from the loaded engine, else from the program: `charset` the only
+    characters it may answer, `barred` characters it may not."""
+    engine = _loaded_engine(lang, psm)
+    if engine is not None:
+        return engine.tsv(grey, dpi, charset, barred)
+    config = f"--psm {psm}"
+    if charset:
+        config += f" -c tessedit_char_whitelist={charset}"
+    if barred:
+        config += f" -c tessedit_char_blacklist={barred}"
+    return _run_program(grey, dpi, lang, config)
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
