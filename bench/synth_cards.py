@@ -10,7 +10,6 @@ JPEG), at 200 or 300 dpi.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import random
@@ -50,12 +49,11 @@ def _commune(rng: random.Random, id_code: str) -> str:
 
 @lru_cache(maxsize=1)
 def _communes_with_districts() -> dict[str, list[str]]:
-    from templates.normalize import DATA_DIR
+    from templates.normalize import data_rows
 
     out: dict[str, list[str]] = {}
-    with open(DATA_DIR / "communes_2024.csv", encoding="utf-8") as fh:
-        for r in csv.DictReader(line for line in fh if not line.startswith("#")):
-            out.setdefault(r["province"], []).append(f"{r['commune']}, {r['district']}")
+    for r in data_rows("communes_2024.csv"):
+        out.setdefault(r["province"], []).append(f"{r['commune']}, {r['district']}")
     return out
 
 

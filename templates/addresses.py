@@ -10,7 +10,6 @@ name, gets a problem for the officer to look at.
 """
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Optional
 from rapidfuzz import fuzz, process
 
 from ocr.textnorm import fold
-from templates.normalize import DATA_DIR, province_codes
+from templates.normalize import data_rows, province_codes
 
 _PROVINCE_PREFIX = re.compile(r"^(thanh pho truc thuoc trung uong|thanh pho|tinh|tp\.?|t\.)\s*")
 _COMMUNE_PREFIX = re.compile(r"^(xa|phuong|thi tran|dac khu|p\.|x\.)\s*")
@@ -84,10 +83,8 @@ def _provinces() -> dict[str, Province]:
 def _old_communes() -> dict[str, list[str]]:
     """2-digit code of a pre-2025 province -> names of its communes and wards then."""
     out: dict[str, list[str]] = {}
-    with open(DATA_DIR / "communes_2024.csv", encoding="utf-8") as fh:
-        rows = (line for line in fh if not line.startswith("#"))
-        for row in csv.DictReader(rows):
-            out.setdefault(row["province"], []).append(row["commune"])
+    for row in data_rows("communes_2024.csv"):
+        out.setdefault(row["province"], []).append(row["commune"])
     return out
 
 

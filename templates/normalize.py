@@ -223,12 +223,13 @@ def _phone(text: str) -> Result:
 @lru_cache(maxsize=1)
 def province_codes() -> dict[str, tuple[str, str]]:
     """ID province code (3 digits) -> (province name before 2025, 2-digit code of the 2025 province)."""
-    out = {}
-    with open(DATA_DIR / "province_codes.csv", encoding="utf-8") as fh:
-        rows = (line for line in fh if not line.startswith("#"))
-        for row in csv.DictReader(rows):
-            out[row["code"]] = (row["name"], row["new_code"])
-    return out
+    return {row["code"]: (row["name"], row["new_code"]) for row in data_rows("province_codes.csv")}
+
+
+def data_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a CSV file of templates/data/, its "#" comment lines (the source) left out."""
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
 def id12_birth_century(digit: int) -> int:
