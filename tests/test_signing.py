@@ -52,7 +52,7 @@ def test_signed_export_verifies(tmp_path, cert):
 
     proc = run_sohoa("verify", str(out), "--trust", str(cert.ca_pem))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("ký bởi / signed by Nguyễn Thị Hồng Nhung") == 2 and "nguyên vẹn / intact" in proc.stdout
+    assert proc.stdout.count("ký bởi / signed by Nguyễn Thị Hồng Nhung") == 3 and "manifest.sha256: ký bởi" in proc.stdout and "nguyên vẹn / intact" in proc.stdout
     assert "tin cậy / trusted" in proc.stdout
     # a CA we do not trust is reported
     other_ca = make_ca(tmp_path / "other")[2]
