@@ -1,0 +1,230 @@
+"""Hostile and unlucky input, generated here (no committed binaries): each case ends in one clear
+Vietnamese/English line, never a traceback, and the good inputs of the same run are still done.
+docs/faults.md lists the promises these tests hold."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import REPO, run_sohoa
+from PIL import Image
+from pki import issue, make_ca
+from test_export import CODE, make_dossier_folder
+
+from exports.package import MANIFEST, MANIFEST_SIGNATURE, build_package, manifest, read_package_bytes, verify_package
+from exports.signing import Pkcs12Signer, read_password
+from exports.tabular import field_rows, write_table
+from ocr import imageio
+from ocr.errors import BadInputError
+
+
+def one_error_line(proc) -> str:
+    """The run's stderr has no traceback; returns its 'Lỗi' / 'LỖI' lines."""
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return "\n".join(l for l in proc.stderr.splitlines() if "Lỗi" in l or "LỖI" in l)
+
+
+def multipage_tiff(pages: int = 3) -> bytes:
+    rng = np.random.default_rng(1)
+    frames = [Image.fromarray(rng.integers(0, 255, (300, 300), dtype=np.uint8)) for _ in range(pages)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+def repack(path, files: dict[str, bytes], compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
+    return path
+
+
+# ------------------------------------------------------------------ readers (defects 1, 16, 18)
+@pytest.mark.parametrize("cut", [0.5, 0.05, 0.002])
+def test_truncated_multipage_tiff_is_that_files_error(tmp_path, cut, recwarn):
+    data = multipage_tiff()
+    path = tmp_path / "cut.tif"
+    path.write_bytes(data[: max(int(len(data) * cut), 20)])
+    with pytest.raises(BadInputError) as err:
+        imageio.count_pages(path)
+        imageio.load_page(path, 0)
+    assert str(path) in err.value.message and "/" in err.value.message
+    assert not [w for w in recwarn if "EXIF" in str(w.message)]  # decoder noise stays inside
+
+
+def test_fifo_refused_not_blocking(tmp_path):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInputError) as err:
+        imageio.count_pages(fifo)  # would block forever on open()
+    assert "Không phải tệp thông thường" in err.value.message
+
+
+def test_process_goes_on_after_truncated_tiff_and_fifo(tmp_path, page_png):
+    good = page_png("good.png", ["GIẤY HẸN TRẢ KẾT QUẢ", "Ông Lê Văn Tám"])
+    cut = tmp_path / "cut.tif"
+    data = multipage_tiff()
+    cut.write_bytes(data[: len(data) // 2])
+    fifo = tmp_path / "pipe.tif"
+    os.mkfifo(fifo)
+    out = tmp_path / "out"
+    proc = run_sohoa("process", str(good), str(cut), str(fifo), "--out", str(out), "--jobs", "1", timeout=240)
+    assert proc.returncode != 0
+    errors = one_error_line(proc)
+    assert "cut.tif" in errors and "pipe.tif" in errors
+    assert (out / "good.pdf").is_file() and (out / "good.json").is_file()
+    assert not (out / "cut.pdf").exists()
+
+
+# ------------------------------------------------------------------ packages (defects 2-6, 14)
+@pytest.fixture
+def package(tmp_path):
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    return build_package(folder, tmp_path / "good.zip").path
+
+
+@pytest.mark.parametrize("evil", ["../../x", "/abs/path", "..\\..\\x.bat", "C:x.bat", "a/b.pdf", "bell\x07.pdf"])
+def test_verify_refuses_unsafe_names_even_when_listed(tmp_path, package, evil):
+    files = read_package_bytes(package)
+    files[evil] = b"payload"
+    files[MANIFEST] = manifest({k: v for k, v in files.items() if k != MANIFEST})
+    proc = run_sohoa("verify", str(repack(tmp_path / "evil.zip", files)))
+    assert proc.returncode != 0 and "tên tệp không an toàn" in one_error_line(proc)
+
+
+def test_verify_refuses_duplicate_entries(tmp_path, package):
+    files = read_package_bytes(package)
+    dup = tmp_path / "dup.zip"
+    repack(dup, files)
+    with pytest.warns(UserWarning), zipfile.ZipFile(dup, "a") as zf:
+        zf.writestr(f"{CODE}.01.pdf", b"%PDF-1.4 other copy")
+    with pytest.raises(BadInputError) as err:
+        verify_package(dup)
+    assert "trùng lặp" in err.value.message
+
+
+def test_verify_refuses_zip_bomb_in_bounded_memory(tmp_path, package):
+    files = read_package_bytes(package)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+        with zf.open("metadata2.xml", "w", force_zip64=True) as fh:  # 384 MB of zeros in ~0.4 MB
+            block = bytes(64 * 1024 * 1024)
+            for _ in range(6):
+                fh.write(block)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1024 ** 3, 1024 ** 3))
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-m", "scanner_app.cli", "verify", str(bomb)], capture_output=True,
+                          text=True, env=env, cwd=REPO, preexec_fn=limit, timeout=120)
+    assert proc.returncode == 2 and "bom ZIP" in one_error_line(proc)
+
+
+def test_verify_reports_lying_sizes_as_damage(tmp_path, package):
+    """An entry whose header under-states its size: zipfile stops at the stated size and the CRC fails."""
+    files = read_package_bytes(package)
+    path = repack(tmp_path / "lie.zip", files, zipfile.ZIP_DEFLATED)
+    raw = bytearray(path.read_bytes())
+    cd = raw.rfind(b"PK\x01\x02")  # last central directory entry
+    assert cd > 0
+    raw[cd + 24:cd + 28] = (1).to_bytes(4, "little")  # uncompressed size: 1 byte
+    path.write_bytes(bytes(raw))
+    report = verify_package(path)
+    assert not report.ok
+
+
+@pytest.fixture(scope="module")
+def signer(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pki")
+    cert = issue(root / "c", "Trần Thị Thu Hà", ca=make_ca(root / "ca"))
+    return cert, Pkcs12Signer(cert.p12, read_password(cert.password_file))
+
+
+def roots(cert):
+    from asn1crypto import pem, x509
+
+    return [x509.Certificate.load(der) for _, _, der in pem.unarmor(cert.ca_pem.read_bytes(), multiple=True)]
+
+
+def _resigned_manifest(files):
+    files[MANIFEST] = manifest({k: v for k, v in files.items() if k not in (MANIFEST, MANIFEST_SIGNATURE)})
+    return files
+
+
+def test_signed_package_with_an_unsigned_pdf_fails(tmp_path, signer):
+    cert, sg = signer
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    pkg = build_package(folder, tmp_path / "s.zip", signer=sg).path
+    assert verify_package(pkg, roots(cert)).ok
+    files = read_package_bytes(pkg)
+    files[f"{CODE}.01.pdf"] = (folder / f"{CODE}.01.pdf").read_bytes()  # the unsigned original
+    forged = repack(tmp_path / "f.zip", _resigned_manifest(files))
+    proc = run_sohoa("verify", str(forged), "--trust", str(cert.ca_pem))
+    assert proc.returncode == 1
+    errors = one_error_line(proc)
+    assert f"{CODE}.01.pdf: gói ký số nhưng tài liệu này không được ký" in errors
+    assert "chữ ký danh mục gói không hợp lệ" in errors  # the manifest changed under its signature
+
+
+def test_signed_package_json_changed_fails(tmp_path, signer):
+    cert, sg = signer
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    files = read_package_bytes(build_package(folder, tmp_path / "s.zip", signer=sg).path)
+    js = json.loads(files[f"{CODE}.01.json"])
+    js["fields"]["ho_ten"]["value"] = "Kẻ Mạo Danh"
+    files[f"{CODE}.01.json"] = json.dumps(js, ensure_ascii=False).encode()
+    report = verify_package(repack(tmp_path / "f.zip", _resigned_manifest(files)), roots(cert))
+    assert any(p.startswith(MANIFEST_SIGNATURE) for p in report.problems)
+    # stripping the manifest signature and every PDF signature does not pass --trust either
+    stripped = {k: v for k, v in files.items() if k != MANIFEST_SIGNATURE}
+    for n in (1, 2):
+        stripped[f"{CODE}.0{n}.pdf"] = (folder / f"{CODE}.0{n}.pdf").read_bytes()
+    report = verify_package(repack(tmp_path / "g.zip", _resigned_manifest(stripped)), roots(cert))
+    assert any("danh mục gói không được ký số" in p for p in report.problems)
+
+
+def test_export_confined_to_the_dossier_folder(tmp_path):
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    other = make_dossier_folder(tmp_path / "other", code="000.00.25.H49-240316-0001", record=False)
+    listing = json.loads((folder / "dossier.json").read_text(encoding="utf-8"))
+    for evil in (f"../../other/{other.name}/{other.name}.01.pdf", str(other / f"{other.name}.01.pdf")):
+        listing["documents"][0]["pdf"] = evil
+        (folder / "dossier.json").write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+        proc = run_sohoa("export", str(folder), "--out", str(tmp_path / "x.zip"), "--no-store")
+        assert proc.returncode == 2 and "ngoài thư mục hồ sơ" in one_error_line(proc)
+        assert not (tmp_path / "x.zip").exists()
+
+
+# ------------------------------------------------------------------ tables (defect 7)
+FORMULAS = ["=HYPERLINK(\"http://x\";\"bấm\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_tables_never_hold_live_formulas(tmp_path):
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    js_path = folder / f"{CODE}.01.json"
+    js = json.loads(js_path.read_text(encoding="utf-8"))
+    for i, value in enumerate(FORMULAS):
+        js["fields"][f"x{i}"] = {"value": value, "valid": True, "confidence": 1.0}
+    js_path.write_text(json.dumps(js, ensure_ascii=False), encoding="utf-8")
+    rows = field_rows([folder])
+    text = write_table(rows, tmp_path / "t.csv").read_bytes().decode("utf-8-sig")
+    values = [r[5] for r in csv.reader(io.StringIO(text))]
+    for value in FORMULAS:
+        assert "'" + value in values
+    from openpyxl import load_workbook
+
+    ws = load_workbook(write_table(rows, tmp_path / "t.xlsx")).active
+    cells = [c for c in ws["F"] if c.value in FORMULAS]
+    assert len(cells) == len(FORMULAS) and all(c.data_type == "s" for c in cells)
