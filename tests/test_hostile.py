@@ -228,3 +228,61 @@ def test_tables_never_hold_live_formulas(tmp_path):
     ws = load_workbook(write_table(rows, tmp_path / "t.xlsx")).active
     cells = [c for c in ws["F"] if c.value in FORMULAS]
     assert len(cells) == len(FORMULAS) and all(c.data_type == "s" for c in cells)
+
+
+# ------------------------------------------------------------------ templates (defects 8, 17)
+TEMPLATE = """id: hostile
+name: Mẫu thử
+match_regex:
+  - '{rx}'
+fields:
+  - id: ho_ten
+    label: Họ và tên
+"""
+
+
+def test_backtracking_regex_cannot_hang_recognition(tmp_path):
+    """Python's `re` takes longer than the universe on this; the test would time out."""
+    from templates.recognize import score_template
+    from templates.registry import parse_template
+
+    tpl = parse_template(TEMPLATE.format(rx="^(a+)+$"), tmp_path / "t.yaml")
+    from templates.extract import Row, Tok
+
+    text = "a" * 30_000 + "!"
+    rows = [Row(page=1, index=0, toks=[Tok(text=text, key=text[:-1], bbox=(0, 0, 900, 30), conf=90.0)], width=1000)]
+    assert score_template(tpl, rows, []) == 0.0
+
+
+@pytest.mark.parametrize("rx", [r"(\w+)\1", "(?<=so)x"])
+def test_regex_needing_backtracking_refused_with_file_and_line(tmp_path, rx):
+    from ocr.errors import TemplateError
+    from templates.registry import load_template
+
+    path = tmp_path / "t.yaml"
+    path.write_text(TEMPLATE.format(rx=rx), encoding="utf-8")
+    with pytest.raises(TemplateError) as err:
+        load_template(path)
+    assert f"{path}:4" in err.value.message and "RE2" in err.value.message
+
+
+def test_huge_templates_refused_quickly(tmp_path):
+    import time
+
+    from ocr.errors import TemplateError
+    from templates.registry import MAX_FIELDS, load_template
+
+    many = tmp_path / "many.yaml"
+    many.write_text(TEMPLATE.format(rx="x") + "".join(f"  - {{id: f{i}, label: L{i}}}\n"
+                                                       for i in range(MAX_FIELDS + 1)), encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    with open(big, "w", encoding="utf-8") as fh:
+        fh.write(TEMPLATE.format(rx="x"))
+        for i in range(500_000):
+            fh.write(f"  - {{id: f{i}, label: L{i}}}\n")
+    start = time.monotonic()
+    for path, words in ((many, "Quá nhiều trường"), (big, "quá lớn")):
+        with pytest.raises(TemplateError) as err:
+            load_template(path)
+        assert words in err.value.message and str(path) in err.value.message
+    assert time.monotonic() - start < 5
