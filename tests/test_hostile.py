@@ -286,3 +286,64 @@ def test_huge_templates_refused_quickly(tmp_path):
             load_template(path)
         assert words in err.value.message and str(path) in err.value.message
     assert time.monotonic() - start < 5
+
+
+# ------------------------------------------------------------------ store, batch output (defects 10, 11)
+def _limited(fsize: int):
+    """A child process whose files cannot grow past `fsize` bytes: a full disk without root or mounts."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    return limit
+
+
+def _sohoa(*args, preexec=None, timeout=240):
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "scanner_app.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=REPO, preexec_fn=preexec, timeout=timeout)
+
+
+def test_damaged_store_page_is_one_line_with_recovery_advice(sohoa_home):
+    from test_store import make_document
+
+    from exports.store import open_store
+
+    with open_store() as store:
+        for i in range(40):
+            text = " ".join(f"Nguyễn Văn An {i} hộ khẩu thường trú số {i * 7 + j}" for j in range(60))
+            store.record_document(make_document(f"{CODE}.{i:02d}", [text]), sohoa_home / f"{i}.pdf",
+                                  sohoa_home / f"{i}.json", dossier_code=CODE)
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert (sohoa_home / "sohoa.db.bak").is_file()  # the backup the advice points to
+    db = sohoa_home / "sohoa.db"
+    raw = bytearray(db.read_bytes())
+    pages = len(raw) // 4096
+    assert pages > 20
+    for p in range(pages // 3, 2 * pages // 3):  # damage the middle third
+        raw[p * 4096 + 100:p * 4096 + 4000] = os.urandom(3900)
+    db.write_bytes(bytes(raw))
+    proc = run_sohoa("search", "Nguyễn Văn An")
+    assert proc.returncode == 2, proc.stderr
+    line = one_error_line(proc)
+    assert "bị hỏng" in line and "integrity_check" in line and "sohoa.db.bak" in line
+
+
+def test_store_on_a_full_disk_is_one_line(sohoa_home):
+    proc = _sohoa("search", "An", preexec=_limited(8192))
+    assert proc.returncode == 2 and "ổ đĩa đầy" in one_error_line(proc)
+
+
+def test_batch_output_unwritable_then_resumed(tmp_path, page_png):
+    src = tmp_path / "src"
+    src.mkdir()
+    page_png("p1.png", ["GIẤY HẸN", "Ông Lê Văn Tám"]).rename(src / "p1.png")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    proc = _sohoa("batch", str(src), "--out", str(blocker / "out"), "--no-store", "--jobs", "1")
+    assert proc.returncode == 2 and "tệp, không phải thư mục" in one_error_line(proc)
+    out = tmp_path / "out"
+    proc = _sohoa("batch", str(src), "--out", str(out), "--no-store", "--jobs", "1", preexec=_limited(40_000))
+    errors = one_error_line(proc)
+    assert proc.returncode == 2 and ("Hết dung lượng đĩa" in errors or "disk I/O error" in errors), proc.stderr
+    proc = _sohoa("batch", str(src), "--out", str(out), "--no-store", "--jobs", "1")  # space freed
+    assert proc.returncode == 0, proc.stderr
+    assert list(out.rglob("*.pdf"))

@@ -64,8 +64,8 @@ def output_error(exc: Exception, folder: Path) -> OutputError:
         vi, en = "Đường dẫn kết quả trỏ vào một tệp, không phải thư mục", "the output path is a file, not a folder"
     else:
         vi, en = f"Không ghi được ({getattr(exc, 'strerror', None) or exc})", "cannot write"
-    return OutputError(f"{vi} ở thư mục kết quả {folder}; hãy khắc phục rồi chạy lại lệnh, việc đã xong được giữ lại",
-                       f"{en} in the output folder; fix it and run again, finished work is kept", path=str(folder))
+    return OutputError(f"{vi} (thư mục kết quả); hãy khắc phục rồi chạy lại lệnh, việc đã xong được giữ lại",
+                       f"{en} (output folder); fix it and run again, finished work is kept", path=str(folder))
 
 
 def page_key(name: str, idx: int) -> str:
