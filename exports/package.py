@@ -13,6 +13,7 @@ byte-identical to what was recorded), so an edited or missing PDF stops the expo
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Optional
 from xml.etree import ElementTree as ET
 
-from exports.files import atomic_write
+from exports.files import atomic_write, part_prefix
 from ocr.errors import BadInputError, SohoaError
 from ocr.textnorm import nfc
 
@@ -365,7 +366,7 @@ def _record(store, info: DossierInfo, result: ExportResult, signer, user) -> Non
 def _remove_stale_parts(out: Path) -> None:
     """Temporary files of an export killed half-way (never the final name)."""
     if out.parent.is_dir():
-        for part in out.parent.glob(f".{out.name}.*.part"):
+        for part in out.parent.glob(f"{glob.escape(part_prefix(out.name))}*.part"):
             try:
                 part.unlink()
             except OSError:

@@ -347,3 +347,18 @@ def test_batch_output_unwritable_then_resumed(tmp_path, page_png):
     proc = _sohoa("batch", str(src), "--out", str(out), "--no-store", "--jobs", "1")  # space freed
     assert proc.returncode == 0, proc.stderr
     assert list(out.rglob("*.pdf"))
+
+
+# ------------------------------------------------------------------ names (defect 15)
+def test_output_names_of_any_length_are_written(tmp_path, page_png):
+    stem = ("Tờ khai thay đổi thông tin cư trú của ông Nguyễn Văn An " * 5).encode()[:246].decode("utf-8", "ignore").strip()
+    assert 240 <= len(f"{stem}.png".encode()) <= 255
+    src = page_png("a.png", ["GIẤY HẸN", "Ông Lê Văn Tám"]).rename(tmp_path / f"{stem}.png")
+    out = tmp_path / "out"
+    for _ in range(2):  # the second run writes beside the first (the '-2' names)
+        proc = run_sohoa("process", str(tmp_path / f"{stem}.png"), "--out", str(out), "--jobs", "1", "--no-store")
+        assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert len([n for n in names if n.endswith(".pdf")]) == 2 and len([n for n in names if n.endswith(".json")]) == 2
+    assert all(len(n.encode()) <= 255 for n in names) and not [n for n in names if n.endswith(".part")]
+    assert all(n.startswith(stem[:100]) for n in names)
