@@ -26,7 +26,33 @@ from ocr.textnorm import nfc
 # the GUI thread runs its event loop).
 Image.init()
 
+
+def _silence_libtiff() -> None:
+    """libtiff prints its complaints about a damaged page straight to stderr ('Using code not yet
+    in table.'); the page's failure already reaches the officer as that file's error. Its
+    handlers are process-wide: set once, at import. Only where Pillow loads libtiff as a shared
+    library (Linux wheels); elsewhere nothing to do."""
+    import ctypes
+    import re
+
+    import PIL._imaging  # noqa: F401 - loads libtiff when Pillow links it
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            libs = set(re.findall(r"\S*/libtiff[^/\s]*\.so[^/\s]*", fh.read()))
+    except OSError:
+        return
+    for lib in libs:
+        try:
+            tiff = ctypes.CDLL(lib)
+            tiff.TIFFSetErrorHandler.restype = tiff.TIFFSetWarningHandler.restype = ctypes.c_void_p
+            tiff.TIFFSetErrorHandler(None)
+            tiff.TIFFSetWarningHandler(None)
+        except (OSError, AttributeError):
+            log.debug("libtiff handlers not changed in %s", lib)
+
+
 log = logging.getLogger(__name__)
+_silence_libtiff()
 
 #: Refuse pages over this many pixels (an A3 page at 600 dpi is ~70 Mpx): decompression bombs.
 MAX_PIXELS = 120_000_000

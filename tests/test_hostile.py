@@ -362,3 +362,40 @@ def test_output_names_of_any_length_are_written(tmp_path, page_png):
     assert len([n for n in names if n.endswith(".pdf")]) == 2 and len([n for n in names if n.endswith(".json")]) == 2
     assert all(len(n.encode()) <= 255 for n in names) and not [n for n in names if n.endswith(".part")]
     assert all(n.startswith(stem[:100]) for n in names)
+
+
+# ------------------------------------------------------------------ quiet libraries (defect 18)
+def test_damaged_tiff_page_leaves_no_libtiff_line(tmp_path, page_png):
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 255, (300, 300), dtype=np.uint8)) for _ in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    data = bytearray(buf.getvalue())
+    for i in range(len(data) // 3, len(data) // 3 + 200):  # inside page 2's strip
+        data[i] ^= 0x5A
+    bad = tmp_path / "bad.tif"
+    bad.write_bytes(bytes(data))
+    proc = run_sohoa("process", str(bad), "--out", str(tmp_path / "out"), "--jobs", "1", "--no-store")
+    assert proc.returncode != 0 and "bad.tif" in one_error_line(proc) and "trang 2" in one_error_line(proc)
+    assert "Using code not yet in table" not in proc.stderr  # libtiff's own stderr line
+
+
+def test_verify_of_a_modified_signed_pdf_prints_no_library_traceback(tmp_path, signer):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    cert, sg = signer
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    files = read_package_bytes(build_package(folder, tmp_path / "s.zip", signer=sg).path)
+    name = f"{CODE}.01.pdf"
+    writer = IncrementalPdfFileWriter(io.BytesIO(files[name]))
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 12 Tf 10 10 Td (gia mao) Tj ET"))
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    files[name] = out.getvalue()
+    proc = run_sohoa("verify", str(repack(tmp_path / "f.zip", _resigned_manifest(files))))
+    assert proc.returncode == 1 and f"{name}: chữ ký" in one_error_line(proc)
+    assert "WARNING" not in proc.stderr and "pyhanko" not in proc.stderr
