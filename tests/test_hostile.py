@@ -399,3 +399,20 @@ def test_verify_of_a_modified_signed_pdf_prints_no_library_traceback(tmp_path, s
     proc = run_sohoa("verify", str(repack(tmp_path / "f.zip", _resigned_manifest(files))))
     assert proc.returncode == 1 and f"{name}: chữ ký" in one_error_line(proc)
     assert "WARNING" not in proc.stderr and "pyhanko" not in proc.stderr
+
+
+# ------------------------------------------------------------------ the last line of defence
+def test_an_unforeseen_error_is_one_line_and_a_crash_log(monkeypatch, capsys, sohoa_home):
+    """A bug (any exception no command foresaw) still ends in one line; the traceback goes to a file."""
+    from scanner_app import cli
+    from scanner_app.commands import verify
+
+    def bug(args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(verify, "run", bug)  # the fault injected: a command with a bug
+    assert cli.main(["verify", "x.zip"]) == 70
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Lỗi nội bộ" in err and "Traceback" not in err
+    logs = list((sohoa_home / "logs").glob("crash-*.log"))
+    assert len(logs) == 1 and "KeyError: 'a bug'" in logs[0].read_text(encoding="utf-8")
