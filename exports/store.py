@@ -311,8 +311,15 @@ class Store:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
-        self._anchor_audit()
+            self._anchor_audit()  # still holding the write lock: no other writer's head in between
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                self._anchored = None
+                self._anchor_audit()  # back to the head actually committed
+                raise
 
     def _anchor_audit(self) -> None:
         """The audit chain's head, keyed, outside the database (exports.audit); a failure only warns:
