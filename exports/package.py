@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import json
 import logging
 import re
@@ -377,7 +378,7 @@ def _remove_stale_parts(out: Path) -> None:
 #: Limits for a package from anyone (an upload, a USB stick): verify streams every entry and
 #: refuses, before inflating anything, what no real dossier needs.
 MAX_ENTRIES = 10_000
-MAX_MEMBER_BYTES = 512 * 1024 * 1024  # one document; PDFs are held in memory for their signatures
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one document; a PDF is held in memory for its signatures
 MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
 MAX_TEXT_BYTES = 32 * 1024 * 1024  # manifest, its signature, dossier.json: read whole
 MAX_RATIO = 200  # inflated/compressed; text compresses ~10x, zip bombs 1000x and more
@@ -432,6 +433,17 @@ def _entries(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
     return out
 
 
+def _check_directory(path: Path) -> None:
+    """Refuse a central directory with too many entries before zipfile builds an object for each
+    (millions of tiny entries would take gigabytes). Reads only the end record."""
+    with open(path, "rb") as fp:
+        end = zipfile._EndRecData(fp)  # the stdlib's own reader of the end record
+    if end is None:
+        raise zipfile.BadZipFile("no end of central directory")
+    if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES or end[zipfile._ECD_SIZE] > MAX_ENTRIES * 1024:
+        raise _hostile(path, f"quá nhiều tệp ({end[zipfile._ECD_ENTRIES_TOTAL]} > {MAX_ENTRIES})", "too many entries")
+
+
 def unsafe_name(name: str) -> Optional[tuple[str, str]]:
     """Why `name` is not a plain file name inside a package (Vietnamese, English), or None.
 
@@ -455,18 +467,18 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, report: VerifyRepor
                  ) -> tuple[Optional[str], Optional[bytes]]:
     """SHA-256 of one entry, streamed; its bytes too when `keep`. (None, None) when damaged."""
     digest = hashlib.sha256()
-    parts: list[bytes] = []
+    kept = io.BytesIO()
     try:
         with zf.open(info) as fh:
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
                 if keep:
-                    parts.append(chunk)
+                    kept.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
             zlib.error) as exc:  # CRC mismatch, truncation, encryption, unknown compression
         report.problems.append(f"{info.filename}: tệp trong ZIP bị hỏng / damaged inside the ZIP ({exc})")
         return None, None
-    return digest.hexdigest(), b"".join(parts) if keep else None
+    return digest.hexdigest(), kept.getvalue() if keep else None
 
 
 def verify_package(path, trust_roots: Optional[list] = None) -> VerifyReport:
@@ -480,6 +492,7 @@ def verify_package(path, trust_roots: Optional[list] = None) -> VerifyReport:
     if not path.is_file():
         raise BadInputError("Không tìm thấy tệp", "file not found", path=str(path))
     try:
+        _check_directory(path)
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise BadInputError(f"Không phải tệp ZIP hoặc tệp đã hỏng ({exc})", "not a ZIP file or corrupt",

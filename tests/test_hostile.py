@@ -117,9 +117,9 @@ def test_verify_refuses_zip_bomb_in_bounded_memory(tmp_path, package):
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
             zf.writestr(name, data)
-        with zf.open("metadata2.xml", "w", force_zip64=True) as fh:  # 384 MB of zeros in ~0.4 MB
+        with zf.open("metadata2.xml", "w", force_zip64=True) as fh:  # 192 MB of zeros in ~0.2 MB
             block = bytes(64 * 1024 * 1024)
-            for _ in range(6):
+            for _ in range(3):
                 fh.write(block)
     assert bomb.stat().st_size < 2 * 1024 * 1024
 
@@ -416,3 +416,24 @@ def test_an_unforeseen_error_is_one_line_and_a_crash_log(monkeypatch, capsys, so
     assert len(err.strip().splitlines()) == 1 and "Lỗi nội bộ" in err and "Traceback" not in err
     logs = list((sohoa_home / "logs").glob("crash-*.log"))
     assert len(logs) == 1 and "KeyError: 'a bug'" in logs[0].read_text(encoding="utf-8")
+
+
+def test_verify_of_the_largest_allowed_document_stays_under_1_gb(tmp_path):
+    """A document close to the per-entry cap: streamed, hashed, inspected under a 1 GB address-space limit."""
+    import pikepdf
+
+    from exports.package import MAX_MEMBER_BYTES
+
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    pdf_path = folder / f"{CODE}.01.pdf"
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        pdf.Root.Junk = pdf.make_stream(os.urandom(MAX_MEMBER_BYTES - 16 * 1024 * 1024))  # incompressible
+        pdf.save(pdf_path)
+    pkg = build_package(folder, tmp_path / "big.zip").path
+    pdf_path.unlink()
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1024 ** 3, 1024 ** 3))
+
+    proc = _sohoa("verify", str(pkg), preexec=limit)
+    assert proc.returncode == 0 and "package intact" in proc.stderr, proc.stderr
