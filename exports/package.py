@@ -307,6 +307,9 @@ def build_package(dossier_dir, out, *, signer=None, store=None, overwrite: bool 
     files: dict[str, bytes] = {}
     names = []
     for d in info.documents:
+        if d.pdf.stat().st_size > MAX_MEMBER_BYTES:
+            raise BadInputError(f"Tài liệu quá lớn để đóng gói (tối đa {MAX_MEMBER_BYTES // 2**20} MB)",
+                                "document too large to pack", path=str(d.pdf))
         data = d.pdf.read_bytes()
         if signer is not None:
             from exports.signing import sign_pdf
