@@ -99,6 +99,7 @@ def load_dossier(folder, store=None) -> DossierInfo:
                                  _inside(folder, d["json"]) if d.get("json") else None))
     else:
         for i, pdf in enumerate(sorted(folder.glob("*.pdf")), start=1):
+            pdf = _inside(folder, pdf.name)  # a symbolic link out of the folder is refused too
             js = pdf.with_suffix(".json")
             docs.append(DocEntry(i, pdf, js if js.exists() else None))
     if not docs:
@@ -119,15 +120,16 @@ def load_dossier(folder, store=None) -> DossierInfo:
 
 
 def _inside(folder: Path, name) -> Path:
-    """A file that dossier.json names, which must be a plain name in the dossier folder itself:
-    `../other/x.pdf` or an absolute path would pack someone else's document."""
+    """A file of the dossier, which must be a plain name in the dossier folder itself: a
+    dossier.json naming `../other/x.pdf` or an absolute path, or a symbolic link out of the
+    folder, would pack someone else's document."""
     reason = unsafe_name(name) if isinstance(name, str) else ("không phải tên tệp", "not a file name")
     path = folder / name if reason is None else None
     if path is None or path.resolve().parent != folder.resolve():
         reason = reason or ("trỏ ra ngoài thư mục", "points outside the folder")
-        raise BadInputError(f"dossier.json nêu tệp ngoài thư mục hồ sơ: {name!r} ({reason[0]})",
-                            f"dossier.json names a file outside the dossier folder: {name!r} ({reason[1]})",
-                            path=str(folder / DOSSIER))
+        raise BadInputError(f"Tệp ở ngoài thư mục hồ sơ, không đóng gói: {name!r} ({reason[0]})",
+                            f"a file outside the dossier folder is not packed: {name!r} ({reason[1]})",
+                            path=str(folder))
     return path
 
 

@@ -437,3 +437,14 @@ def test_verify_of_the_largest_allowed_document_stays_under_1_gb(tmp_path):
 
     proc = _sohoa("verify", str(pkg), preexec=limit)
     assert proc.returncode == 0 and "package intact" in proc.stderr, proc.stderr
+
+
+def test_export_refuses_a_link_out_of_the_folder(tmp_path):
+    folder = make_dossier_folder(tmp_path / "out", record=False)
+    (folder / "dossier.json").unlink()  # the folder is listed as it is
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes((folder / f"{CODE}.01.pdf").read_bytes())
+    (folder / "zz.pdf").symlink_to(secret)
+    with pytest.raises(BadInputError) as err:
+        build_package(folder, tmp_path / "x.zip")
+    assert "ngoài thư mục hồ sơ" in err.value.message and not (tmp_path / "x.zip").exists()
