@@ -84,6 +84,20 @@ def test_process_goes_on_after_truncated_tiff_and_fifo(tmp_path, page_png):
     assert not (out / "cut.pdf").exists()
 
 
+def test_batch_goes_on_after_truncated_tiff_also_when_run_again(tmp_path, page_png):
+    src = tmp_path / "src"
+    src.mkdir()
+    page_png("p1.png", ["GIẤY HẸN", "Ông Lê Văn Tám"]).rename(src / "p1.png")
+    data = multipage_tiff()
+    (src / "p2.tif").write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    for _ in range(2):  # it crashed on every re-run before
+        proc = run_sohoa("batch", str(src), "--out", str(out), "--no-store", "--jobs", "1")
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert "p2.tif" in (out / "report.csv").read_bytes().decode("utf-8-sig")
+        assert len(list(out.rglob("*.pdf"))) == 1
+
+
 # ------------------------------------------------------------------ packages (defects 2-6, 14)
 @pytest.fixture
 def package(tmp_path):
@@ -335,7 +349,7 @@ def test_store_on_a_full_disk_is_one_line(sohoa_home):
 def test_batch_output_unwritable_then_resumed(tmp_path, page_png):
     src = tmp_path / "src"
     src.mkdir()
-    page_png("p1.png", ["GIẤY HẸN", "Ông Lê Văn Tám"]).rename(src / "p1.png")
+    page_png("p1.png", ["GIẤY HẸN", "Ông Lê Văn Tám"]).rename(src / "=1+1.png")  # a formula as a file name
     blocker = tmp_path / "afile"
     blocker.write_text("x")
     proc = _sohoa("batch", str(src), "--out", str(blocker / "out"), "--no-store", "--jobs", "1")
@@ -347,6 +361,9 @@ def test_batch_output_unwritable_then_resumed(tmp_path, page_png):
     proc = _sohoa("batch", str(src), "--out", str(out), "--no-store", "--jobs", "1")  # space freed
     assert proc.returncode == 0, proc.stderr
     assert list(out.rglob("*.pdf"))
+    report = list(csv.reader(io.StringIO((out / "report.csv").read_bytes().decode("utf-8-sig"))))
+    cells = [c for row in report for c in row if "=1+1" in c]
+    assert cells and all(c.startswith("'") for c in cells)  # the source name neutralised in report.csv
 
 
 # ------------------------------------------------------------------ names (defect 15)
