@@ -135,6 +135,10 @@ ANCHOR_SUFFIX = ".anchor"
 KEY_NAME = "audit.key"
 
 
+def anchor_path(store_file: Path) -> Path:
+    return Path(str(store_file) + ANCHOR_SUFFIX)
+
+
 def key_path(store_file: Path) -> Path:
     env = os.environ.get("SOHOA_AUDIT_KEY_FILE")
     return Path(env) if env else Path(store_file).with_name(KEY_NAME)
@@ -178,7 +182,7 @@ def write_anchor(conn: sqlite3.Connection, store_file: Path, written: Optional[t
     key = _key(store_file, create=True)
     if key is None:
         raise OSError(f"audit key unreadable: {key_path(store_file)}")
-    with atomic_write(Path(str(store_file) + ANCHOR_SUFFIX), "w") as fh:
+    with atomic_write(anchor_path(store_file), "w") as fh:
         json.dump({"id": head[0], "hash": head[1], "mac": _mac(key, head)}, fh)
     return head
 
@@ -187,7 +191,7 @@ def check_anchor(conn: sqlite3.Connection, store_file: Path) -> Optional[Problem
     """The database's chain head against the keyed anchor kept outside it."""
     head = _head(conn)
     try:
-        anchor = json.loads(Path(str(store_file) + ANCHOR_SUFFIX).read_text(encoding="utf-8"))
+        anchor = json.loads(anchor_path(store_file).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None if head[0] == 0 else Problem(head[0], "thiếu tệp neo nhật ký (đã bị xóa?)",
                                                   "the audit anchor file is missing (deleted?)")

@@ -226,6 +226,8 @@ class Store:
         except BaseException:
             self.db.close()
             raise
+        if not audit.anchor_path(self.path).exists() and not audit.key_path(self.path).exists():
+            self._anchor_audit()  # a store from before anchoring: anchored from now on
         self._backup()
 
     def _backup(self) -> None:

@@ -135,3 +135,12 @@ def test_forged_or_missing_anchor_caught(logged):
     anchor.unlink()
     proc = run_sohoa("audit", "verify")
     assert proc.returncode == 1 and "thiếu tệp neo" in proc.stderr
+
+
+def test_a_store_from_before_anchoring_is_anchored_when_opened(logged):
+    """No key and no anchor yet (an older installation): anchored on open, no false alarm."""
+    logged.with_name(logged.name + audit.ANCHOR_SUFFIX).unlink()
+    audit.key_path(logged).unlink()
+    proc = run_sohoa("audit", "verify")
+    assert proc.returncode == 0 and "4" in proc.stdout, proc.stderr
+    assert audit.anchor_path(logged).is_file() and audit.key_path(logged).is_file()
