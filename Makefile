@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/bench_fields.py -n 40 --jobs 2 --fonts liberation --no-unrelated
 	$(BIN)/python bench/bench_realdocs.py --refresh --jobs 2
 	$(BIN)/python bench/bench_qr.py -n 40
+	$(BIN)/python bench/bench_verify.py --signed --pdf-mb 190
 	$(BIN)/python bench/bench_pdf_size.py --real 4
 	$(BIN)/python bench/bench_batch.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/bench_gui_latency.py

@@ -383,7 +383,7 @@ def _remove_stale_parts(out: Path) -> None:
 #: Limits for a package from anyone (an upload, a USB stick): verify streams every entry and
 #: refuses, before inflating anything, what no real dossier needs.
 MAX_ENTRIES = 10_000
-MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one document; a PDF is held in memory for its signatures
+MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one document: a signed PDF takes ~3.5x its size to validate
 MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
 MAX_TEXT_BYTES = 32 * 1024 * 1024  # manifest, its signature, dossier.json: read whole
 MAX_RATIO = 200  # inflated/compressed; text compresses ~10x, zip bombs 1000x and more
