@@ -18,7 +18,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from exports.pdfa import PRODUCER, write_searchable_pdf
-from ocr.engine import ocr_image, tesseract_available
+from ocr.engine import ocr_image
 from ocr.errors import BadInputError
 from ocr.model import OcrPage, ProcessedPage, Word
 from ocr.textnorm import nfc
@@ -27,7 +27,6 @@ FONTS = Path("/usr/share/fonts/truetype/dejavu")
 SERIF = str(FONTS / "DejaVuSerif.ttf")
 BOLD = str(FONTS / "DejaVuSerif-Bold.ttf")
 EXTRACTORS = ("pdftotext", "pdftotext-raw", "pypdf", "pdfium")
-needs_tesseract = pytest.mark.skipif(not tesseract_available("vie"), reason="Tesseract vie missing")
 
 # Every Vietnamese letter: the 12 vowels with all five tone marks, đ, upper and lower case.
 VOWELS = "aăâeêioôơuưy"
@@ -127,7 +126,6 @@ def ocr_page() -> tuple[Image.Image, OcrPage]:
 # ------------------------------------------------------------------------------------ text layer
 
 
-@needs_tesseract
 def test_tesseract_words_read_back_identically_by_all_extractors(tmp_path, ocr_page):
     img, ocr = ocr_page
     assert len(ocr.words) >= 30
