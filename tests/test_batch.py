@@ -185,7 +185,7 @@ def test_records_documents_in_the_store(stack, tmp_path, sohoa_home):
     assert Path(hits[0].pdf_path).is_file()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows: no SIGINT to a child process (POSIX only)")
 def test_watch_hot_folder_then_ctrl_c(stack, reference, tmp_path):
     src, truth = stack
     hot = tmp_path / "hot"
