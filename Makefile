@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils libjpeg-turbo-progs softhsm2 sane-utils \
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils softhsm2 sane-utils \
 	libsane-dev sane-airscan xvfb xauth fonts-dejavu-core fonts-liberation2 qpdf libgl1 libglib2.0-0 libegl1 libdbus-1-3 \
 	libfontconfig1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
