@@ -14,8 +14,8 @@ LOCK := requirements.lock
 UV_VERSION := 0.13.9
 UV := $(VENV)/uv-$(UV_VERSION)/bin/uv
 BUILD_REQUIRES := 'setuptools>=68' wheel
-LOCK_ARGS := --extra test --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
-	--custom-compile-command "make lock" --quiet
+# --universal: one set of pins, with markers for the packages only some Pythons (3.11+) or OSes need
+LOCK_ARGS := --extra test --generate-hashes --universal --custom-compile-command "make lock" --quiet
 
 .PHONY: install demo test bench system-packages clean lock lock-upgrade
 
@@ -35,6 +35,8 @@ $(STAMP): $(LOCK) setup.cfg pyproject.toml
 	@{ $(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK) && \
 	   $(BIN)/python -m pip install --no-deps --no-build-isolation -e . ; } > $(VENV)/install.log 2>&1 \
 		|| { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+		echo "$(LOCK) lacks what setup.cfg asks for: run 'make lock' and commit the lock"; exit 1; }
 	@touch $(STAMP)
 
 $(UV):
