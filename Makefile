@@ -35,7 +35,8 @@ $(STAMP): $(LOCK) setup.cfg pyproject.toml
 	@{ $(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK) && \
 	   $(BIN)/python -m pip install --no-deps --no-build-isolation -e . ; } > $(VENV)/install.log 2>&1 \
 		|| { cat $(VENV)/install.log; exit 1; }
-	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+	@{ $(BIN)/python -m pip check && $(BIN)/python -m pip install -q --dry-run --no-index --no-build-isolation \
+		-e '.[test]'; } >> $(VENV)/install.log 2>&1 || { tail -3 $(VENV)/install.log; \
 		echo "$(LOCK) lacks what setup.cfg asks for: run 'make lock' and commit the lock"; exit 1; }
 	@touch $(STAMP)
 
