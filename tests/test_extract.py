@@ -197,25 +197,16 @@ def test_helpers():
     assert salvage("CCCD") == "CCCD" and salvage("III") == "III" and salvage("Hà.eeee") == "Hà."
 
 
-TYPED = ("name", "date", "year", "gender", "id12", "phone", "email")
-
-
 @pytest.mark.timeout(80)
 @pytest.mark.parametrize("form,seeds", [("ct01", (3, 11, 27)), ("khai_sinh", (5, 19))])
 def test_degraded_pages_through_tesseract(form, seeds):
     """Rendered forms, scanned (blur, noise, skew, uneven light, JPEG) at 200 dpi, through the
-    production page job (cleanup, leaders erased, boxed digits re-read, real Tesseract): typed
-    values right, and a wrong one is never marked valid."""
+    production page job (cleanup, leaders erased, boxed digits re-read, real Tesseract): every
+    value right and valid, where it is on the page; a field left blank stays empty."""
     from bench.synth_forms import degrade, render
-    from ocr.engine import tesseract_available
     from ocr.model import PageImage
     from ocr.pipeline import PageJob, PipelineOptions, process_page
-    from templates.registry import load_templates
 
-    if not tesseract_available("vie"):
-        pytest.skip("tesseract vie not installed")
-    types = {f.id: f.type for f in {t.id: t for t in load_templates()}[form].fields}
-    right = total = 0
     for seed in seeds:
         rng = random.Random(seed)
         img, truth = render(form, rng, dpi=200)
@@ -225,16 +216,12 @@ def test_degraded_pages_through_tesseract(form, seeds):
         doc = doc_of(processed.ocr)
         understand(doc)
         assert doc.form == form
-        for fid, want in truth["fields"].items():
-            if types[fid] not in TYPED:
-                continue
-            f = doc.fields[fid]
-            total += 1
-            right += f.value == want
-            assert f.value == want or not f.valid or want is None, (seed, fid, want, f.value)
-            if f.value is not None:
-                assert f.page == 1 and f.bbox is not None
-    assert right >= 0.9 * total, (right, total)
+        fields = {fid: doc.fields[fid] for fid in truth["fields"]}
+        assert {fid: f.value for fid, f in fields.items()} == truth["fields"], seed
+        assert [fid for fid, f in fields.items() if not f.valid] == [], seed
+        # a value has its place on page 1; a blank field has none
+        assert {fid: (f.page, f.bbox is not None) for fid, f in fields.items()} == \
+            {fid: (1, True) if want is not None else (None, False) for fid, want in truth["fields"].items()}, seed
 
 
 def test_low_confidence_value_is_not_vouched_for():
