@@ -18,7 +18,7 @@ from templates.addresses import check_address
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
-from templates.review import LOW_CONFIDENCE, review
+from templates.review import LOW_CONFIDENCE, review_fields
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -46,7 +46,7 @@ def understand(doc: Document, templates_dirs=(), form: str = "auto") -> None:
     template = by_id[form_id]
     fields = _run_extractor(doc, template)
     doc.fields = finish_fields(template, fields, doc)
-    review(template, doc.fields, doc)
+    review_fields(template, doc.fields, doc)
 
 
 def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:

@@ -62,7 +62,7 @@ class Signals:
     coloured_share: float = 0.0  # share of ink pixels that are coloured
 
 
-def review(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> None:
+def review_fields(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> None:
     """Set `needs_review` on every field, adding the reasons to `problems`."""
     images = _PageImages(doc)
     labels = _label_phrases(template)
