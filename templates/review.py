@@ -31,8 +31,11 @@ from templates.registry import Template
 #: Calibrated on the tuning set of bench/bench_fields.py (docs/benchmarks-fields.md).
 REVIEW_CONFIDENCE = 0.80
 #: Share of ink pixels under a value that are clearly coloured (blue/red pen or stamp, not the
-#: black or grey of print) above which the value is taken for handwriting or a stamp.
+#: black or grey of print) above which the value is taken for handwriting or a stamp, and the
+#: chroma (CIELAB a*b* distance from grey, 0-255 scale) that counts as coloured. Black print on
+#: real colour scans stays under 14 at the 99th percentile; ballpoint blue is 40 and more.
 COLOURED_INK_SHARE = 0.25
+COLOURED_CHROMA = 30
 #: Two values of one form this similar (rapidfuzz ratio, folded) but not equal: one was misread.
 NEAR_DUPLICATE = 88
 
@@ -43,14 +46,16 @@ FOOTNOTE = "Giá trị có dấu chú thích của mẫu in ('{}'), cần kiểm
 BAD_SYLLABLE = "Có chữ không phải âm tiết tiếng Việt ('{}'), có thể đọc sai dấu"
 UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
 NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
+MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
 NEAR_COPY = "Gần giống nhưng khác '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 
 #: Printed instruction phrases of Vietnamese forms that are never part of a filled-in value.
-INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ và tên", "ngày, tháng, năm", "kính gửi",
-                "tờ khai", "người yêu cầu", "người được khai sinh", "số định danh", "nơi cư trú",
-                "giới tính", "quốc tịch", "dân tộc", "năm sinh", "quê quán", "nơi sinh")
+#: (The form's own labels are added per template: `_label_phrases`.)
+INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ và tên", "ngày, tháng, năm", "kính gửi")
+#: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024").
+_MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOo])[\dlIOo]{2,}\b")
 _FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
 _LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch")}
 
@@ -94,6 +99,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> li
         mark = _FOOTNOTE.search(f.raw or f.value)
         if mark:
             out.append(FOOTNOTE.format(mark.group(0)))
+        mixed = _MIXED.search(f.value)
+        if mixed:
+            out.append(MIXED_DIGITS.format(mixed.group(0)))
     if spec.type == "name" or spec.check in _LISTS:
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
         if bad:
@@ -263,6 +271,6 @@ def ink_signals(crop: np.ndarray) -> Signals:
     n = int(np.count_nonzero(ink))
     if n < 20:
         return Signals()
-    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-    sat = hsv[:, :, 1][ink > 0]
-    return Signals(coloured_share=float(np.count_nonzero(sat > 80)) / n)
+    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.int16)
+    chroma = np.hypot(lab[:, :, 1] - 128, lab[:, :, 2] - 128)[ink > 0]
+    return Signals(coloured_share=float(np.count_nonzero(chroma > COLOURED_CHROMA)) / n)
