@@ -386,7 +386,7 @@ def second_reading(what: str, first: str, again: str, conf: float) -> list[str]:
     digits-only re-reading disagree, or the re-reading itself was unsure."""
     if first != again:
         return [f"{what} đọc hai lần khác nhau ({first or '?'} / {again}), có thể viết tay: cần kiểm tra"]
-    if conf < REREAD_CONFIDENCE:
+    if 0 < conf < REREAD_CONFIDENCE:  # 0: Tesseract gave no confidence (seen on right readings)
         return [f"{what} viết tay đọc không chắc chắn, cần kiểm tra"]
     return []
 
