@@ -117,10 +117,13 @@ def unrelated_case(item: tuple[str, Image.Image, int]) -> tuple[str, str | None,
 
 
 def review_rates(rows: list[dict]) -> dict:
-    """Exact match, wrong values vouched for (over all values) and right values sent to review."""
-    right = [r for r in rows if r["value"] == r["expected"]]
+    """Exact match, wrong values vouched for (over all values) and right values sent to review
+    (blanks left empty on the form are not counted there: the contract sends every missing value
+    to review)."""
+    right = [r for r in rows if r["value"] == r["expected"] and r["expected"] is not None]
     wrong_vouched = [r for r in rows if r["value"] != r["expected"] and not r["needs_review"]]
-    return {"values": len(rows), "exact": len(right) / max(1, len(rows)),
+    exact = sum(r["value"] == r["expected"] for r in rows)
+    return {"values": len(rows), "exact": exact / max(1, len(rows)),
             "wrong_vouched": len(wrong_vouched) / max(1, len(rows)),
             "right_flagged": sum(r["needs_review"] for r in right) / max(1, len(right))}
 

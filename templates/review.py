@@ -20,7 +20,6 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from ocr.model import Document, Field
 from ocr.textnorm import collapse_spaces, fold, nfc
@@ -36,8 +35,6 @@ REVIEW_CONFIDENCE = 0.80
 #: real colour scans stays under 14 at the 99th percentile; ballpoint blue is 40 and more.
 COLOURED_INK_SHARE = 0.25
 COLOURED_CHROMA = 30
-#: Two values of one form this similar (rapidfuzz ratio, folded) but not equal: one was misread.
-NEAR_DUPLICATE = 88
 
 MISSING = "Không đọc được giá trị, cần nhập tay"
 LOW_CONFIDENCE = "Độ tin cậy thấp, cần kiểm tra"
@@ -48,7 +45,7 @@ UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
 NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
 MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
-NEAR_COPY = "Gần giống nhưng khác '{}' ({}): một trong hai bị đọc sai"
+NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 
 #: Printed instruction phrases of Vietnamese forms that are never part of a filled-in value.
@@ -102,7 +99,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> li
         mixed = _MIXED.search(f.value)
         if mixed:
             out.append(MIXED_DIGITS.format(mixed.group(0)))
-    if spec.type == "name" or spec.check in _LISTS:
+    listed = spec.check in _LISTS and _list_key(f.value) in closed_list(_LISTS[spec.check][0])
+    if spec.type == "name" or spec.check in _LISTS and not listed:
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
         if bad:
             out.append(BAD_SYLLABLE.format(bad[0]))
@@ -110,10 +108,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> li
         first = f.value.split()[0]
         if first.lower() not in {s.lower() for s in SURNAMES}:
             out.append(UNKNOWN_SURNAME.format(first))
-    if spec.check in _LISTS:
-        file, what = _LISTS[spec.check]
-        if _list_key(f.value) not in closed_list(file):
-            out.append(NOT_IN_LIST.format(f.value, what))
+    if spec.check in _LISTS and not listed:
+        out.append(NOT_IN_LIST.format(f.value, _LISTS[spec.check][1]))
     sig = images.signals(f)
     if sig is not None and sig.coloured_share > COLOURED_INK_SHARE:
         out.append(HANDWRITTEN)
@@ -213,9 +209,8 @@ def _cross_checks(template: Template, fields: dict[str, Field]) -> None:
                 continue
             if a.type == "text" and a.check != "address":
                 continue
-            va, vb = fields[a.id].value, fields[b.id].value
-            fa, fb = fold(collapse_spaces(va)), fold(collapse_spaces(vb))
-            if fa != fb and fuzz.ratio(fa, fb) >= NEAR_DUPLICATE or fa == fb and va != vb:
+            va, vb = collapse_spaces(fields[a.id].value), collapse_spaces(fields[b.id].value)
+            if fold(va) == fold(vb) and va.lower() != vb.lower():  # same letters, other marks
                 fields[a.id].problems.append(NEAR_COPY.format(vb, b.id))
                 fields[b.id].problems.append(NEAR_COPY.format(va, a.id))
     for spec in template.fields:

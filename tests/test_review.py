@@ -115,12 +115,12 @@ fields:
   - {id: quoc_tich, label: "Quốc tịch", check: quoc_tich}
   - {id: ghi_chu, label: "Ghi chú"}
 """)
-    fields = _fields(ho_ten="Lê Thị Quỳnh", me_ho_ten="Lê Thị Quýnh", dan_toc="Thải", quoc_tich="Việt Nam",
+    fields = _fields(ho_ten="Lê Thị Quỳnh", me_ho_ten="LÊ THỊ QUÝNH", dan_toc="Thải", quoc_tich="Việt Nam",
                      ghi_chu="5) Tổ dân phố 12")
     rv.review_fields(tpl, fields)
     assert rv.NOT_IN_LIST.format("Thải", "54 dân tộc") in fields["dan_toc"].problems
     assert not fields["quoc_tich"].needs_review
-    assert any(p.startswith("Gần giống") for p in fields["ho_ten"].problems)
+    assert any(p.startswith("Cùng chữ nhưng khác dấu") for p in fields["ho_ten"].problems)
     assert rv.FOOTNOTE.format("5)") in fields["ghi_chu"].problems
     fields = _fields(ho_ten="LÊ THỊ QƯỲNH", me_ho_ten="Xyz Văn Tư", dan_toc="Ê Đê", quoc_tich="Lào")
     rv.review_fields(tpl, fields)
