@@ -74,9 +74,13 @@ def reviewed(tmp_path_factory):
 
 
 def test_clean_typed_values_are_vouched_for(reviewed):
+    from exports.result_json import field_to_dict
+
     for fid, want in (("ho_ten", "Nguyễn Văn An"), ("dan_toc", "Kinh"), ("ngay_sinh_con", "05/03/2020")):
         f = reviewed[fid]
         assert (f.value, f.needs_review, f.problems) == (want, False, []), fid
+    assert field_to_dict(reviewed["ho_ten"])["needs_review"] is False
+    assert field_to_dict(reviewed["so_giay_to"])["needs_review"] is True
 
 
 def test_handwritten_number_is_sent_to_review(reviewed):
@@ -135,3 +139,15 @@ def _reviewed_missing(tpl):
     rv.review_fields(tpl, fields)
     assert all(rv.MISSING in f.problems for f in fields.values())
     return fields
+
+
+def test_report_and_app_use_the_one_flag(reviewed):
+    from scanner_app.batch.report import check_fields
+    from scanner_app.gui.widgets import field_status
+
+    listed = check_fields(Document(stem="t", source=["scan"], fields=reviewed))
+    assert {line.split(":")[0] for line in listed} == {fid for fid, f in reviewed.items() if f.needs_review}
+    assert "ho_ten" not in {line.split(":")[0] for line in listed}
+    sure_but_doubted = {"value": "Kinh", "valid": True, "confidence": 0.99, "needs_review": True}
+    unsure_but_vouched = {"value": "Kinh", "valid": True, "confidence": 0.5, "needs_review": False}
+    assert (field_status(sure_but_doubted), field_status(unsure_but_vouched)) == ("doubt", "ok")
