@@ -127,6 +127,9 @@ class Field:
     bbox: Optional[BBox] = None
     valid: bool = True
     problems: list[str] = field(default_factory=list)
+    # False only when every check agrees the value is right (templates/review.py); the officer
+    # is sent to every field where it is True.
+    needs_review: bool = True
 
 
 @dataclass
