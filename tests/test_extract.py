@@ -280,3 +280,19 @@ def test_unsure_email_taller_than_its_row_is_kept():
     understand(doc)
     assert doc.fields["email"].value == "phan.thi.nhung76@gmail.com"
     assert not doc.fields["email"].valid  # unsure: the officer checks it
+
+
+def test_footnote_marks_after_labels_never_start_a_value():
+    """Official forms print "Kính gửi: (1)"; OCR often keeps only "1)", "(2" or "3'" of the mark."""
+    lines = [list(row) for row in CT01]
+    lines[2] = [(200, "Kính gửi: 1) Công an phường Trần Phú, tỉnh Quảng Ngãi")]
+    lines[3] = [(200, "1. Họ, chữ đệm và tên: (2 NGUYỄN VĂN AN")]
+    lines[7] = [(200, "7. Họ, chữ đệm và tên chủ hộ: 3' Nguyễn Văn Bình")]
+    lines[10] = [(200, "10. Nội dung đề nghị: 12) Đăng ký thường trú tại số 12 đường Lê Lợi, phường Trần Phú, thành")]
+    doc = doc_of(build_page(lines))
+    understand(doc)
+    v = {k: f.value for k, f in doc.fields.items()}
+    assert v["kinh_gui"] == "Công an phường Trần Phú, tỉnh Quảng Ngãi"
+    assert v["ho_ten"] == "NGUYỄN VĂN AN"
+    assert v["ho_ten_chu_ho"] == "Nguyễn Văn Bình"
+    assert v["noi_dung_de_nghi"].startswith("Đăng ký thường trú tại số 12 đường")
