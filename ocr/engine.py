@@ -174,8 +174,11 @@ class _Engine:
         for sym in iterate_level(self.api.GetIterator(), RIL.SYMBOL):
             if sym.IsAtBeginningOf(RIL.WORD) or not words:
                 words.append([])
-            text = nfc(sym.GetUTF8Text(RIL.SYMBOL) or "")
-            alts = [(nfc(c.GetUTF8Text() or ""), float(c.Confidence())) for c in sym.GetChoiceIterator()]
+            try:  # tesserocr raises for a symbol without text (a speck in an empty word)
+                text = nfc(sym.GetUTF8Text(RIL.SYMBOL) or "")
+                alts = [(nfc(c.GetUTF8Text() or ""), float(c.Confidence())) for c in sym.GetChoiceIterator()]
+            except RuntimeError:
+                continue
             if not alts or alts[0][0] != text:
                 alts.insert(0, (text, float(sym.Confidence(RIL.SYMBOL))))
             words[-1].extend([alts] if len(text) == 1 else [[(ch, alts[0][1])] for ch in text])
