@@ -296,3 +296,47 @@ def test_saved_dossier_exported_and_signed_from_the_app(window, qtbot, tmp_path,
     wrong = issue(bad, "Người Khác")
     assert w.export_package(tmp_path / "x.zip", wrong.p12, "sai-mật-khẩu") is None
     assert "Sai mật khẩu" in w.errors[-1]
+
+
+def _letter(dpi: int) -> Image.Image:
+    """An official letter's first page (Decree 30/2020 header), as a citizen hands one in."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("L", (int(8.27 * dpi), int(11.69 * dpi)), 255)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", int(12 * dpi / 72))
+    bold = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", int(12 * dpi / 72))
+    y, step = int(0.7 * dpi), int(0.28 * dpi)
+    left = [("ỦY BAN NHÂN DÂN", bold), ("XÃ TÂN PHÚ", bold), ("", font), ("Số: 125/UBND-VP", font)]
+    right = [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold), ("Độc lập - Tự do - Hạnh phúc", bold), ("", font),
+             ("Tân Phú, ngày 05 tháng 3 năm 2024", font)]
+    for (lt, lf), (rt, rf) in zip(left, right):
+        d.text((int(0.6 * dpi), y), lt, font=lf, fill=0)
+        d.text((int(3.4 * dpi), y), rt, font=rf, fill=0)
+        y += step
+    for line in ["V/v hướng dẫn lưu trữ hồ sơ điện tử", "", "Kính gửi: Công an xã Tân Phú", "",
+                 "Ủy ban nhân dân xã đề nghị các cơ quan thực hiện số hóa hồ sơ theo quy định."]:
+        d.text((int(1.0 * dpi), y), line, font=font, fill=0)
+        y += step
+    return img
+
+
+def test_a_mixed_stack_becomes_its_documents(window, qtbot, tmp_path):
+    """A citizen's stack imported at once — a 2-page birth-registration form, two ID-card copies
+    and a letter — is split as `sohoa batch` splits it: four documents with those forms."""
+    from bench.synth_stack import cccd_page, continuation_page, form_page
+
+    pages = [form_page("khai_sinh", 200, 3), continuation_page(200, 4), cccd_page(200, 5), cccd_page(200, 6),
+             _letter(200)]
+    paths = []
+    for n, img in enumerate(pages, start=1):
+        paths.append(tmp_path / f"stack_{n:02d}.png")
+        img.save(paths[-1], dpi=(200, 200))
+    w = window
+    w.import_files(paths)
+    wait_idle(qtbot, w, timeout=180000)
+    docs = w.ws.documents
+    assert [len(d.pages) for d in docs] == [2, 1, 1, 1]
+    assert [d.form for d in docs] == ["khai_sinh", "cccd", "cccd", "van_ban"]
+    # a document's fields come from its own pages: the card's number is not the form's
+    assert docs[1].fields["so_dinh_danh"]["value"] != docs[2].fields["so_dinh_danh"]["value"]

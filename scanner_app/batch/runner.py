@@ -32,7 +32,6 @@ from scanner_app.batch.report import check_fields, write_reports
 
 log = logging.getLogger(__name__)
 
-QR_FORMATS = {"QRCode", "MicroQRCode"}
 DOSSIER_SCHEMA = "sohoa.dossier/1"
 
 
@@ -293,30 +292,7 @@ class BatchRunner:
 
     # ------------------------------------------------------------------ splitting
     def _classify(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> split.PageRef:
-        ref = split.PageRef(seq=0, key=page.key, source=page.source, error=error)
-        if result is None:
-            return ref
-        ref.blank = result.blank
-        if result.blank:
-            return ref
-        for b in result.barcodes:
-            if b.format in QR_FORMATS:
-                code = split.classify_code(b.text)
-                if code is not None:
-                    ref.cover = code
-                    return ref
-        if self.opts.split_on == "patch":
-            ref.patch = split.is_patch_t(result.barcodes)
-            if not ref.patch:
-                import cv2
-                import numpy as np
-
-                image = cv2.imdecode(np.frombuffer(result.image, np.uint8), cv2.IMREAD_GRAYSCALE)
-                ref.patch = image is not None and split.detect_patch_t(image, result.dpi)
-            return ref
-        if self.opts.split_on == "qr":
-            ref.form, ref.form_confidence = self._recognize(result)
-        return ref
+        return split.classify_page(page.key, page.source, result, error, self.opts.split_on, self._recognize)
 
     def _recognize(self, page: ProcessedPage) -> tuple[Optional[str], float]:
         from templates import load_templates, recognize
