@@ -260,3 +260,11 @@ def test_full_disk_gives_a_clear_message_and_no_partial_file(dossier, tmp_path):
     assert proc.returncode not in (0, 99), proc.stderr
     assert "Hết dung lượng đĩa" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout.splitlines() == ["left:"]  # neither the ZIP nor a temporary part is left
+
+
+def test_package_name_keeps_the_whole_dossier_code():
+    from exports.package import package_path
+
+    assert package_path("/x/000.00.25.H49-240315-0012").name == "000.00.25.H49-240315-0012.zip"
+    assert package_path("/x/000.00.25.H49-240315-0012.ZIP").name == "000.00.25.H49-240315-0012.ZIP"
+    assert package_path("goi_nop").name == "goi_nop.zip"
