@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import shutil
-import subprocess
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -125,18 +123,16 @@ def _original_jpeg(page: PageImage, clean: CleanPage) -> Optional[tuple[bytes, s
 
 
 def optimize_jpeg(data: bytes) -> bytes:
-    """The same JPEG with optimal Huffman tables (libjpeg's jpegtran): pixel for pixel the
-    same image, 5-7 % smaller for a scanner's JPEG, ~50 ms for an A4 page at 300 dpi. The
-    bytes as they were when jpegtran is missing or fails."""
-    tool = shutil.which("jpegtran")
-    if tool is None:
-        return data
+    """The same JPEG with optimal Huffman tables and progressive scans (MozJPEG's lossless
+    transcoding, in-process): the same DCT coefficients, so pixel for pixel the same image,
+    ~14 % smaller for a scanner's JPEG, ~0.2 s for an A4 page. The bytes as they were when the
+    transcoder refuses them or would not make them smaller."""
+    import mozjpeg_lossless_optimization as mozjpeg
+
     try:
-        done = subprocess.run([tool, "-optimize", "-copy", "none"], input=data, capture_output=True,
-                              timeout=60, check=True)
-    except (OSError, subprocess.SubprocessError):
+        out = mozjpeg.optimize(data, copy=mozjpeg.COPY_MARKERS.NONE)
+    except ValueError:
         return data
-    out = done.stdout
     return out if out[:3] == b"\xff\xd8\xff" and len(out) < len(data) else data
 
 

@@ -21,6 +21,9 @@ from ocr.textnorm import nfc
 from templates.normalize import TYPES
 
 BUILTIN_DIR = Path(__file__).parent
+#: A real template is a few kB with tens of fields; anything far beyond is refused before parsing.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_FIELDS = 1000
 CHECKS = ("address", "dan_toc", "quoc_tich")  # lookups: templates/addresses.py, templates/review.py
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -101,6 +104,9 @@ def load_template(path: Path | str) -> Template:
     path = Path(path)
     try:
         stat = path.stat()
+        if stat.st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(f"Mẫu tờ khai quá lớn ({stat.st_size // 1024} kB, tối đa {MAX_TEMPLATE_BYTES // 1024} kB)",
+                                "template file too large", path=str(path))
         return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
     except OSError as exc:
         raise TemplateError(f"Không đọc được mẫu tờ khai: {exc}", "cannot read template", path=str(path)) from None
@@ -117,7 +123,9 @@ def _parsed(path: str, _mtime_ns: int, _size: int) -> Template:
 
 def parse_template(text: str, path: Path | str = "<template>") -> Template:
     """Template from YAML text; TemplateError with `file:line` on any problem."""
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_TEMPLATE_BYTES:
+        raise _error(path, None, "Mẫu tờ khai quá lớn", "template too large")
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -129,6 +137,22 @@ def parse_template(text: str, path: Path | str = "<template>") -> Template:
     finally:
         loader.dispose()
     return _Builder(path, node).build(data)
+
+
+# libyaml parses in C (a pure-Python parse of a large file takes minutes); same safe constructors
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=512)
+def template_regex(pattern: str):
+    """A template's regular expression compiled by RE2: linear time on any text, so a pattern
+    written for backtracking engines ('(a+)+$') cannot hang a run. Raises `re2.error` for what
+    RE2 does not support (back-references, look-around)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the error is reported with the template's file and line instead
+    return re2.compile(pattern, options)
 
 
 def _error(path, line, vi: str, en: str) -> TemplateError:
@@ -193,9 +217,12 @@ class _Builder:
         for key, items in (("match_regex", regexes), ("match_barcode", barcodes)):
             for i, rx in enumerate(items):
                 try:
-                    re.compile(rx)
-                except re.error as exc:
-                    self.fail((key, i), f"Biểu thức chính quy sai: {exc}", f"bad regular expression: {exc}")
+                    template_regex(rx)
+                except Exception as exc:  # re2.error carries bytes
+                    why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
+                        else str(exc)
+                    self.fail((key, i), f"Biểu thức chính quy sai hoặc cần quay lui (RE2 không hỗ trợ): {why}",
+                              f"bad regular expression, or one needing backtracking (not supported by RE2): {why}")
         if not (match or regexes or barcodes):
             self.fail(("id",), "Mẫu tờ khai cần 'match' (tiêu đề in trên tờ khai)",
                       "a template needs 'match' (the printed title)")
@@ -205,11 +232,15 @@ class _Builder:
         fields_data = data.get("fields")
         if not isinstance(fields_data, list) or not fields_data:
             self.fail(("fields",), "Mẫu tờ khai cần danh sách 'fields'", "a template needs a 'fields' list")
+        if len(fields_data) > MAX_FIELDS:
+            self.fail(("fields",), f"Quá nhiều trường ({len(fields_data)}, tối đa {MAX_FIELDS})",
+                      f"too many fields ({len(fields_data)}, at most {MAX_FIELDS})")
         fields = [self.field(f, i) for i, f in enumerate(fields_data)]
-        ids = [f.id for f in fields]
-        for i, fid in enumerate(ids):
-            if fid in ids[:i]:
-                self.fail(("fields", i), f"Trùng id trường: {fid}", f"duplicate field id: {fid}")
+        ids: set[str] = set()
+        for i, f in enumerate(fields):
+            if f.id in ids:
+                self.fail(("fields", i), f"Trùng id trường: {f.id}", f"duplicate field id: {f.id}")
+            ids.add(f.id)
         for i, f in enumerate(fields):
             for ref in (f.gender_field, f.birth_field, f.older_than):
                 if ref and ref not in ids:

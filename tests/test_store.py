@@ -113,7 +113,7 @@ def test_locked_store_clear_error_nothing_lost(sohoa_home, tmp_path):
         assert time.monotonic() - t0 < 5
         assert "khóa" in err.value.message and "locked" in err.value.message
         # reading still works in WAL mode while a writer holds the lock
-        assert blocked.search("nguyen thi hoa")
+        assert [h.pdf_path for h in blocked.search("nguyen thi hoa")] == [str((tmp_path / "a.pdf").resolve())]
     finally:
         holder.kill()
         holder.wait()

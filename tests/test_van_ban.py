@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.engine import ocr_image, tesseract_available
+from ocr.engine import ocr_image
 from ocr.layout import column_order
 from ocr.model import Document, OcrPage, ProcessedPage, Word
 from templates import load_templates
 from templates.van_ban import _own_lines, extract, segments
 
-pytestmark = pytest.mark.skipif(not tesseract_available("vie"), reason="tesseract vie missing")
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 SERIF_B = "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
 DPI = 300

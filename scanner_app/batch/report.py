@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from exports.files import atomic_write
+from exports.tabular import neutralise_cell
 
 COLUMNS = [
     ("dossier", "Hồ sơ / Dossier"),
@@ -78,7 +79,7 @@ def write_reports(out_dir: Path, dossiers: list[dict], *, created: str, totals: 
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([title for _, title in COLUMNS])
     for r in table:
-        writer.writerow([r[key] for key, _ in COLUMNS])
+        writer.writerow([neutralise_cell(r[key]) for key, _ in COLUMNS])
     # BOM: Excel on Windows then reads the file as UTF-8 (Vietnamese intact).
     with atomic_write(csv_path, "wb") as fh:
         fh.write(buf.getvalue().encode("utf-8-sig"))

@@ -105,8 +105,7 @@ class BatchRunner:
     def run(self) -> BatchResult:
         if not self.src.is_dir():
             raise SohoaError(f"Không tìm thấy thư mục nguồn {self.src}", "source folder not found", path=str(self.src))
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.journal = Journal.open(self.out, executor=self.opts.executor)
+        self.journal = Journal.open(self.out, executor=self.opts.executor)  # creates the output folder, or says why not
         try:
             self._remove_stale_parts()
             self._fingerprint = self._options_fingerprint()
