@@ -17,7 +17,7 @@ BUILD_REQUIRES := 'setuptools>=68' wheel
 # --universal: one set of pins, with markers for the packages only some Pythons (3.11+) or OSes need
 LOCK_ARGS := --extra test --generate-hashes --universal --custom-compile-command "make lock" --quiet
 
-.PHONY: install demo test bench system-packages clean lock lock-upgrade
+.PHONY: install demo test bench system-packages clean lock lock-upgrade lm
 
 install: system-packages $(STAMP)
 
@@ -57,6 +57,10 @@ demo: install
 
 test: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The syllable model of the OCR correction stage, rebuilt from ../shared/vi-corpus (same bytes).
+lm: install
+	$(BIN)/python ocr/data/build_lm.py
 
 # The figures of docs/benchmarks.md (tens of minutes; OCRmyPDF is the comparison).
 bench: install

@@ -52,6 +52,11 @@ class Word:
     line: int = 0
 
 
+#: Per-character alternatives of one OCR word: for each character, (letter, confidence 0-100)
+#: pairs, the engine's reading first (ocr.engine hands them to ocr.correct).
+Choices = list[list[tuple[str, float]]]
+
+
 @dataclass
 class OcrPage:
     """Words of one page in reading order, on the cleaned page's pixel grid."""

@@ -22,6 +22,7 @@ from PIL import Image
 
 from ocr import imageio
 from ocr.cleanup import clean_page
+from ocr.correct import page_corrector
 from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
 from ocr.form_lines import find_box_rows, remove_rules_and_leaders, reread_boxed_digits
@@ -42,6 +43,7 @@ class PipelineOptions:
     scheduler: Optional[str] = None
     jpeg_quality: int = 75  # pages we must resample (turned, deskewed, cropped); OCRmyPDF uses 75 too
     lossless: bool = False  # archive images as PNG instead of JPEG
+    correct_text: bool = True  # tone marks corrected by the syllable model (ocr/correct.py)
 
     @property
     def workers(self) -> int:
@@ -89,8 +91,9 @@ def _ocr(clean: CleanPage, options: PipelineOptions) -> OcrPage:
     """
     rows = find_box_rows(clean.ocr_image, clean.dpi)
     prepared = remove_rules_and_leaders(clean.ocr_image, clean.dpi, box_rows=rows)
-    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang), clean.ocr_image, clean.dpi,
-                              options.lang, box_rows=rows)
+    corrector = page_corrector() if options.correct_text and options.lang.split("+")[0] == "vie" else None
+    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang, corrector=corrector),
+                              clean.ocr_image, clean.dpi, options.lang, box_rows=rows)
     return column_order(ocr)
 
 

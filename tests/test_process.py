@@ -162,3 +162,17 @@ def test_untouched_jpeg_scan_is_embedded_as_is(tmp_path, page_png):
     # no second lossy encoding of a straight scan: the same pixels, Huffman tables optimised
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(Image.open(src)))
     assert len(data) < len(src.read_bytes())
+
+
+def test_cli_output_is_utf8_on_a_legacy_code_page(tmp_path):
+    """A Windows console or pipe in cp1252 cannot encode Vietnamese: the CLI must not crash."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONIOENCODING="cp1252", SOHOA_HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "scanner_app.cli", "process", str(tmp_path / "missing.png"),
+                           "--out", str(tmp_path / "out"), "--no-store"],
+                          capture_output=True, env=env, timeout=120)
+    assert b"Traceback" not in done.stderr
+    assert "Lỗi" in done.stderr.decode("utf-8")
