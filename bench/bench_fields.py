@@ -37,19 +37,17 @@ SETS = {"tuning": (1000, "dejavu"), "blind": (7_700_000, "liberation")}
 
 
 
-def ocr_page(img: Image.Image, dpi: int) -> OcrPage:
-    """The production path: `ocr.pipeline.process_page` (cleanup, line erasing, OCR)."""
+def process(img: Image.Image, dpi: int) -> ProcessedPage:
+    """The production path: `ocr.pipeline.process_page` (cleanup, line erasing, OCR, archive image)."""
     import ocr.pipeline as pl
     from ocr.model import PageImage
 
     job = pl.PageJob("bench", 0, PageImage(pixels=np.asarray(img.convert("L")), dpi=dpi, source="bench"))
-    return pl.process_page(job, pl.PipelineOptions(jobs=1)).ocr
+    return pl.process_page(job, pl.PipelineOptions(jobs=1))
 
 
-def as_document(page: OcrPage, dpi: int) -> Document:
-    pp = ProcessedPage(source="bench", source_index=0, width=page.width, height=page.height, dpi=dpi,
-                       image=b"", image_format="png", ocr=page)
-    return Document(stem="bench", source=["bench"], pages=[pp])
+def ocr_page(img: Image.Image, dpi: int) -> OcrPage:
+    return process(img, dpi).ocr
 
 
 def one_case(args: tuple[str, int, int, bool, str]) -> dict:
@@ -62,9 +60,9 @@ def one_case(args: tuple[str, int, int, bool, str]) -> dict:
     if not clean:
         img = degrade(img, rng)
     t0 = time.perf_counter()
-    page = ocr_page(img, dpi)
+    page = process(img, dpi)
     t1 = time.perf_counter()
-    doc = as_document(page, dpi)
+    doc = Document(stem="bench", source=["bench"], pages=[page])  # the archive image too: ink signals
     dirs = [str(Path(form).parent)] if form.endswith(".yaml") else []
     understand(doc, templates_dirs=dirs)
     t2 = time.perf_counter()

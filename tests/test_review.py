@@ -118,19 +118,22 @@ fields:
   - {id: dan_toc, label: "Dân tộc", check: dan_toc}
   - {id: quoc_tich, label: "Quốc tịch", check: quoc_tich}
   - {id: ghi_chu, label: "Ghi chú"}
+  - {id: kinh_gui, label: "Kính gửi", check: co_quan}
 """)
     fields = _fields(ho_ten="Lê Thị Quỳnh", me_ho_ten="LÊ THỊ QUÝNH", dan_toc="Thải", quoc_tich="Việt Nam",
-                     ghi_chu="5) Tổ dân phố 12")
+                     ghi_chu="5) Tổ dân phố 12", kinh_gui="Ủy ban nhân dân xã la Lâu")
     rv.review_fields(tpl, fields)
+    assert fields["kinh_gui"].problems == ["Không nhận ra xã/phường 'la Lâu' trong danh mục (kiểm tra chữ và dấu)"]
     assert rv.NOT_IN_LIST.format("Thải", "54 dân tộc") in fields["dan_toc"].problems
     assert not fields["quoc_tich"].needs_review
     assert any(p.startswith("Cùng chữ nhưng khác dấu") for p in fields["ho_ten"].problems)
     assert rv.FOOTNOTE.format("5)") in fields["ghi_chu"].problems
-    fields = _fields(ho_ten="LÊ THỊ QƯỲNH", me_ho_ten="Xyz Văn Tư", dan_toc="Ê Đê", quoc_tich="Lào")
+    fields = _fields(ho_ten="LÊ THỊ QƯỲNH", me_ho_ten="Xyz Văn Tư", dan_toc="Ê Đê", quoc_tich="Lào",
+                     kinh_gui="Ủy ban nhân dân xã Ia Lâu")
     rv.review_fields(tpl, fields)
     assert rv.BAD_SYLLABLE.format("QƯỲNH") in fields["ho_ten"].problems
     assert rv.UNKNOWN_SURNAME.format("Xyz") in fields["me_ho_ten"].problems
-    assert not fields["dan_toc"].needs_review and not fields["quoc_tich"].needs_review
+    assert not any(fields[k].needs_review for k in ("dan_toc", "quoc_tich", "kinh_gui"))
     assert all(f.needs_review for f in _reviewed_missing(tpl).values())
 
 
