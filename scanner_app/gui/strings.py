@@ -7,7 +7,18 @@ from __future__ import annotations
 _LANG = "vi"
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "title": ("Số hóa hồ sơ — sohoa", "Số hóa hồ sơ — sohoa (dossier digitising)"),
+    "title": ("Số hóa hồ sơ — {code}", "Số hóa hồ sơ (dossier digitising) — {code}"),
+    "title_no_code": ("hồ sơ mới", "new dossier"),
+    "no_scanner_short": ("Chưa có máy quét", "No scanner"),
+    "no_scanner": ("Chưa tìm thấy máy quét. Hãy kiểm tra cáp và nguồn điện của máy quét, cài trình điều khiển "
+                   "(driver) của hãng, rồi bấm Cài đặt › Tìm máy quét. Không có máy quét vẫn làm được: "
+                   "bấm Nhập tệp (Ctrl+O) hoặc dùng Theo dõi thư mục.",
+                   "No scanner found. Check the scanner's cable and power, install the vendor's driver, then "
+                   "Settings › Find scanners. Without a scanner: Import files (Ctrl+O) or Watch folder."),
+    "form_choice": ("Mẫu:", "Form:"),
+    "form_auto": ("Tự nhận dạng", "Recognise automatically"),
+    "form_auto_is": ("Tự nhận dạng: {form}", "Recognised: {form}"),
+    "form_other": ("Khác (không theo mẫu)", "Other (no form)"),
     "menu_file": ("&Tệp", "&File"),
     "menu_page": ("&Trang", "&Page"),
     "menu_view": ("&Xem", "&View"),
