@@ -252,37 +252,3 @@ def _safe(job: PageJob, options: PipelineOptions) -> JobResult:
         logging.getLogger(__name__).exception("unexpected error on %s", where)
         return SohoaError("Lỗi không mong đợi khi xử lý trang (đã ghi nhật ký)", "unexpected error, logged",
                           path=where)
-
-
-def process_files(paths: Iterable[str], options: PipelineOptions,
-                  progress: Optional[Progress] = None) -> Iterator[ProcessedPage]:
-    """All pages of the given files in order; raises the first page error."""
-    jobs = [PageJob(str(p), i) for p in paths for i in range(imageio.count_pages(p))]
-    for _job, result in run_jobs(jobs, options, progress):
-        if isinstance(result, SohoaError):
-            raise result
-        yield result
-
-
-def process_page_images(images: list[PageImage], options: PipelineOptions,
-                        progress: Optional[Progress] = None) -> list[ProcessedPage]:
-    """Pages already in memory (from a scanner); raises the first page error."""
-    out = []
-    for _job, result in run_jobs([PageJob(img.source, img.index, img) for img in images], options, progress):
-        if isinstance(result, SohoaError):
-            raise result
-        out.append(result)
-    return out
-
-
-def build_document(stem: str, source: list[str], pages: list[ProcessedPage],
-                   options: PipelineOptions) -> Document:
-    """Put pages into a document and understand it: which form, which field values."""
-    for number, page in enumerate(pages, start=1):
-        for barcode in page.barcodes:
-            barcode.page = number
-    doc = Document(stem=stem, source=list(source), pages=list(pages))
-    from templates import understand
-
-    understand(doc, templates_dirs=options.templates_dirs, form=options.form)
-    return doc

@@ -557,7 +557,7 @@ class Workspace:
     def understand(self, doc_index: int, options) -> bool:
         """Recognise the form and extract fields (no OCR: uses the processed pages), then
         re-apply the officer's corrections. False when pages are still being processed."""
-        from ocr.pipeline import build_document
+        from scanner_app.road import assemble
 
         with self.lock:
             if doc_index >= len(self.documents) or not self.ready(doc_index):
@@ -565,7 +565,7 @@ class Workspace:
             d = self.documents[doc_index]
             doc_id, ids = d.id, list(d.pages)
         pages = [self.processed(p) for p in ids]
-        result = build_document(self.stem(doc_index), [p.source for p in pages], pages, options)
+        result = assemble(self.stem(doc_index), [p.source for p in pages], pages, options)
         with self.lock:
             d = next((x for x in self.documents if x.id == doc_id), None)
             if d is None or d.pages != ids:

@@ -25,14 +25,14 @@ from exports.files import atomic_write
 from ocr.errors import SohoaError
 from ocr.model import ProcessedPage
 from ocr.pipeline import PageJob, PipelineOptions
-from ocr.textnorm import nfc
+from ocr.textnorm import nfc, nfc_all
+from scanner_app import road
 from scanner_app.batch import split
 from scanner_app.batch.journal import DIRNAME, Journal, page_key
 from scanner_app.batch.report import check_fields, write_reports
 
 log = logging.getLogger(__name__)
 
-QR_FORMATS = {"QRCode", "MicroQRCode"}
 DOSSIER_SCHEMA = "sohoa.dossier/1"
 
 
@@ -95,7 +95,7 @@ class BatchRunner:
         self.open_pages: dict[str, ProcessedPage] = {}
         self.dossiers: list[dict] = []
         self.result = BatchResult()
-        self._templates = None
+        self._recognize_form = road.form_recognizer(self.options)
         self._store = None
         self._buffer: dict[str, object] = {}  # results that arrived ahead of scan order
         self._fingerprint = ""
@@ -210,10 +210,8 @@ class BatchRunner:
             return iter(())
         if self.opts.executor == "dask":
             return self._dask_results(jobs)
-        from ocr.pipeline import run_jobs
-
         return ((job, (res.message if isinstance(res, SohoaError) else res))
-                for job, res in run_jobs(jobs, self.options))
+                for job, res in road.recognise(jobs, self.options))
 
     # ------------------------------------------------------------------ Dask
     _client = None
@@ -292,43 +290,10 @@ class BatchRunner:
             yield job, result
 
     # ------------------------------------------------------------------ splitting
-    def _classify(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> split.PageRef:
-        ref = split.PageRef(seq=0, key=page.key, source=page.source, error=error)
-        if result is None:
-            return ref
-        ref.blank = result.blank
-        if result.blank:
-            return ref
-        for b in result.barcodes:
-            if b.format in QR_FORMATS:
-                code = split.classify_code(b.text)
-                if code is not None:
-                    ref.cover = code
-                    return ref
-        if self.opts.split_on == "patch":
-            ref.patch = split.is_patch_t(result.barcodes)
-            if not ref.patch:
-                import cv2
-                import numpy as np
-
-                image = cv2.imdecode(np.frombuffer(result.image, np.uint8), cv2.IMREAD_GRAYSCALE)
-                ref.patch = image is not None and split.detect_patch_t(image, result.dpi)
-            return ref
-        if self.opts.split_on == "qr":
-            ref.form, ref.form_confidence = self._recognize(result)
-        return ref
-
-    def _recognize(self, page: ProcessedPage) -> tuple[Optional[str], float]:
-        from templates import load_templates, recognize
-
-        if self._templates is None:
-            self._templates = load_templates(self.options.templates_dirs)
-        return recognize([page.ocr], page.barcodes, templates=self._templates)
-
     def _feed(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> None:
         if result is not None:
             result.source = page.source  # as named in this run, whatever the journal recorded
-        ref = self._classify(page, result, error)
+        ref = road.page_ref(page.key, page.source, result, error, self.opts.split_on, self._recognize_form)
         self.result.pages += 1
         events = self.splitter.feed(ref)
         doc = self.splitter.doc
@@ -354,8 +319,6 @@ class BatchRunner:
                            self.opts.split_on])
 
     def _write_document(self, dossier: split.DossierPlan, plan: split.DocPlan) -> None:
-        from ocr.pipeline import build_document
-
         pages = [self.open_pages.pop(r.key) for r in plan.pages]
         sources = list(dict.fromkeys(p.source for p in pages))
         folder = self.out / plan.folder
@@ -371,11 +334,9 @@ class BatchRunner:
             summary = {"ordinal": plan.ordinal, "pdf": pdf_path.name, "json": json_path.name,
                        "pages": len(pages), "sources": [_src(p.source, p.source_index) for p in pages]}
             try:
-                from exports.save import save_document
-
-                doc = build_document(plan.stem, sources, pages, self.options)
-                save_document(doc, folder, plan.stem, overwrite=True,
-                              creation_date=dt.datetime.fromisoformat(self.journal.created))
+                saved = road.finish(plan.stem, sources, pages, self.options, folder, overwrite=True,
+                                    creation_date=dt.datetime.fromisoformat(self.journal.created))
+                doc = saved.document
             except SohoaError as exc:
                 summary["error"] = exc.message
                 self.result.errors += 1
@@ -385,13 +346,10 @@ class BatchRunner:
                            check_fields=check_fields(doc))
             stored = False
         if self._store is not None and not stored:
-            try:
-                if doc is None:
-                    doc = build_document(plan.stem, sources, pages, self.options)
-                self._store.record_document(doc, pdf_path, json_path, dossier_code=dossier.code)
-                stored = True
-            except SohoaError as exc:
-                log.warning("store: %s", exc.message)
+            if doc is None:
+                doc = road.assemble(plan.stem, sources, pages, self.options)
+            _, error = road.record(self._store, road.SavedDocument(doc, pdf_path, json_path), dossier_code=dossier.code)
+            stored = error is None
         self.journal.record_document(rel, signature, summary, stored)
         self.result.documents += 1
         self._summaries.setdefault(dossier.folder, []).append(summary)
@@ -414,7 +372,7 @@ class BatchRunner:
         }
         folder = self.out / dossier.folder
         with atomic_write(folder / "dossier.json", "w") as fh:
-            json.dump(_nfc_all(data), fh, ensure_ascii=False, indent=2)
+            json.dump(nfc_all(data), fh, ensure_ascii=False, indent=2)
             fh.write("\n")
         self.dossiers.append(data)
         self.result.dossiers += 1
@@ -444,16 +402,6 @@ def _src(source: str, index: int) -> dict:
 def _ref_src(ref: split.PageRef) -> dict:
     name, _, idx = ref.key.rpartition("#")
     return {"file": ref.source, "page": int(idx) + 1}
-
-
-def _nfc_all(value):
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {k: _nfc_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc_all(v) for v in value]
-    return value
 
 
 def _open_store():

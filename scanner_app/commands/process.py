@@ -10,7 +10,8 @@ from exports.store import open_store
 from ocr import imageio
 from ocr.errors import OutputError, SohoaError
 from ocr.model import ProcessedPage
-from ocr.pipeline import PageJob, PipelineOptions, build_document, run_jobs
+from ocr.pipeline import PageJob, PipelineOptions
+from scanner_app import road
 from scanner_app.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def run(args) -> int:
         _report(d.error)
 
     with progress_bar("Đang xử lý / processing", len(jobs)) as progress:
-        for job, result in run_jobs(jobs, options, progress, total=len(jobs)):
+        for job, result in road.recognise(jobs, options, progress, total=len(jobs)):
             doc = by_path[job.source]
             if doc.error:
                 continue
@@ -118,12 +119,10 @@ def run(args) -> int:
 
 
 def _finish(doc: InputDoc, args, options: PipelineOptions, store) -> None:
-    from exports.save import save_document
-
-    document = build_document(doc.stem, [str(doc.path)], doc.pages, options)
-    pdf_path, json_path = save_document(document, args.out, doc.stem, overwrite=args.overwrite)
-    if store is not None:
-        store.record_document(document, pdf_path, json_path)
+    saved = road.finish(doc.stem, [str(doc.path)], doc.pages, options, args.out, overwrite=args.overwrite,
+                        store=store)
+    if saved.store_error is not None:
+        raise saved.store_error
 
 
 def _report(error: SohoaError) -> None:

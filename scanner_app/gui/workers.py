@@ -184,7 +184,8 @@ class ProcessWorker(QThread):
                     self.idle.emit()
 
     def _process(self, batch: list[str]) -> None:
-        from ocr.pipeline import PageJob, run_jobs
+        from ocr.pipeline import PageJob
+        from scanner_app import road
 
         options = self.options_factory()
         jobs = []
@@ -197,7 +198,7 @@ class ProcessWorker(QThread):
                 continue
             img.source = pid  # the job's source names the workspace page
             jobs.append(PageJob(pid, img.index, img))
-        for job, result in run_jobs(jobs, options):
+        for job, result in road.recognise(jobs, options):
             pid = job.source
             with self._lock:
                 self.pending.discard(pid)
@@ -282,7 +283,7 @@ class SaveWorker(QThread):
         self._cancel.set()
 
     def run(self) -> None:
-        from exports.save import save_document
+        from scanner_app import road
 
         total = len(self.ws.documents)
         try:
@@ -302,11 +303,12 @@ class SaveWorker(QThread):
                     # overwrite only what this workspace itself wrote before (a re-save after an edit)
                     overwrite = bool(prev and Path(prev["pdf"]).name == f"{stem}.pdf"
                                      and Path(prev["pdf"]).parent == self.folder)
-                    pdf, js = save_document(doc, self.folder, stem, overwrite=overwrite)
-                    store_id = None
+                    saved = road.save(doc, self.folder, stem, overwrite=overwrite, store=store,
+                                      dossier_code=self.ws.dossier_code or None, user=self.user)
+                    if saved.store_error is not None:
+                        raise saved.store_error
+                    pdf, js, store_id = saved.pdf, saved.json, saved.store_id
                     if store is not None:
-                        store_id = store.record_document(doc, pdf, js, dossier_code=self.ws.dossier_code or None,
-                                                         user=self.user)
                         doc_id = self.ws.documents[i].id
                         for c in list(self.ws.corrections):
                             if c["doc"] == doc_id and not c.get("recorded"):
@@ -339,7 +341,7 @@ def write_dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Pa
     import json
 
     from exports.files import atomic_write
-    from exports.result_json import _nfc_all
+    from ocr.textnorm import nfc_all
     from scanner_app.batch.runner import DOSSIER_SCHEMA
     from scanner_app.batch.split import classify_code
 
@@ -351,7 +353,7 @@ def write_dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Pa
             "notes": [], "produced_by": "sohoa gui", "corrections": len(ws.corrections)}
     path = folder / "dossier.json"
     with atomic_write(path, "w") as fh:
-        json.dump(_nfc_all(data), fh, ensure_ascii=False, indent=2)
+        json.dump(nfc_all(data), fh, ensure_ascii=False, indent=2)
         fh.write("\n")
     return path
 

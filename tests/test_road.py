@@ -1,0 +1,66 @@
+"""One road for a document: every door gives the same document for the same pages."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ocr import imageio
+from ocr.pipeline import PageJob, PipelineOptions
+from scanner_app import road
+from scanner_app.gui.workers import SaveWorker
+from scanner_app.workspace import Workspace
+from tests.conftest import REPO, run_sohoa
+
+sys.path.insert(0, str(REPO))
+from bench.synth_stack import form_page  # noqa: E402
+
+LETTER = ["ỦY BAN NHÂN DÂN PHƯỜNG BẾN THÀNH", "Số: 125/TB-UBND",
+          "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+          "THÔNG BÁO", "Về việc tiếp nhận hồ sơ đăng ký thường trú",
+          "Ông Trần Văn Bình đã nộp đủ giấy tờ theo quy định."]
+
+
+def comparable(result: dict) -> dict:
+    """What must not depend on the door: form, every field, every page's text and geometry."""
+    return {"form": result["form"], "form_confidence": result["form_confidence"], "fields": result["fields"],
+            "barcodes": result["barcodes"],
+            "pages": [{k: v for k, v in p.items() if k != "source"} for p in result["pages"]]}
+
+
+def test_same_pages_same_json_through_process_batch_and_the_app(tmp_path, page_png, qtbot):
+    src = tmp_path / "in" / "to_khai.png"
+    src.parent.mkdir()
+    form_page("ct01", 200, seed=5).save(src, dpi=(200, 200))
+    run_sohoa("process", str(src), "--out", str(tmp_path / "p"), "--jobs", "1", "--no-store", check=True)
+    by_process = json.loads((tmp_path / "p" / "to_khai.json").read_text(encoding="utf-8"))
+
+    run_sohoa("batch", str(src.parent), "--out", str(tmp_path / "b"), "--jobs", "1", "--no-store", check=True)
+    [batch_json] = [p for p in (tmp_path / "b").rglob("*.json")
+                    if p.name not in ("dossier.json",) and p.parent != tmp_path / "b"]
+    by_batch = json.loads(batch_json.read_text(encoding="utf-8"))
+
+    ws = Workspace.open(tmp_path / "ws")
+    pid = ws.add_scan(imageio.load_page(src, 0))
+    image = ws.page_image(pid)
+    image.source = pid
+    [(_job, processed)] = list(road.recognise([PageJob(pid, 0, image)], PipelineOptions(jobs=1)))
+    ws.set_processed(pid, processed)
+    worker = SaveWorker(ws, tmp_path / "app", lambda: PipelineOptions(jobs=1), user="tester")
+    worker.run()  # the app's save path, on this thread
+    assert worker.count == 1
+    by_app = json.loads((tmp_path / "app" / ws.folder_name() / f"{ws.stem(0)}.json").read_text(encoding="utf-8"))
+
+    assert by_process["form"] == "ct01" and sum(bool(f["value"]) for f in by_process["fields"].values()) >= 3
+    assert comparable(by_batch) == comparable(by_process)
+    assert comparable(by_app) == comparable(by_process)
+
+
+def test_a_mixed_stack_is_split_as_batch_splits_it(tmp_path, page_png):
+    """The app's entry for a stack: blank pages dropped, a form change starts a document."""
+    pages = [page_png("a.png", LETTER), page_png("blank.png", [" "]), page_png("b.png", LETTER)]
+    jobs = [PageJob(str(p), 0) for p in pages]
+    options = PipelineOptions(jobs=1)
+    processed = [r for _j, r in road.recognise(jobs, options)]
+    assert [p.blank for p in processed] == [False, True, False]
+    docs = road.split_documents(processed, options)
+    assert sum(len(d) for d in docs) == 2 and 1 not in [i for d in docs for i in d]
