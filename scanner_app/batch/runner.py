@@ -21,19 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from exports.files import atomic_write
 from ocr.errors import SohoaError
 from ocr.model import ProcessedPage
 from ocr.pipeline import PageJob, PipelineOptions
-from ocr.textnorm import nfc, nfc_all
+from ocr.textnorm import nfc
 from scanner_app import road
 from scanner_app.batch import split
 from scanner_app.batch.journal import DIRNAME, Journal, page_key
-from scanner_app.batch.report import check_fields, write_reports
+from scanner_app.batch.report import write_reports
+from scanner_app.dossier import dossier_data, document_summary, write_dossier_json
 
 log = logging.getLogger(__name__)
 
-DOSSIER_SCHEMA = "sohoa.dossier/1"
 
 
 @dataclass
@@ -88,8 +87,7 @@ class BatchRunner:
         self.src = Path(opts.src)
         self.out = Path(opts.out)
         self.progress = progress
-        self.options = PipelineOptions(lang=opts.lang, jobs=opts.jobs, templates_dirs=list(opts.templates_dirs),
-                                       executor=opts.executor, scheduler=opts.scheduler)
+        self.options = PipelineOptions(lang=opts.lang, jobs=opts.jobs, templates_dirs=list(opts.templates_dirs))
         self.splitter = split.Splitter(opts.split_on)
         self.journal: Optional[Journal] = None
         self.open_pages: dict[str, ProcessedPage] = {}
@@ -331,8 +329,7 @@ class BatchRunner:
         if previous and previous[0] == signature and pdf_path.exists() and json_path.exists():
             summary, stored = previous[1], previous[2]
         else:
-            summary = {"ordinal": plan.ordinal, "pdf": pdf_path.name, "json": json_path.name,
-                       "pages": len(pages), "sources": [_src(p.source, p.source_index) for p in pages]}
+            summary = document_summary(plan.ordinal, pdf_path, json_path, pages)
             try:
                 saved = road.finish(plan.stem, sources, pages, self.options, folder, overwrite=True,
                                     creation_date=dt.datetime.fromisoformat(self.journal.created))
@@ -342,8 +339,7 @@ class BatchRunner:
                 self.result.errors += 1
                 self._summaries.setdefault(dossier.folder, []).append(summary)
                 return
-            summary.update(form=doc.form, form_confidence=round(float(doc.form_confidence), 3),
-                           check_fields=check_fields(doc))
+            summary = document_summary(plan.ordinal, pdf_path, json_path, pages, doc)
             stored = False
         if self._store is not None and not stored:
             if doc is None:
@@ -356,24 +352,13 @@ class BatchRunner:
 
     def _write_dossier(self, dossier: split.DossierPlan) -> None:
         docs = self._summaries.pop(dossier.folder, [])
-        data = {
-            "schema": DOSSIER_SCHEMA,
-            "code": dossier.code,
-            "code_status": dossier.code_status,
-            "folder": dossier.folder,
-            "created": self.journal.created,
-            "cover_page": _ref_src(dossier.cover) if dossier.cover else None,
-            "documents": docs,
-            "blank_pages_dropped": [_ref_src(r) for r in dossier.blank],
-            "separator_pages": [_ref_src(r) for r in dossier.separators],
-            "extra_cover_pages": [_ref_src(r) for r in dossier.extra_covers],
-            "bad_pages": [{"source": _ref_src(r), "error": r.error} for r in dossier.errors],
-            "notes": dossier.notes,
-        }
-        folder = self.out / dossier.folder
-        with atomic_write(folder / "dossier.json", "w") as fh:
-            json.dump(nfc_all(data), fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
+        data = dossier_data(
+            dossier.code, dossier.code_status, dossier.folder, self.journal.created, docs,
+            cover_page=_ref_src(dossier.cover) if dossier.cover else None,
+            blank=[_ref_src(r) for r in dossier.blank], separators=[_ref_src(r) for r in dossier.separators],
+            extra_covers=[_ref_src(r) for r in dossier.extra_covers],
+            bad_pages=[{"source": _ref_src(r), "error": r.error} for r in dossier.errors], notes=dossier.notes)
+        write_dossier_json(self.out / dossier.folder, data)
         self.dossiers.append(data)
         self.result.dossiers += 1
         self.result.blank += len(dossier.blank)
@@ -393,10 +378,6 @@ class BatchRunner:
                     part.unlink()
                 except OSError:
                     pass
-
-
-def _src(source: str, index: int) -> dict:
-    return {"file": source, "page": index + 1}
 
 
 def _ref_src(ref: split.PageRef) -> dict:

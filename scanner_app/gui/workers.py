@@ -284,6 +284,7 @@ class SaveWorker(QThread):
 
     def run(self) -> None:
         from scanner_app import road
+        from scanner_app.dossier import document_summary
 
         total = len(self.ws.documents)
         try:
@@ -315,11 +316,11 @@ class SaveWorker(QThread):
                                 store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
                                 self.ws.mark_recorded(c)
                     self.ws.mark_saved(i, pdf, js, store_id)
-                    self.summaries.append(document_summary(i + 1, doc, pdf, js))
+                    self.summaries.append(document_summary(i + 1, pdf, js, doc.pages, doc))
                     self.count += 1
                     self.saved.emit(i, str(pdf))
                 if self.count == total and total:
-                    write_dossier_json(self.folder, self.ws, self.summaries)
+                    dossier_json(self.folder, self.ws, self.summaries)
                 self.progress.emit(self.count, total)
         except Exception as exc:
             self.failed.emit(_message(exc))
@@ -327,35 +328,16 @@ class SaveWorker(QThread):
             self.done.emit(self.count, str(self.folder))
 
 
-def document_summary(ordinal: int, doc, pdf: Path, js: Path) -> dict:
-    """One document's entry in dossier.json, as batch writes it."""
-    from scanner_app.batch.report import check_fields
-
-    return {"ordinal": ordinal, "pdf": pdf.name, "json": js.name, "pages": len(doc.pages),
-            "sources": [{"file": s, "page": 1} for s in doc.source], "form": doc.form,
-            "form_confidence": round(float(doc.form_confidence), 3), "check_fields": check_fields(doc)}
-
-
-def write_dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Path:
+def dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Path:
     """`<MaHoSo>/dossier.json` with batch's keys, so `sohoa export` packs app and batch output alike."""
-    import json
-
-    from exports.files import atomic_write
-    from ocr.textnorm import nfc_all
-    from scanner_app.batch.runner import DOSSIER_SCHEMA
     from scanner_app.batch.split import classify_code
+    from scanner_app.dossier import dossier_data, write_dossier_json
 
     found = classify_code(ws.dossier_code) if ws.dossier_code else None
-    data = {"schema": DOSSIER_SCHEMA, "code": ws.dossier_code or None,
-            "code_status": found[1] if found else ("missing" if not ws.dossier_code else "loose"),
-            "folder": folder.name, "created": ws.created, "cover_page": None, "documents": summaries,
-            "blank_pages_dropped": [], "separator_pages": [], "extra_cover_pages": [], "bad_pages": [],
-            "notes": [], "produced_by": "sohoa gui", "corrections": len(ws.corrections)}
-    path = folder / "dossier.json"
-    with atomic_write(path, "w") as fh:
-        json.dump(nfc_all(data), fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
-    return path
+    status = found[1] if found else ("missing" if not ws.dossier_code else "loose")
+    return write_dossier_json(folder, dossier_data(ws.dossier_code or None, status, folder.name, ws.created,
+                                                   summaries, produced_by="sohoa gui",
+                                                   corrections=len(ws.corrections)))
 
 
 def open_store_or_none():
