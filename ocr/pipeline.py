@@ -12,7 +12,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,7 @@ from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
 from ocr.form_lines import find_box_rows, remove_rules_and_leaders, reread_boxed_digits
 from ocr.layout import column_order
-from ocr.model import Barcode, CleanPage, Document, OcrPage, PageImage, ProcessedPage
+from ocr.model import Barcode, CleanPage, OcrPage, PageImage, ProcessedPage
 
 Progress = Callable[[int, int], None]
 
@@ -40,8 +42,7 @@ class PipelineOptions:
     force_ocr: bool = False  # OCR pages of PDFs that already carry text
     templates_dirs: list[Path] = field(default_factory=list)
     form: str = "auto"  # "auto" or a form id to force
-    executor: str = "local"  # "local" | "dask" (batch)
-    scheduler: Optional[str] = None
+    page_timeout: Optional[float] = 120.0  # seconds one page may take (clean + OCR); None = no limit
     jpeg_quality: int = 75  # pages we must resample (turned, deskewed, cropped); OCRmyPDF uses 75 too
     lossless: bool = False  # archive images as PNG instead of JPEG
 
@@ -188,18 +189,24 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
-             progress: Optional[Progress] = None, total: Optional[int] = None) -> Iterator[tuple[PageJob, JobResult]]:
+             progress: Optional[Progress] = None, total: Optional[int] = None,
+             work: Optional[Callable[[PageJob, PipelineOptions], ProcessedPage]] = None,
+             ) -> Iterator[tuple[PageJob, JobResult]]:
     """Run page jobs in parallel; yield (job, result or error) in input order.
 
     A bad page yields its SohoaError instead of stopping the run, so the caller can
-    report it and still finish the rest.
+    report it and still finish the rest. With a deadline (`options.page_timeout`) pages run
+    in worker processes, however many: a page past its limit is the only page lost, its
+    pool is killed and the pages then in flight run again in a new one. `work` replaces
+    the per-page job (a module-level function: it travels to the workers by name).
     """
+    work = work or process_page
     jobs = list(jobs)
     total = total if total is not None else len(jobs)
     done = 0
-    if options.workers == 1 or len(jobs) <= 1:
+    if not options.page_timeout and (options.workers == 1 or len(jobs) <= 1):
         for job in jobs:
-            result = _safe(job, options)
+            result = _safe(job, options, work)
             done += 1
             if progress:
                 progress(done, total)
@@ -209,22 +216,39 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
     position = 0  # next job to yield
     careful_until = 0  # after a worker died: one page at a time up to here, to find the culprit
     while position < len(jobs):
-        with _pool(min(options.workers, len(jobs) - position)) as pool:
-            pending: list[tuple[int, Future]] = []
+        pool = _pool(min(options.workers, len(jobs) - position))
+        clean_exit = False
+        try:
+            pending: list[tuple[int, Future, float]] = []
             nxt = position
+            head_since = time.monotonic()  # when the page now first in line became first
+            overdue = False
             try:
                 while position < len(jobs):
                     limit = 1 if position < careful_until else window
                     while nxt < len(jobs) and len(pending) < limit:
-                        pending.append((nxt, pool.submit(_safe, jobs[nxt], options)))
+                        pending.append((nxt, pool.submit(_safe, jobs[nxt], options, work), time.monotonic()))
                         nxt += 1
-                    index, fut = pending.pop(0)
-                    result = fut.result()
+                    index, fut, submitted = pending[0]
+                    try:
+                        result = fut.result(timeout=_left(options.page_timeout, max(submitted, head_since)))
+                    except FutureTimeout:
+                        result = _overdue(jobs[index], options.page_timeout)
+                        nxt = index + 1  # the pool is killed below; the pages in flight run again
+                        pending.clear()
+                        overdue = True
+                    else:
+                        pending.pop(0)
+                        overdue = False
                     position += 1
                     done += 1
                     if progress:
                         progress(done, total)
                     yield jobs[index], result
+                    head_since = time.monotonic()
+                    if overdue:
+                        break  # a new pool for the rest
+                clean_exit = not overdue
             except BrokenProcessPool:
                 # A worker died (crash, out of memory). Pages then in flight are retried one at
                 # a time in a new pool; the page that breaks a pool on its own is reported bad.
@@ -238,12 +262,38 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
                                              "(ảnh lỗi hoặc hết bộ nhớ)", "page crashed its worker", path=job.source)
                 else:
                     careful_until = nxt
+        finally:
+            _close(pool, kill=not clean_exit)
 
 
-def _safe(job: PageJob, options: PipelineOptions) -> JobResult:
+def _left(limit: Optional[float], since: float) -> Optional[float]:
+    return None if not limit else max(0.0, since + limit - time.monotonic())
+
+
+def _overdue(job: PageJob, limit: float) -> SohoaError:
+    return BadInputError(f"Trang {job.index + 1} xử lý quá {limit:g} giây (nhận dạng hoặc làm sạch bị treo), "
+                         "đã bỏ qua trang này", f"page ran past its {limit:g} s deadline and was abandoned",
+                         path=job.source)
+
+
+def _close(pool: ProcessPoolExecutor, kill: bool) -> None:
+    """Shut a pool down; `kill` for one left with a stuck or unwanted page: no worker outlives it."""
+    if kill:
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # stdlib keeps no public handle
+        for proc in processes:
+            if proc.is_alive():
+                proc.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for proc in processes:
+            proc.join(5)
+    else:
+        pool.shutdown(wait=True)
+
+
+def _safe(job: PageJob, options: PipelineOptions, work=process_page) -> JobResult:
     where = f"{job.source} (trang {job.index + 1})"
     try:
-        return process_page(job, options)
+        return work(job, options)
     except SohoaError as exc:
         return exc
     except (MemoryError, cv2.error, ValueError, OSError) as exc:

@@ -41,6 +41,28 @@ class SavedDocument:
     store_error: Optional[SohoaError] = None  # files written, but the store could not record them
 
 
+def pipeline_options(source) -> PipelineOptions:
+    """The one place options are built, from CLI arguments, the app's settings or a batch
+    configuration: any object naming its settings as the options do (`templates` or
+    `templates_dirs`; a missing one keeps its default, 0 jobs = one per CPU)."""
+    default = PipelineOptions()
+    dirs = getattr(source, "templates_dirs", None) or getattr(source, "templates", None) or []
+    return PipelineOptions(
+        lang=getattr(source, "lang", None) or default.lang,
+        jobs=getattr(source, "jobs", None) or None,
+        force_ocr=bool(getattr(source, "force_ocr", default.force_ocr)),
+        templates_dirs=[Path(d) for d in dirs],
+        form=getattr(source, "form", None) or default.form,
+        lossless=bool(getattr(source, "lossless", default.lossless)),
+        page_timeout=getattr(source, "page_timeout", default.page_timeout),
+    )
+
+
+def add_page_timeout_argument(parser) -> None:
+    parser.add_argument("--page-timeout", type=float, default=PipelineOptions.page_timeout, metavar="SECONDS",
+                        help="thời hạn xử lý một trang, 0 = không giới hạn / deadline per page, 0 = none")
+
+
 def recognise(jobs: Iterable[PageJob], options: PipelineOptions, progress: Optional[Progress] = None,
               cancel: Optional[threading.Event] = None,
               total: Optional[int] = None) -> Iterator[tuple[PageJob, JobResult]]:

@@ -64,3 +64,72 @@ def test_a_mixed_stack_is_split_as_batch_splits_it(tmp_path, page_png):
     assert [p.blank for p in processed] == [False, True, False]
     docs = road.split_documents(processed, options)
     assert sum(len(d) for d in docs) == 2 and 1 not in [i for d in docs for i in d]
+
+
+def sleepy_work(job: PageJob, options: PipelineOptions):
+    """An engine that hangs on the page named 'stuck' and reads the others for real."""
+    import time
+
+    from ocr.pipeline import process_page
+
+    if "stuck" in job.source:
+        time.sleep(600)
+    return process_page(job, options)
+
+
+def test_a_hung_page_fails_within_its_deadline_and_the_rest_is_done(tmp_path, page_png):
+    import os
+    import time
+
+    from ocr.errors import SohoaError
+    from ocr.pipeline import run_jobs
+
+    pages = [page_png(f"{name}.png", LETTER[:2]) for name in ("a", "stuck", "c", "d")]
+    options = PipelineOptions(jobs=2, page_timeout=4)
+    started = time.monotonic()
+    results = list(run_jobs([PageJob(str(p), 0) for p in pages], options, work=sleepy_work))
+    elapsed = time.monotonic() - started
+    assert [os.path.basename(j.source) for j, _r in results] == ["a.png", "stuck.png", "c.png", "d.png"]
+    kinds = [isinstance(r, SohoaError) for _j, r in results]
+    assert kinds == [False, True, False, False]
+    error = results[1][1]
+    assert "quá 4 giây" in error.vi and "deadline" in error.en
+    assert elapsed < 60  # not the 600 s the engine would have slept
+    assert grandchildren() == []  # every worker killed and reaped; the forkserver alone stays
+
+
+def grandchildren() -> list[int]:
+    """Live processes whose parent is a child of this one: pool workers (forkserver's children)."""
+    import os
+
+    def parents() -> dict[int, int]:
+        out = {}
+        for p in os.listdir("/proc"):
+            if p.isdigit():
+                try:
+                    fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if fields[0] != "Z":
+                    out[int(p)] = int(fields[1])
+        return out
+
+    ppid = parents()
+    children = {pid for pid, parent in ppid.items() if parent == os.getpid()}
+    return [pid for pid, parent in ppid.items() if parent in children]
+
+
+def test_options_are_built_alike_from_the_cli_the_app_and_batch(tmp_path):
+    from scanner_app.batch.runner import BatchOptions
+    from scanner_app.cli import build_parser
+    from scanner_app.settings import Settings
+
+    args = build_parser().parse_args(["process", "x.png", "--out", str(tmp_path), "--lang", "vie+eng",
+                                      "--jobs", "3", "--templates", str(tmp_path), "--page-timeout", "30"])
+    by_cli = road.pipeline_options(args)
+    by_app = Settings(lang="vie+eng", jobs=3, templates_dirs=[str(tmp_path)]).pipeline_options()
+    by_batch = road.pipeline_options(BatchOptions(src=tmp_path, out=tmp_path, jobs=3, lang="vie+eng",
+                                                  templates_dirs=[tmp_path], page_timeout=30))
+    assert by_cli == by_batch == PipelineOptions(lang="vie+eng", jobs=3, templates_dirs=[tmp_path], page_timeout=30)
+    assert by_app == PipelineOptions(lang="vie+eng", jobs=3, templates_dirs=[tmp_path])  # 120 s: the default
+    assert road.pipeline_options(Settings(jobs=0)).jobs is None

@@ -50,6 +50,7 @@ class BatchOptions:
     poll_seconds: float = 1.0
     stop_after_idle: Optional[float] = None  # watch mode: stop after this many seconds without new files
     dask_retries: int = 3
+    page_timeout: Optional[float] = PipelineOptions.page_timeout
 
 
 @dataclass
@@ -87,7 +88,7 @@ class BatchRunner:
         self.src = Path(opts.src)
         self.out = Path(opts.out)
         self.progress = progress
-        self.options = PipelineOptions(lang=opts.lang, jobs=opts.jobs, templates_dirs=list(opts.templates_dirs))
+        self.options = road.pipeline_options(opts)
         self.splitter = split.Splitter(opts.split_on)
         self.journal: Optional[Journal] = None
         self.open_pages: dict[str, ProcessedPage] = {}

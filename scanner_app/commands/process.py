@@ -30,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--lossless", action="store_true", help="lưu ảnh không nén mất dữ liệu / lossless images")
     p.add_argument("--overwrite", action="store_true", help="ghi đè kết quả cũ / overwrite existing outputs")
     p.add_argument("--no-store", action="store_true", help="không ghi vào kho hồ sơ / skip the dossier store")
+    road.add_page_timeout_argument(p)
     p.set_defaults(run=run)
 
 
@@ -67,8 +68,7 @@ def check_writable(folder: Path) -> None:
 
 def run(args) -> int:
     check_writable(args.out)
-    options = PipelineOptions(lang=args.lang, jobs=args.jobs, force_ocr=args.force_ocr,
-                              templates_dirs=list(args.templates), form=args.form, lossless=args.lossless)
+    options = road.pipeline_options(args)
     if args.form != "auto" or args.templates:
         from templates import load_templates
 

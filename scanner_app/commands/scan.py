@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-process", action="store_true", help="chỉ quét, không nhận dạng / scan only")
     p.add_argument("--no-store", action="store_true", help="không ghi vào kho hồ sơ / skip the dossier store")
     p.add_argument("--overwrite", action="store_true", help="ghi đè kết quả cũ / overwrite existing outputs")
+    from scanner_app.road import add_page_timeout_argument
+
+    add_page_timeout_argument(p)
     p.set_defaults(run=run)
 
 
@@ -89,11 +92,10 @@ def run(args) -> int:
 
 
 def process_and_save(pages: list[PageImage], args, stem: str):
-    from ocr.pipeline import PipelineOptions
     from scanner_app import road
     from scanner_app.progress import progress_bar
 
-    options = PipelineOptions(lang=args.lang, jobs=args.jobs)
+    options = road.pipeline_options(args)
     with progress_bar("Đang xử lý / processing", len(pages)) as progress:
         processed = road.recognise_images(pages, options, progress)
     store = None
