@@ -5,7 +5,7 @@ import contextlib
 import errno
 import hashlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -18,7 +18,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=part_prefix(target.name), suffix=".part", dir=target.parent)
+        fd, tmp = _create_part(target.parent, part_prefix(target.name), ".part")
     except OSError as exc:
         raise OutputError(f"Không ghi được vào thư mục {target.parent} ({exc.strerror})",
                           f"cannot write to folder {target.parent}", path=str(target)) from exc
@@ -28,7 +28,6 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -42,10 +41,18 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_part(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new, unique temporary file in `folder`, opened for writing. Created with mode 0666 so the
+    kernel applies the process umask, as for any ordinary output file (mkstemp gives 0600; reading
+    the umask means setting it, which races with other threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        path = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
 
 
 #: Bytes a file name may have on Linux/Windows file systems (NAME_MAX).

@@ -78,6 +78,13 @@ class DossierInfo:
 
 
 # ---------------------------------------------------------------------- reading a dossier folder
+def package_path(path) -> Path:
+    """`path` as a package file name: ".zip" added when missing. A dossier code's dots are not
+    a suffix (`000.00.25.H49-240315-0012` must not become `000.00.25.zip`)."""
+    path = Path(path)
+    return path if path.suffix.lower() == ".zip" else path.with_name(path.name + ".zip")
+
+
 def load_dossier(folder, store=None) -> DossierInfo:
     """The documents of a dossier folder, each checked: present, a readable PDF, unchanged since recorded."""
     folder = Path(folder)

@@ -117,6 +117,13 @@ MIGRATIONS: list[str] = [
     """,
     # 2: the PDF's hash when recorded, so an export notices a PDF edited afterwards
     "ALTER TABLE documents ADD COLUMN pdf_sha256 TEXT;",
+    # 3: the review flag (templates/review.py); values recorded before it were never vouched for,
+    # except those an officer corrected
+    """
+    ALTER TABLE fields ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 1;
+    UPDATE fields SET needs_review = 0 WHERE EXISTS (SELECT 1 FROM corrections c
+        WHERE c.document_id = fields.document_id AND c.field_id = fields.field_id);
+    """,
 ]
 
 
@@ -403,13 +410,15 @@ class Store:
             db.executemany("INSERT INTO pages(document_id, page, text) VALUES (?,?,?)",
                            [(doc_id, n, t) for n, t in enumerate(texts, start=1)])
             fields = {fid: f for fid, f in doc.fields.items()}
-            db.executemany("INSERT INTO fields(document_id, field_id, value, valid, confidence) VALUES (?,?,?,?,?)",
+            db.executemany("INSERT INTO fields(document_id, field_id, value, valid, confidence, needs_review) "
+                           "VALUES (?,?,?,?,?,?)",
                            [(doc_id, fid, nfc(f.value) if f.value is not None else None, int(bool(f.valid)),
-                             float(f.confidence)) for fid, f in fields.items()])
+                             float(f.confidence), int(bool(f.needs_review))) for fid, f in fields.items()])
             # corrections made after an earlier recording stay applied to the new values
             for fid, new in db.execute("SELECT field_id, new FROM corrections WHERE document_id=? ORDER BY id",
                                        (doc_id,)).fetchall():
-                db.execute("UPDATE fields SET value=?, valid=1 WHERE document_id=? AND field_id=?", (new, doc_id, fid))
+                db.execute("UPDATE fields SET value=?, valid=1, needs_review=0 WHERE document_id=? AND field_id=?",
+                           (new, doc_id, fid))
             self._index(db, doc_id)
             audit.append(db, "processed", pdf, {"form": doc.form, "pages": len(texts),
                                                 "dossier": dossier_code or None}, user=user)
@@ -435,9 +444,9 @@ class Store:
                 raise SohoaError(f"Không có tài liệu #{doc_id} trong kho hồ sơ", f"no document #{doc_id} in the store")
             cid = db.execute("INSERT INTO corrections(document_id, field_id, old, new, who, at) VALUES (?,?,?,?,?,?)",
                              (doc_id, field_id, old, new, user or audit.current_user(), _now())).lastrowid
-            db.execute("INSERT INTO fields(document_id, field_id, value, valid, confidence) VALUES (?,?,?,1,1.0) "
-                       "ON CONFLICT(document_id, field_id) DO UPDATE SET value=excluded.value, valid=1, "
-                       "confidence=1.0", (doc_id, field_id, new))
+            db.execute("INSERT INTO fields(document_id, field_id, value, valid, confidence, needs_review) "
+                       "VALUES (?,?,?,1,1.0,0) ON CONFLICT(document_id, field_id) DO UPDATE SET value=excluded.value, "
+                       "valid=1, confidence=1.0, needs_review=0", (doc_id, field_id, new))
             db.execute("UPDATE documents SET status='reviewed', updated=? WHERE id=? AND status='scanned'",
                        (_now(), doc_id))
             self._index(db, doc_id)
@@ -490,8 +499,10 @@ class Store:
             return None
         keys = ("id", "dossier_code", "ordinal", "form", "pdf_path", "json_path", "status", "created", "updated")
         out = dict(zip(keys, row))
-        out["fields"] = {fid: {"value": v, "valid": bool(ok), "confidence": c} for fid, v, ok, c in self.db.execute(
-            "SELECT field_id, value, valid, confidence FROM fields WHERE document_id=? ORDER BY id", (doc_id,))}
+        out["fields"] = {fid: {"value": v, "valid": bool(ok), "confidence": c, "needs_review": bool(nr)}
+                         for fid, v, ok, c, nr in self.db.execute(
+            "SELECT field_id, value, valid, confidence, needs_review FROM fields WHERE document_id=? ORDER BY id",
+            (doc_id,))}
         out["corrections"] = [dict(zip(("field", "old", "new", "who", "at"), r)) for r in self.db.execute(
             "SELECT field_id, old, new, who, at FROM corrections WHERE document_id=? ORDER BY id", (doc_id,))]
         return out

@@ -131,40 +131,6 @@ def finish(stem: str, sources: list[str], pages: list[ProcessedPage], options: P
     return save(assemble(stem, sources, pages, options), out_dir, stem, **save_kw)
 
 
-QR_FORMATS = {"QRCode", "MicroQRCode"}
-
-
-def page_ref(key: str, source: str, result: Optional[ProcessedPage], error: Optional[str], split_on: str,
-             recognize_form: Callable[[ProcessedPage], tuple[Optional[str], float]]):
-    """What the batch splitter needs to know of a page: blank, cover sheet, separator, form."""
-    from scanner_app.batch import split
-
-    ref = split.PageRef(seq=0, key=key, source=source, error=error)
-    if result is None:
-        return ref
-    ref.blank = result.blank
-    if result.blank:
-        return ref
-    for b in result.barcodes:
-        if b.format in QR_FORMATS:
-            code = split.classify_code(b.text)
-            if code is not None:
-                ref.cover = code
-                return ref
-    if split_on == "patch":
-        ref.patch = split.is_patch_t(result.barcodes)
-        if not ref.patch:
-            import cv2
-            import numpy as np
-
-            image = cv2.imdecode(np.frombuffer(result.image, np.uint8), cv2.IMREAD_GRAYSCALE)
-            ref.patch = image is not None and split.detect_patch_t(image, result.dpi)
-        return ref
-    if split_on == "qr":
-        ref.form, ref.form_confidence = recognize_form(result)
-    return ref
-
-
 def form_recognizer(options: PipelineOptions) -> Callable[[ProcessedPage], tuple[Optional[str], float]]:
     """One page's form by the templates, loaded once for the whole stack."""
     from templates import load_templates, recognize
@@ -177,22 +143,3 @@ def form_recognizer(options: PipelineOptions) -> Callable[[ProcessedPage], tuple
         return recognize([page.ocr], page.barcodes, templates=loaded[0])
 
     return recognize_form
-
-
-def split_documents(pages: list[ProcessedPage], options: PipelineOptions,
-                    split_on: str = "qr") -> list[list[int]]:
-    """A mixed stack as documents (lists of indexes into `pages`), cut as `sohoa batch` cuts:
-    cover sheets, separator sheets, form changes; blank pages dropped."""
-    from scanner_app.batch import split
-
-    splitter = split.Splitter(split_on)
-    recognize_form = form_recognizer(options)
-    docs: list[list[int]] = []
-
-    def take(events) -> None:
-        docs.extend([int(r.key) for r in ev.doc.pages] for ev in events if isinstance(ev, split.DocumentReady))
-
-    for i, page in enumerate(pages):
-        take(splitter.feed(page_ref(str(i), page.source, page, None, split_on, recognize_form)))
-    take(splitter.finish())
-    return docs

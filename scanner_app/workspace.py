@@ -109,7 +109,8 @@ def _field_from_dict(d: dict) -> Field:
     d = dict(d)
     if d.get("bbox"):
         d["bbox"] = tuple(d["bbox"])
-    known = {k: d[k] for k in ("value", "raw", "confidence", "page", "bbox", "valid", "problems") if k in d}
+    known = {k: d[k] for k in ("value", "raw", "confidence", "page", "bbox", "valid", "problems",
+                                     "needs_review") if k in d}
     return Field(**known)
 
 
@@ -585,6 +586,7 @@ class Workspace:
         f["value"] = value or None
         f["confidence"] = 1.0
         f["valid"] = True
+        f["needs_review"] = False  # the officer vouched for it, as the store records a correction
         f["problems"] = []
         f["corrected"] = True
 

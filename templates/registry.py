@@ -24,7 +24,7 @@ BUILTIN_DIR = Path(__file__).parent
 #: A real template is a few kB with tens of fields; anything far beyond is refused before parsing.
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_FIELDS = 1000
-CHECKS = ("address",)
+CHECKS = ("address", "dan_toc", "quoc_tich", "co_quan")  # lookups: templates/addresses.py, templates/review.py
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -38,6 +38,7 @@ class FieldSpec:
     multiline: Optional[bool] = None  # None: text fields may continue on following lines
     gender_field: Optional[str] = None  # id12: field whose gender the ID must agree with
     birth_field: Optional[str] = None  # id12: field whose birth date/year the ID must agree with
+    older_than: Optional[str] = None  # year/date: field whose date must come later (a child's birth)
 
     @property
     def label(self) -> str:
@@ -241,7 +242,7 @@ class _Builder:
                 self.fail(("fields", i), f"Trùng id trường: {f.id}", f"duplicate field id: {f.id}")
             ids.add(f.id)
         for i, f in enumerate(fields):
-            for ref in (f.gender_field, f.birth_field):
+            for ref in (f.gender_field, f.birth_field, f.older_than):
                 if ref and ref not in ids:
                     self.fail(("fields", i), f"Trường tham chiếu không có: {ref}", f"referenced field not found: {ref}")
         tables = [self.table(t, i) for i, t in enumerate(data.get("tables") or [])]
@@ -254,7 +255,8 @@ class _Builder:
         keys = ("fields", i)
         if not isinstance(f, dict):
             self.fail(keys, "Mỗi trường phải là một bảng (id, label, type)", "each field must be a mapping (id, label, type)")
-        known = {"id", "label", "type", "section", "check", "multiline", "gender_field", "birth_field", "description"}
+        known = {"id", "label", "type", "section", "check", "multiline", "gender_field", "birth_field", "older_than",
+                 "description"}
         for key in f:
             if key not in known:
                 self.fail(keys + (key,), f"Khóa không biết trong trường: {key}", f"unknown field key: {key}")
@@ -278,7 +280,7 @@ class _Builder:
             self.fail(keys + ("multiline",), "'multiline' phải là true/false", "'multiline' must be true/false")
         return FieldSpec(id=fid, labels=labels, type=ftype, section=nfc(section) if section else None,
                          check=check, multiline=multiline, gender_field=f.get("gender_field"),
-                         birth_field=f.get("birth_field"))
+                         birth_field=f.get("birth_field"), older_than=f.get("older_than"))
 
     def table(self, t, i: int) -> TableSpec:
         keys = ("tables", i)

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REPO
 from tests.test_batch import journal_counts, processed_counts, reference, stack, tree  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL of a worker")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="Windows: no SIGKILL of a worker")]
 
 
 @pytest.fixture

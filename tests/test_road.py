@@ -55,17 +55,6 @@ def test_same_pages_same_json_through_process_batch_and_the_app(tmp_path, page_p
     assert comparable(by_app) == comparable(by_process)
 
 
-def test_a_mixed_stack_is_split_as_batch_splits_it(tmp_path, page_png):
-    """The app's entry for a stack: blank pages dropped, a form change starts a document."""
-    pages = [page_png("a.png", LETTER), page_png("blank.png", [" "]), page_png("b.png", LETTER)]
-    jobs = [PageJob(str(p), 0) for p in pages]
-    options = PipelineOptions(jobs=1)
-    processed = [r for _j, r in road.recognise(jobs, options)]
-    assert [p.blank for p in processed] == [False, True, False]
-    docs = road.split_documents(processed, options)
-    assert sum(len(d) for d in docs) == 2 and 1 not in [i for d in docs for i in d]
-
-
 def sleepy_work(job: PageJob, options: PipelineOptions):
     """An engine that hangs on the page named 'stuck' and reads the others for real."""
     import time

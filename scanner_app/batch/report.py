@@ -15,9 +15,6 @@ from pathlib import Path
 from exports.files import atomic_write
 from exports.tabular import neutralise_cell
 
-#: A field found with a confidence under this is listed for checking.
-LOW_CONFIDENCE = 0.6
-
 COLUMNS = [
     ("dossier", "Hồ sơ / Dossier"),
     ("code", "Mã hồ sơ / Dossier code"),
@@ -41,16 +38,9 @@ def mask_digits(text: str) -> str:
 
 
 def check_fields(doc) -> list[str]:
-    """Fields an officer should look at: invalid values and low-confidence ones (ids and problems)."""
-    out = []
-    for fid, f in doc.fields.items():
-        if f.value is None:
-            continue
-        if not f.valid:
-            out.append(mask_digits(f"{fid}: {'; '.join(f.problems) or 'không hợp lệ / invalid'}"))
-        elif f.confidence < LOW_CONFIDENCE:
-            out.append(f"{fid}: độ tin cậy thấp / low confidence ({f.confidence:.2f})")
-    return out
+    """Fields an officer should look at: those the tool does not vouch for (`needs_review`), with why."""
+    return [mask_digits(f"{fid}: {'; '.join(f.problems) or 'cần kiểm tra / to review'}")
+            for fid, f in doc.fields.items() if f.needs_review]
 
 
 def source_label(src: dict) -> str:

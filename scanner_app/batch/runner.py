@@ -292,7 +292,7 @@ class BatchRunner:
     def _feed(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> None:
         if result is not None:
             result.source = page.source  # as named in this run, whatever the journal recorded
-        ref = road.page_ref(page.key, page.source, result, error, self.opts.split_on, self._recognize_form)
+        ref = split.classify_page(page.key, page.source, result, error, self.opts.split_on, self._recognize_form)
         self.result.pages += 1
         events = self.splitter.feed(ref)
         doc = self.splitter.doc

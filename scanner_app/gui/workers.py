@@ -129,6 +129,7 @@ class ProcessWorker(QThread):
         self.total_count = 0
         self._lock = threading.Lock()
         self._understand_requested = threading.Event()
+        self._templates = None  # loaded on the first page, for the stack's splitting
 
     def enqueue(self, page_id: str) -> None:
         with self._lock:
@@ -212,6 +213,7 @@ class ProcessWorker(QThread):
             except KeyError:
                 continue  # deleted meanwhile
             self.ws.set_processed(pid, result)
+            self._split_stack(pid, result, options)
             self.progress.emit(done, total)
             self.page_processed.emit(pid)
             for b in result.barcodes:
@@ -220,6 +222,19 @@ class ProcessWorker(QThread):
                     self.ws.mark_cover(pid, code)
                     self.cover_found.emit(code)
                     break
+
+    def _split_stack(self, pid: str, result, options) -> None:
+        """A mixed stack becomes its documents as batch splits it: a page recognised as the first
+        page of a known form or a card copy starts a new document (the same rule, `split`)."""
+        from scanner_app.batch import split
+        from templates import load_templates, recognize
+
+        if self._templates is None:
+            self._templates = load_templates(options.templates_dirs)
+        ref = split.classify_page(pid, pid, result, None, "qr",
+                                  lambda page: recognize([page.ocr], page.barcodes, templates=self._templates))
+        if ref.cover is None and split.starts_document(ref):
+            self.ws.split_before(pid)
 
     def _understand_all(self) -> None:
         self._understand_requested.clear()
