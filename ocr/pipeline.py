@@ -175,16 +175,47 @@ def _set_jfif_dpi(jpeg: bytes, dpi: float) -> bytes:
 # ---------------------------------------------------------------- executor
 
 
-def _init_worker() -> None:
+def _init_worker(run_pid: Optional[int] = None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cv2.setNumThreads(1)
+    if run_pid is not None:
+        _die_with_run(run_pid)
+
+
+def _die_with_run(run_pid: int) -> None:
+    """A worker must not outlive its run (kill -9 of `process` or `batch`): its parent is the
+    forkserver, which itself waits for its children, so the worker watches the run's process
+    and leaves when it is gone. Linux only (/proc); on Windows the pool's pipes end idle workers."""
+    if not sys.platform.startswith("linux"):
+        return
+    import threading
+
+    born = _start_time(run_pid)
+    if born is None:
+        os._exit(1)
+
+    def watch() -> None:
+        while _start_time(run_pid) == born:  # a reused pid has another start time
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sohoa-run-watch", daemon=True).start()
+
+
+def _start_time(pid: int) -> Optional[str]:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == b"Z" else fields[19].decode()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: safe from threaded parents (the Qt app), cheaper than spawn; Windows has spawn only.
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_init_worker)
+                               initializer=_init_worker, initargs=(os.getpid(),))
 
 
 def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,

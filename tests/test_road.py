@@ -122,3 +122,55 @@ def test_options_are_built_alike_from_the_cli_the_app_and_batch(tmp_path):
     assert by_cli == by_batch == PipelineOptions(lang="vie+eng", jobs=3, templates_dirs=[tmp_path], page_timeout=30)
     assert by_app == PipelineOptions(lang="vie+eng", jobs=3, templates_dirs=[tmp_path])  # 120 s: the default
     assert road.pipeline_options(Settings(jobs=0)).jobs is None
+
+
+def test_workers_die_with_a_killed_run(tmp_path, page_png):
+    """kill -9 of the process running the pool: no worker is left busy on its page."""
+    import signal
+    import subprocess
+    import time
+
+    pages = [str(page_png(f"stuck{i}.png", LETTER[:1])) for i in range(2)]
+    script = ("import sys; from ocr.pipeline import PageJob, PipelineOptions, run_jobs; "
+              "from tests.test_road import sleepy_work; "
+              f"list(run_jobs([PageJob(p, 0) for p in {pages!r}], PipelineOptions(jobs=2), work=sleepy_work))")
+    run = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.3)
+            workers = descendants(run.pid, depth=2)
+        assert len(workers) == 2  # the two pages are being worked on
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert [pid for pid in workers if alive(pid)] == []
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def descendants(root: int, depth: int) -> list[int]:
+    """Live processes `depth` generations below `root` (2: the pool workers under the forkserver)."""
+    import os
+
+    parent = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit() and alive(int(p)):
+            try:
+                parent[int(p)] = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+    level = {root}
+    for _ in range(depth):
+        level = {pid for pid, pp in parent.items() if pp in level}
+    return sorted(level)
