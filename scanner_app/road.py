@@ -102,13 +102,19 @@ def assemble(stem: str, sources: list[str], pages: list[ProcessedPage], options:
 def save(doc: Document, out_dir: Path, stem: str, *, overwrite: bool = False,
          creation_date: Optional[datetime] = None, store=None, dossier_code: Optional[str] = None,
          user: Optional[str] = None) -> SavedDocument:
-    """PDF/A + JSON written atomically, then the store record (when a store is given)."""
+    """PDF/A + JSON written atomically, then the store record (when a store is given): the
+    document is written whole or not at all (files removed when the store refuses it)."""
     from exports.save import save_document
+
+    from exports.save import discard
 
     pdf, js = save_document(doc, out_dir, stem, overwrite=overwrite, creation_date=creation_date)
     saved = SavedDocument(doc, pdf, js)
     if store is not None:
         saved.store_id, saved.store_error = record(store, saved, dossier_code=dossier_code, user=user)
+        if saved.store_error is not None:  # whole or nothing: a re-run writes it again, not as -2
+            discard(pdf, js)
+            raise saved.store_error
     return saved
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
+
 from ocr import imageio
 from ocr.pipeline import PageJob, PipelineOptions
 from scanner_app import road
@@ -174,3 +176,50 @@ def descendants(root: int, depth: int) -> list[int]:
     for _ in range(depth):
         level = {pid for pid, pp in parent.items() if pp in level}
     return sorted(level)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="tmpfs in a mount namespace: Linux only (not Windows/macOS)")
+def test_a_full_disk_after_the_pdf_leaves_no_orphan_pdf(tmp_path):
+    """A tmpfs with room for the PDF but not for its JSON: neither stays, and the message says why."""
+    import math
+    import os
+    import subprocess
+
+    src = tmp_path / "to_khai.png"
+    form_page("ct01", 200, seed=5).save(src, dpi=(200, 200))
+    run_sohoa("process", str(src), "--out", str(tmp_path / "ref"), "--jobs", "1", "--no-store", check=True)
+    pdf_size = (tmp_path / "ref" / "to_khai.pdf").stat().st_size
+    assert (tmp_path / "ref" / "to_khai.json").stat().st_size > 4096  # more than the one page left below
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    size = (math.ceil(pdf_size / 4096) + 1) * 4096
+    unshare = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--user", "--map-root-user", "--mount"]
+    script = f'mount -t tmpfs -o size={size} tmpfs "$0" || exit 99; "$@"; rc=$?; echo "left:$(ls -A "$0")"; exit $rc'
+    proc = subprocess.run([*unshare, "sh", "-c", script, str(disk), sys.executable, "-m", "scanner_app.cli",
+                           "process", str(src), "--out", str(disk), "--jobs", "1", "--no-store"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "Hết dung lượng đĩa" in proc.stderr and "to_khai.json" in proc.stderr
+    assert proc.stdout.splitlines() == ["left:"]  # no PDF without its JSON, no temporary part
+
+
+def test_a_rerun_finishes_a_half_written_document_in_place(tmp_path):
+    """Killed between PDF and JSON: the next run writes STEM.pdf + STEM.json, not STEM-2; an
+    officer's own PDF of the same name is never taken for ours."""
+    import shutil
+
+    src = tmp_path / "in" / "to_khai.png"
+    src.parent.mkdir()
+    form_page("ct01", 200, seed=5).save(src, dpi=(200, 200))
+    out = tmp_path / "out"
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--no-store", check=True)
+    (out / "to_khai.json").unlink()  # what a kill -9 between the two renames leaves
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--no-store", check=True)
+    assert sorted(p.name for p in out.iterdir()) == ["to_khai.json", "to_khai.pdf"]
+
+    shutil.rmtree(out)
+    out.mkdir()
+    (out / "to_khai.pdf").write_bytes(b"%PDF-1.4\n% an officer's own file\n")
+    run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--no-store", check=True)
+    assert sorted(p.name for p in out.iterdir()) == ["to_khai-2.json", "to_khai-2.pdf", "to_khai.pdf"]
+    assert (out / "to_khai.pdf").read_bytes().endswith(b"own file\n")

@@ -119,10 +119,7 @@ def run(args) -> int:
 
 
 def _finish(doc: InputDoc, args, options: PipelineOptions, store) -> None:
-    saved = road.finish(doc.stem, [str(doc.path)], doc.pages, options, args.out, overwrite=args.overwrite,
-                        store=store)
-    if saved.store_error is not None:
-        raise saved.store_error
+    road.finish(doc.stem, [str(doc.path)], doc.pages, options, args.out, overwrite=args.overwrite, store=store)
 
 
 def _report(error: SohoaError) -> None:

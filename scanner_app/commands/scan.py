@@ -108,6 +108,4 @@ def process_and_save(pages: list[PageImage], args, stem: str):
             print(f"Cảnh báo / warning: {exc.message}", file=sys.stderr)
     saved = road.finish(stem, [p.source for p in pages], processed, options, args.out, overwrite=args.overwrite,
                         store=store)
-    if saved.store_error is not None:
-        print(f"Cảnh báo / warning: {saved.store_error.message}", file=sys.stderr)
     return saved.pdf, saved.json

@@ -321,8 +321,6 @@ class SaveWorker(QThread):
                                      and Path(prev["pdf"]).parent == self.folder)
                     saved = road.save(doc, self.folder, stem, overwrite=overwrite, store=store,
                                       dossier_code=self.ws.dossier_code or None, user=self.user)
-                    if saved.store_error is not None:
-                        raise saved.store_error
                     pdf, js, store_id = saved.pdf, saved.json, saved.store_id
                     if store is not None:
                         doc_id = self.ws.documents[i].id
