@@ -11,12 +11,12 @@ Methods are thread-safe (one re-entrant lock): the app runs heavy ones (`add_sca
 """
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import logging
 import re
 import shutil
-import dataclasses
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -112,7 +112,8 @@ def _field_from_dict(d: dict) -> Field:
     d = dict(d)
     if d.get("bbox"):
         d["bbox"] = tuple(d["bbox"])
-    known = {k: d[k] for k in ("value", "raw", "confidence", "page", "bbox", "valid", "problems") if k in d}
+    known = {k: d[k] for k in ("value", "raw", "confidence", "page", "bbox", "valid", "problems",
+                                     "needs_review") if k in d}
     return Field(**known)
 
 
@@ -560,7 +561,7 @@ class Workspace:
     def understand(self, doc_index: int, options) -> bool:
         """Recognise the form and extract fields (no OCR: uses the processed pages), then
         re-apply the officer's corrections. False when pages are still being processed."""
-        from ocr.pipeline import build_document
+        from scanner_app.road import assemble
 
         with self.lock:
             if doc_index >= len(self.documents) or not self.ready(doc_index):
@@ -571,7 +572,7 @@ class Workspace:
         pages = [self.processed(p) for p in ids]
         if choice:
             options = dataclasses.replace(options, form="auto" if choice == OTHER_FORM else choice)
-        result = build_document(self.stem(doc_index), [p.source for p in pages], pages, options)
+        result = assemble(self.stem(doc_index), [p.source for p in pages], pages, options)
         if choice == OTHER_FORM:
             result.form, result.form_confidence, result.fields = None, 1.0, {}
         with self.lock:
@@ -593,6 +594,7 @@ class Workspace:
         f["value"] = value or None
         f["confidence"] = 1.0
         f["valid"] = True
+        f["needs_review"] = False  # the officer vouched for it, as the store records a correction
         f["problems"] = []
         f["corrected"] = True
 
