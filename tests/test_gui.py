@@ -114,6 +114,12 @@ def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path, soho
     with qtbot.waitSignal(saver.done, timeout=60000):
         pass
     assert not w.errors, w.errors
+    # the save says where it went and how many fields the officer has not checked
+    from scanner_app.gui.widgets import DOUBTFUL, field_status
+
+    unchecked = sum(field_status(f) in DOUBTFUL for d in w.ws.documents for f in d.fields.values())
+    assert str(tmp_path / "out" / "000.00.25.H49-240315-0012") in w.status_label.text()
+    assert unchecked and f"Còn {unchecked} trường cần kiểm tra" in w.status_label.text()
     folder = tmp_path / "out" / "000.00.25.H49-240315-0012"
     pdf, js = folder / "000.00.25.H49-240315-0012.01.pdf", folder / "000.00.25.H49-240315-0012.01.json"
     assert len(PdfReader(pdf).pages) == 1

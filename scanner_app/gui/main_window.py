@@ -22,7 +22,7 @@ from ocr.errors import SohoaError
 from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
 from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
 from scanner_app.gui.strings import set_language, tr
-from scanner_app.gui.widgets import THUMB, FieldPanel, PageView, ThumbList, dropped_files
+from scanner_app.gui.widgets import DOUBTFUL, THUMB, FieldPanel, PageView, ThumbList, dropped_files, field_status
 from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
                                      dossier_store)
 from scanner_app.settings import Settings, load_settings, save_settings
@@ -710,8 +710,14 @@ class MainWindow(QMainWindow):
         self.status(tr("status_saving", done=min(done + 1, total), total=total))
 
     def _save_done(self, count: int, folder: str) -> None:
+        """Say where it went, and how many fields still wait for the officer's eye (F3 goes there)."""
         self._end()
-        self.status(tr("status_saved", n=count, folder=folder))
+        with self.ws.lock:
+            unchecked = sum(field_status(f) in DOUBTFUL for d in self.ws.documents for f in d.fields.values())
+        text = tr("status_saved", n=count, folder=folder)
+        if unchecked:
+            text += " " + tr("status_saved_unchecked", n=unchecked)
+        self.status(text)
         self.refresh()
 
     # ------------------------------------------------------------------ export

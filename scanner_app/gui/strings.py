@@ -97,6 +97,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_scanning": ("Đang quét… {n} trang", "Scanning… {n} pages"),
     "status_scanned": ("Đã quét {n} trang", "Scanned {n} pages"),
     "status_processing": ("Đang nhận dạng {done}/{total}", "Recognising {done}/{total}"),
+    "status_saved_unchecked": ("Còn {n} trường cần kiểm tra chưa xem — bấm F3 để đi tới.",
+                               "{n} doubtful fields not checked yet — F3 goes there."),
     "status_saving": ("Đang lưu tài liệu {done}/{total}", "Saving document {done}/{total}"),
     "status_saved": ("Đã lưu {n} tài liệu vào {folder}", "Saved {n} documents to {folder}"),
     "status_restored": ("Đã khôi phục phiên làm việc chưa lưu ({n} trang)", "Restored the unsaved session ({n} pages)"),
