@@ -318,7 +318,7 @@ class MainWindow(QMainWindow):
         if self.busy():
             self.show_error(tr("busy"), "warn_title")
             return None
-        return self._start_scan(lambda: FilesDevice(paths), None)
+        return self._start_scan(lambda: FilesDevice(paths, skip_bad=True), None)
 
     def import_dialog(self) -> None:
         patterns = " ".join(f"*{s}" for s in FILE_SUFFIXES)
