@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from PyQt5.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, QUrl, pyqtSignal
+from PyQt5.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, pyqtSignal
 from PyQt5.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
 from PyQt5.QtWidgets import (QAction, QApplication, QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog,
                              QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
@@ -70,9 +70,6 @@ class MainWindow(QMainWindow):
         self.processor.failed.connect(self.show_error)
         self.processor.idle.connect(self._processing_idle)
         self.processor.start()
-        self._own_keys = {a.shortcut().toString() for a in (self.act_save, self.act_export, self.act_next)
-                          if not a.shortcut().isEmpty()}
-        QApplication.instance().installEventFilter(self)
 
         self.code_edit.setText(self.ws.dossier_code)
         if self.ws.restored and self.ws.pages:
@@ -883,18 +880,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.import_files(files)
 
-    def eventFilter(self, obj, event) -> bool:
-        """Ctrl+S, Ctrl+E and F3 belong to the window whatever has focus: a field's own editing
-        keys (Ctrl+E is "end of line" in a line edit) must not swallow them."""
-        if event.type() == QEvent.ShortcutOverride and isinstance(obj, QWidget) and obj.window() is self:
-            combo = QKeySequence(int(event.modifiers()) | event.key()).toString()
-            if combo in self._own_keys:
-                event.ignore()
-                return True
-        return super().eventFilter(obj, event)
-
     def closeEvent(self, event) -> None:
-        QApplication.instance().removeEventFilter(self)
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         self._save_settings()
         for w in (self.scan_worker, self.save_worker):
