@@ -198,7 +198,7 @@ def test_errors_are_shown_and_the_app_keeps_working(window, qtbot, tmp_path):
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
     good = tmp_path / "good.png"
     Image.new("L", (400, 560), 255).save(good)
-    with qtbot.waitSignal(w.scan_finished, timeout=10000):
+    with qtbot.waitSignal(w.scan_finished, timeout=30000):
         w.import_files([bad, good])  # a corrupt file is skipped with a message, the rest comes in
     assert "broken.png" in w.errors[-1]
     assert len(w.ws.page_order()) == 1
