@@ -214,7 +214,12 @@ def _start_time(pid: int) -> Optional[str]:
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: safe from threaded parents (the Qt app), cheaper than spawn; Windows has spawn only.
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # the forkserver imports the page code once; each pool's workers then start with it
+        # loaded (a pool per run of pages: the app's one-page runs would pay the imports each time)
+        context.set_forkserver_preload(["ocr.pipeline"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker, initargs=(os.getpid(),))
 
 
