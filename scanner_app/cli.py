@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import multiprocessing
 import sys
 
 from ocr.errors import SohoaError
@@ -41,7 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def utf8_streams() -> None:
+    """Write stdout/stderr as UTF-8 whatever the console code page.
+
+    On Windows a redirected or frozen CLI gets the ANSI code page (cp1252), in which the
+    Vietnamese messages raise UnicodeEncodeError; a windowed exe has no streams at all.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.flush()
+            reconfigure(encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # A frozen (PyInstaller) exe re-runs itself for each spawned worker: let the worker run, not the CLI.
+    multiprocessing.freeze_support()
+    utf8_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
