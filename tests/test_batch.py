@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import REPO, run_sohoa
+from tests.conftest import REPO, pdf_text, run_sohoa
 
 sys.path.insert(0, str(REPO))
 from bench.synth_stack import compare, make_stack, output_tree  # noqa: E402
@@ -79,8 +79,7 @@ def test_stack_is_split_into_the_expected_dossiers_and_documents(stack, referenc
     assert first["schema"] == "sohoa.result/1" and first["form"] == "ct01"
     assert [Path(s).name for s in first["source"]] == truth["dossiers"][1]["documents"][0]["pages"]
     assert len(PdfReader(reference / code / f"{code}.01.pdf").pages) == 2
-    text = subprocess.run(["pdftotext", str(reference / code / f"{code}.01.pdf"), "-"],
-                          capture_output=True, text=True).stdout
+    text = pdf_text(reference / code / f"{code}.01.pdf")
     assert "THAY ĐỔI THÔNG TIN CƯ TRÚ" in text.upper()
 
     # the upside-down continuation page was turned by cleanup and OCR'd
