@@ -91,3 +91,17 @@ def pdf_raster(pdf: Path, dpi: int, first: int = 1, last: int | None = None) -> 
                 for i in range(first - 1, end)]
     finally:
         doc.close()
+
+
+def kill_hard(pid: int) -> None:
+    """A power cut for a process and everything it started: SIGKILL on POSIX, TerminateProcess on Windows."""
+    import psutil
+
+    root = psutil.Process(pid)
+    family = [root, *root.children(recursive=True)]  # listed before the kill: orphans are hard to find after
+    for proc in family:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=30)

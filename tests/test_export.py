@@ -234,9 +234,9 @@ def test_kill_during_export_leaves_no_partial_zip(tmp_path):
         if proc.poll() is not None:
             pytest.fail("export finished before it could be killed: " + proc.stderr.read().decode())
         time.sleep(0.002)
-    os.kill(proc.pid, signal.SIGKILL)
+    proc.kill()  # SIGKILL on POSIX, TerminateProcess (exit code 1) on Windows: no cleanup runs
     proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == (1 if sys.platform == "win32" else -signal.SIGKILL)
     assert not out.exists()
     rerun = run_sohoa("export", str(folder), "--out", str(out), "--no-store", check=True)
     assert rerun.stdout.strip() == str(out)
