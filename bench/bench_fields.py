@@ -30,23 +30,24 @@ from ocr.model import Document, OcrPage, ProcessedPage  # noqa: E402
 
 TYPED = ("name", "date", "year", "gender", "id12", "phone", "email")
 REALDOCS = Path("/work/shared/realdocs/quangngai")
+#: The two sets of generated pages: (first seed, font set). The blind set's seeds and fonts are
+#: never used while tuning; it is scored once per session (docs/benchmarks-fields.md).
+SETS = {"tuning": (1000, "dejavu"), "blind": (7_700_000, "liberation")}
 
 
 
 
-def ocr_page(img: Image.Image, dpi: int) -> OcrPage:
-    """The production path: `ocr.pipeline.process_page` (cleanup, line erasing, OCR)."""
+def process(img: Image.Image, dpi: int) -> ProcessedPage:
+    """The production path: `ocr.pipeline.process_page` (cleanup, line erasing, OCR, archive image)."""
     import ocr.pipeline as pl
     from ocr.model import PageImage
 
     job = pl.PageJob("bench", 0, PageImage(pixels=np.asarray(img.convert("L")), dpi=dpi, source="bench"))
-    return pl.process_page(job, pl.PipelineOptions(jobs=1)).ocr
+    return pl.process_page(job, pl.PipelineOptions(jobs=1))
 
 
-def as_document(page: OcrPage, dpi: int) -> Document:
-    pp = ProcessedPage(source="bench", source_index=0, width=page.width, height=page.height, dpi=dpi,
-                       image=b"", image_format="png", ocr=page)
-    return Document(stem="bench", source=["bench"], pages=[pp])
+def ocr_page(img: Image.Image, dpi: int) -> OcrPage:
+    return process(img, dpi).ocr
 
 
 def one_case(args: tuple[str, int, int, bool, str]) -> dict:
@@ -59,9 +60,9 @@ def one_case(args: tuple[str, int, int, bool, str]) -> dict:
     if not clean:
         img = degrade(img, rng)
     t0 = time.perf_counter()
-    page = ocr_page(img, dpi)
+    page = process(img, dpi)
     t1 = time.perf_counter()
-    doc = as_document(page, dpi)
+    doc = Document(stem="bench", source=["bench"], pages=[page])  # the archive image too: ink signals
     dirs = [str(Path(form).parent)] if form.endswith(".yaml") else []
     understand(doc, templates_dirs=dirs)
     t2 = time.perf_counter()
@@ -71,7 +72,9 @@ def one_case(args: tuple[str, int, int, bool, str]) -> dict:
     for fid, expected in truth["fields"].items():
         got = doc.fields.get(fid)
         rows.append({"field": fid, "type": types[fid], "expected": expected,
-                     "value": got.value if got else None, "valid": got.valid if got else None})
+                     "value": got.value if got else None, "valid": got.valid if got else None,
+                     "needs_review": got.needs_review if got else True,
+                     "confidence": got.confidence if got else 0.0, "problems": got.problems if got else []})
     members = None
     if "thanh_vien" in truth:
         members = (doc.extra.get("thanh_vien", []) == truth["thanh_vien"])
@@ -111,6 +114,41 @@ def unrelated_case(item: tuple[str, Image.Image, int]) -> tuple[str, str | None,
     return name, form, conf
 
 
+def review_rates(rows: list[dict]) -> dict:
+    """Exact match, wrong values vouched for (over all values) and right values sent to review
+    (blanks left empty on the form are not counted there: the contract sends every missing value
+    to review)."""
+    right = [r for r in rows if r["value"] == r["expected"] and r["expected"] is not None]
+    wrong_vouched = [r for r in rows if r["value"] != r["expected"] and not r["needs_review"]]
+    exact = sum(r["value"] == r["expected"] for r in rows)
+    return {"values": len(rows), "exact": exact / max(1, len(rows)),
+            "wrong_vouched": len(wrong_vouched) / max(1, len(rows)),
+            "right_flagged": sum(r["needs_review"] for r in right) / max(1, len(right))}
+
+
+def review_summary(rows: list[dict], name: str) -> str:
+    r = review_rates(rows)
+    return ("| set | values | exact | wrong and vouched (of all values) | right values flagged |\n|---|---|---|---|---|\n"
+            f"| {name} | {r['values']} | {100 * r['exact']:.1f} % | {100 * r['wrong_vouched']:.2f} % | "
+            f"{100 * r['right_flagged']:.1f} % |")
+
+
+def calibration_table(rows: list[dict]) -> str:
+    """The rates as if the review confidence threshold were each of a range of values (tuning only)."""
+    from templates.review import LOW_CONFIDENCE
+
+    out = ["| review confidence threshold | wrong and vouched | right values flagged |", "|---|---|---|"]
+    for t in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+        trial = []
+        for r in rows:
+            other = [p for p in r["problems"] if p != LOW_CONFIDENCE]
+            flagged = r["value"] is None or not r["valid"] or bool(other) or r["confidence"] < t
+            trial.append({**r, "needs_review": flagged})
+        rates = review_rates(trial)
+        out.append(f"| {t:.2f} | {100 * rates['wrong_vouched']:.2f} % | {100 * rates['right_flagged']:.1f} % |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=10, help="pages per form")
@@ -119,11 +157,17 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--forms", default="ct01,khai_sinh,bench/forms/trich_luc.yaml")
     ap.add_argument("--no-unrelated", action="store_true")
-    ap.add_argument("--fonts", default="dejavu", help="font set of the forms: dejavu | liberation")
+    ap.add_argument("--fonts", help="font set of the forms: dejavu | liberation (default: the set's own)")
+    ap.add_argument("--set", choices=sorted(SETS), default="tuning",
+                    help="tuning: seeds 1000+, thresholds are set on it; blind: other seeds and the other "
+                         "font set, scored once, never tuned on")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     forms = [f if not f.endswith(".yaml") else str(REPO / f) for f in args.forms.split(",")]
-    cases = [(f, 1000 + k, args.dpi, args.clean, args.fonts) for f in forms for k in range(args.n)]
+    first_seed, fonts = SETS[args.set]
+    fonts = args.fonts or fonts
+    args.fonts = fonts
+    cases = [(f, first_seed + k, args.dpi, args.clean, fonts) for f in forms for k in range(args.n)]
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(one_case, cases))
         unrelated = [] if args.no_unrelated else list(pool.map(
@@ -179,6 +223,9 @@ def main(argv=None) -> int:
         print("\nSome misses (form, field, expected, got, valid):")
         for fl in failures[:40]:
             print("-", fl)
+    rows = [row for r in results for row in r["rows"]]
+    print(f"\n{review_summary(rows, args.set)}")
+    print(f"\n{calibration_table(rows)}")
     if args.json:
         args.json.write_text(json.dumps({"results": results, "unrelated": unrelated}, ensure_ascii=False, default=str))
     return 0

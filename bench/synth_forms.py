@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -120,6 +121,28 @@ class Page:
         self.y = int(0.6 * dpi)
         self.line_h = pt(11.5 * 2.1)
         self.typed = rng.random() < 0.8  # typed on a computer, or written above the dots
+        # How the edition prints footnote marks: "Kính gửi(1):", "Kính gửi: (1)" or a raised
+        # small "¹". Drawn from the rng's state without consuming it, so a seed's values stay.
+        self.footnotes = random.Random(repr(rng.getstate()[1][:8])).choice(["glued", "after", "raised"])
+
+    def label(self, x: int, label: str) -> int:
+        """Draw `label` and its colon with the page's footnote style; the x where the value starts."""
+        m = re.search(r"\s*\((\d{1,2})\)$", label)
+        if not m:
+            self.draw.text((x, self.y), label + ":", font=self.label_font, fill=0)
+            return x + self.width(label + ": ", self.label_font)
+        words, mark = label[: m.start()], f"({m.group(1)})"
+        if self.footnotes == "glued":
+            text = words + mark + ":"
+        elif self.footnotes == "after":
+            text = words + ": " + mark
+        else:
+            self.draw.text((x, self.y), words + ":", font=self.label_font, fill=0)
+            end = x + self.width(words + ":", self.label_font)
+            self.draw.text((end + 2, self.y - self.dpi // 40), mark, font=self.small, fill=0)
+            return end + self.width(mark + " ", self.small)
+        self.draw.text((x, self.y), text, font=self.label_font, fill=0)
+        return x + self.width(text + " ", self.label_font)
 
     def width(self, text, font) -> int:
         return int(self.draw.textlength(text, font=font))
@@ -160,16 +183,13 @@ class Page:
         total = self.right - self.left
         for k, (label, value, share) in enumerate(items):
             end = self.right if k == len(items) - 1 else x + total * share // 100
-            self.draw.text((x, self.y), label + ":", font=self.label_font, fill=0)
-            vx = x + self.width(label + ": ", self.label_font)
-            self.value(vx, end, value)
+            self.value(self.label(x, label), end, value)
             x = end + self.dpi // 10
         self.y += self.line_h
 
     def long_field(self, label: str, value: Optional[str]):
         """A label whose value may wrap onto a second dotted line."""
-        self.draw.text((self.left, self.y), label + ":", font=self.label_font, fill=0)
-        vx = self.left + self.width(label + ": ", self.label_font)
+        vx = self.label(self.left, label)
         words = (value or "").split()
         line = []
         limit = self.right - vx - self.dpi // 10

@@ -6,17 +6,30 @@ Triggers in the schema (`exports.store`) refuse UPDATE and DELETE, so only someo
 the tool (dropping the triggers) can tamper, and then verification shows it. The AUTOINCREMENT
 counter (`sqlite_sequence`) also reveals removal of the newest entries.
 
+The chain alone proves nothing against someone who rewrites the database itself (rehash every
+entry from the edited one, or delete the newest ones and lower the counter). So the head of
+the chain is anchored outside the database: after every write, `<store>.anchor` holds the
+newest entry's id and hash with an HMAC-SHA256 under a key that is not in the database
+(`$SOHOA_AUDIT_KEY_FILE`, else `audit.key` created beside the store, mode 0600). Whoever can
+rewrite the database but cannot read the key cannot make a matching anchor; whoever holds the
+key can (docs/export.md says what this does and does not prove).
+
 ID numbers (9-digit CMND, 12-digit CCCD) never enter the log in full: `mask_ids()`.
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
+import hmac
 import json
+import os
+import secrets
 import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Optional
 
 from ocr.textnorm import nfc
@@ -115,3 +128,87 @@ def verify(conn: sqlite3.Connection) -> tuple[int, Optional[Problem]]:
     if seq and seq[0] >= expected_id:
         return count, Problem(expected_id, "mục mới nhất đã bị xóa", "newest entries were removed")
     return count, None
+
+
+# ---------------------------------------------------------------------- anchor outside the database
+ANCHOR_SUFFIX = ".anchor"
+KEY_NAME = "audit.key"
+
+
+def anchor_path(store_file: Path) -> Path:
+    return Path(str(store_file) + ANCHOR_SUFFIX)
+
+
+def key_path(store_file: Path) -> Path:
+    env = os.environ.get("SOHOA_AUDIT_KEY_FILE")
+    return Path(env) if env else Path(store_file).with_name(KEY_NAME)
+
+
+def _key(store_file: Path, create: bool) -> Optional[bytes]:
+    path = key_path(store_file)
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        if not create:
+            return None
+    except (OSError, ValueError):
+        return None
+    key = secrets.token_bytes(32)
+    with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key.hex() + "\n")
+        return key
+    return _key(store_file, create=False)
+
+
+def _head(conn: sqlite3.Connection) -> tuple[int, str]:
+    row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _mac(key: bytes, head: tuple[int, str]) -> str:
+    return hmac.new(key, f"{head[0]}:{head[1]}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def write_anchor(conn: sqlite3.Connection, store_file: Path, written: Optional[tuple] = None) -> tuple[int, str]:
+    """Record the chain's head outside the database, keyed; call after each committed write.
+    Returns the head, to be passed back as `written` (no rewrite while it has not moved)."""
+    from exports.files import atomic_write
+
+    head = _head(conn)
+    if head[0] == 0 or head == written:
+        return head
+    key = _key(store_file, create=True)
+    if key is None:
+        raise OSError(f"audit key unreadable: {key_path(store_file)}")
+    with atomic_write(anchor_path(store_file), "w") as fh:
+        json.dump({"id": head[0], "hash": head[1], "mac": _mac(key, head)}, fh)
+    return head
+
+
+def check_anchor(conn: sqlite3.Connection, store_file: Path) -> Optional[Problem]:
+    """The database's chain head against the keyed anchor kept outside it."""
+    head = _head(conn)
+    try:
+        anchor = json.loads(anchor_path(store_file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None if head[0] == 0 else Problem(head[0], "thiếu tệp neo nhật ký (đã bị xóa?)",
+                                                  "the audit anchor file is missing (deleted?)")
+    except (OSError, ValueError):
+        return Problem(head[0], "tệp neo nhật ký hỏng", "the audit anchor file is damaged")
+    key = _key(store_file, create=False)
+    if key is None:
+        return Problem(head[0], f"không đọc được khóa nhật ký {key_path(store_file)}",
+                       f"cannot read the audit key {key_path(store_file)}")
+    anchored = (anchor.get("id"), anchor.get("hash"))
+    if not isinstance(anchor.get("mac"), str) or not hmac.compare_digest(_mac(key, anchored), anchor["mac"]):
+        return Problem(head[0], "tệp neo nhật ký bị sửa (sai mã HMAC)", "the audit anchor was forged (bad HMAC)")
+    if anchored != head:
+        row = conn.execute("SELECT hash FROM audit WHERE id=?", (anchored[0],)).fetchone()
+        if row is None or row[0] != anchored[1]:
+            return Problem(anchored[0], "không khớp với mốc neo ngoài kho: các mục đã bị viết lại hoặc xóa",
+                           "does not match the anchor kept outside the store: entries rewritten or removed")
+        return Problem(anchored[0] + 1, "có mục sau mốc neo (ghi dở khi máy dừng, hoặc thêm ngoài sohoa)",
+                       "entries after the anchor (a crash mid-write, or added outside sohoa)")
+    return None

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -17,7 +18,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd, tmp = _create_part(target.parent, part_prefix(target.name), ".part")
     except OSError as exc:
         raise OutputError(f"Không ghi được vào thư mục {target.parent} ({exc.strerror})",
                           f"cannot write to folder {target.parent}", path=str(target)) from exc
@@ -27,7 +28,6 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -41,16 +41,52 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_part(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new, unique temporary file in `folder`, opened for writing. Created with mode 0666 so the
+    kernel applies the process umask, as for any ordinary output file (mkstemp gives 0600; reading
+    the umask means setting it, which races with other threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        path = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
+#: Bytes a file name may have on Linux/Windows file systems (NAME_MAX).
+NAME_MAX = 255
+_PART_ROOM = 1 + 1 + 8 + 5  # '.' + '.' + mkstemp's random part + '.part'
+
+
+def _cut_utf8(text: str, limit: int) -> str:
+    """The longest prefix of `text` that is at most `limit` bytes in UTF-8 (never half a letter)."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def part_prefix(name: str) -> str:
+    """Prefix of the temporary name of `name`: fits NAME_MAX whatever the final name's length
+    (a 250-byte output name failed with 'File name too long' once the suffix was added)."""
+    return f".{_cut_utf8(name, NAME_MAX - _PART_ROOM)}."
+
+
+def short_stem(stem: str, room: int) -> str:
+    """`stem` itself when `room` more bytes still fit NAME_MAX; else cut, with a hash of the
+    whole stem so that two long names sharing a beginning stay apart."""
+    limit = NAME_MAX - room
+    if len(stem.encode("utf-8")) <= limit:
+        return stem
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:10]
+    return f"{_cut_utf8(stem, limit - 11).rstrip()}~{digest}"
 
 
 def free_stem(folder: str | os.PathLike, stem: str, suffixes: tuple[str, ...],
               overwrite: bool = False) -> str:
-    """`stem`, or the first of `stem-2`, `stem-3` ... for which no `stem+suffix` exists yet."""
+    """`stem`, or the first of `stem-2`, `stem-3` ... for which no `stem+suffix` exists yet.
+    An over-long stem is shortened (`short_stem`) so every name fits, `-NNN` included."""
     folder = Path(folder)
+    stem = short_stem(stem, max((len(sfx.encode("utf-8")) for sfx in suffixes), default=0) + 5)
     candidate, n = stem, 2
     while not overwrite and any((folder / f"{candidate}{sfx}").exists() for sfx in suffixes):
         candidate, n = f"{stem}-{n}", n + 1

@@ -13,18 +13,21 @@ byte-identical to what was recorded), so an edited or missing PDF stops the expo
 """
 from __future__ import annotations
 
+import glob
 import hashlib
+import io
 import json
 import logging
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
 from xml.etree import ElementTree as ET
 
-from exports.files import atomic_write
+from exports.files import atomic_write, part_prefix
 from ocr.errors import BadInputError, SohoaError
 from ocr.textnorm import nfc
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "sohoa.package/1"
 MANIFEST = "manifest.sha256"
+MANIFEST_SIGNATURE = "manifest.sha256.p7s"  # detached CAdES signature of the manifest (signed packages)
 METADATA = "metadata.xml"
 DOSSIER = "dossier.json"
 ND30_NS = "urn:sohoa:nd30-2020:phu-luc-vi"
@@ -74,6 +78,13 @@ class DossierInfo:
 
 
 # ---------------------------------------------------------------------- reading a dossier folder
+def package_path(path) -> Path:
+    """`path` as a package file name: ".zip" added when missing. A dossier code's dots are not
+    a suffix (`000.00.25.H49-240315-0012` must not become `000.00.25.zip`)."""
+    path = Path(path)
+    return path if path.suffix.lower() == ".zip" else path.with_name(path.name + ".zip")
+
+
 def load_dossier(folder, store=None) -> DossierInfo:
     """The documents of a dossier folder, each checked: present, a readable PDF, unchanged since recorded."""
     folder = Path(folder)
@@ -91,10 +102,11 @@ def load_dossier(folder, store=None) -> DossierInfo:
         for i, d in enumerate(source["documents"], start=1):
             if d.get("error") or not d.get("pdf"):
                 continue
-            docs.append(DocEntry(int(d.get("ordinal") or i), folder / d["pdf"],
-                                 folder / d["json"] if d.get("json") else None))
+            docs.append(DocEntry(int(d.get("ordinal") or i), _inside(folder, d["pdf"]),
+                                 _inside(folder, d["json"]) if d.get("json") else None))
     else:
         for i, pdf in enumerate(sorted(folder.glob("*.pdf")), start=1):
+            pdf = _inside(folder, pdf.name)  # a symbolic link out of the folder is refused too
             js = pdf.with_suffix(".json")
             docs.append(DocEntry(i, pdf, js if js.exists() else None))
     if not docs:
@@ -112,6 +124,20 @@ def load_dossier(folder, store=None) -> DossierInfo:
                 raise BadInputError(f"Tệp JSON hỏng ({exc})", "corrupt result JSON", path=str(d.json)) from None
     code = nfc(source.get("code") or folder.name)
     return DossierInfo(folder, code, _parse_time(source.get("created")), docs, source)
+
+
+def _inside(folder: Path, name) -> Path:
+    """A file of the dossier, which must be a plain name in the dossier folder itself: a
+    dossier.json naming `../other/x.pdf` or an absolute path, or a symbolic link out of the
+    folder, would pack someone else's document."""
+    reason = unsafe_name(name) if isinstance(name, str) else ("không phải tên tệp", "not a file name")
+    path = folder / name if reason is None else None
+    if path is None or path.resolve().parent != folder.resolve():
+        reason = reason or ("trỏ ra ngoài thư mục", "points outside the folder")
+        raise BadInputError(f"Tệp ở ngoài thư mục hồ sơ, không đóng gói: {name!r} ({reason[0]})",
+                            f"a file outside the dossier folder is not packed: {name!r} ({reason[1]})",
+                            path=str(folder))
+    return path
 
 
 def _check_pdf(pdf: Path, store) -> None:
@@ -290,6 +316,9 @@ def build_package(dossier_dir, out, *, signer=None, store=None, overwrite: bool 
     files: dict[str, bytes] = {}
     names = []
     for d in info.documents:
+        if d.pdf.stat().st_size > MAX_MEMBER_BYTES:
+            raise BadInputError(f"Tài liệu quá lớn để đóng gói (tối đa {MAX_MEMBER_BYTES // 2**20} MB)",
+                                "document too large to pack", path=str(d.pdf))
         data = d.pdf.read_bytes()
         if signer is not None:
             from exports.signing import sign_pdf
@@ -303,6 +332,15 @@ def build_package(dossier_dir, out, *, signer=None, store=None, overwrite: bool 
                       + "\n").encode("utf-8")
     files[METADATA] = metadata_xml(info, names)
     files[MANIFEST] = manifest(files)
+    if signer is not None:
+        from exports.signing import sign_detached
+
+        files[MANIFEST_SIGNATURE] = sign_detached(files[MANIFEST], signer)
+    for name in files:
+        reason = unsafe_name(name)
+        if reason:
+            raise BadInputError(f"Tên tệp không đóng gói được ({reason[0]})", f"file name cannot be packed ({reason[1]})",
+                                path=name)
 
     out = Path(out)
     _remove_stale_parts(out)
@@ -341,7 +379,7 @@ def _record(store, info: DossierInfo, result: ExportResult, signer, user) -> Non
 def _remove_stale_parts(out: Path) -> None:
     """Temporary files of an export killed half-way (never the final name)."""
     if out.parent.is_dir():
-        for part in out.parent.glob(f".{out.name}.*.part"):
+        for part in out.parent.glob(f"{glob.escape(part_prefix(out.name))}*.part"):
             try:
                 part.unlink()
             except OSError:
@@ -349,6 +387,16 @@ def _remove_stale_parts(out: Path) -> None:
 
 
 # ---------------------------------------------------------------------- verify
+#: Limits for a package from anyone (an upload, a USB stick): verify streams every entry and
+#: refuses, before inflating anything, what no real dossier needs.
+MAX_ENTRIES = 10_000
+MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one document: a signed PDF takes ~3.5x its size to validate
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
+MAX_TEXT_BYTES = 32 * 1024 * 1024  # manifest, its signature, dossier.json: read whole
+MAX_RATIO = 200  # inflated/compressed; text compresses ~10x, zip bombs 1000x and more
+_CHUNK = 1024 * 1024
+
+
 @dataclass
 class VerifyReport:
     path: Path
@@ -360,68 +408,204 @@ class VerifyReport:
         return not self.problems
 
 
+def _hostile(path: Path, vi: str, en: str) -> BadInputError:
+    return BadInputError(f"Gói bị từ chối: {vi}", f"package refused: {en}", path=str(path))
+
+
+def _entries(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    """The package's files by name, after refusing unsafe names, duplicates and zip bombs."""
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise _hostile(path, f"quá nhiều tệp ({len(infos)} > {MAX_ENTRIES})", "too many entries")
+    out: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.endswith("/") and info.file_size == 0:
+            name = name.rstrip("/")  # a folder entry: its name must still be safe
+        reason = unsafe_name(name)
+        if reason:
+            raise _hostile(path, f"tên tệp không an toàn {name!r} ({reason[0]})", f"unsafe entry name {name!r} "
+                           f"({reason[1]})")
+        if info.is_dir():
+            continue
+        if name in out:
+            raise _hostile(path, f"tên tệp trùng lặp {name!r} (các chương trình giải nén lấy bản khác nhau)",
+                           f"duplicate entry {name!r}")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _hostile(path, f"{name}: tệp quá lớn khi giải nén ({info.file_size // 2**20} MB)",
+                           f"{name}: entry too large when inflated")
+        if info.file_size > _CHUNK and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _hostile(path, f"{name}: tỉ lệ nén bất thường ({info.file_size // max(info.compress_size, 1)}:1,"
+                           " nghi là 'bom ZIP')", f"{name}: suspicious compression ratio (zip bomb)")
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise _hostile(path, "tổng dung lượng giải nén quá lớn", "total inflated size too large")
+        out[name] = info
+    return out
+
+
+def _check_directory(path: Path) -> None:
+    """Refuse a central directory with too many entries before zipfile builds an object for each
+    (millions of tiny entries would take gigabytes). Reads only the end record."""
+    with open(path, "rb") as fp:
+        end = zipfile._EndRecData(fp)  # the stdlib's own reader of the end record
+    if end is None:
+        raise zipfile.BadZipFile("no end of central directory")
+    if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES or end[zipfile._ECD_SIZE] > MAX_ENTRIES * 1024:
+        raise _hostile(path, f"quá nhiều tệp ({end[zipfile._ECD_ENTRIES_TOTAL]} > {MAX_ENTRIES})", "too many entries")
+
+
+def unsafe_name(name: str) -> Optional[tuple[str, str]]:
+    """Why `name` is not a plain file name inside a package (Vietnamese, English), or None.
+
+    Packages are flat: a separator, a drive, `..` or a control character could make an
+    unzipper write outside the folder it unpacks into.
+    """
+    if not name or name in (".", ".."):
+        return "tên rỗng hoặc '.'/'..'", "empty or dot name"
+    if "/" in name or "\\" in name:
+        return "có dấu phân cách thư mục", "contains a path separator"
+    if ":" in name:
+        return "có dấu ':' (ổ đĩa/luồng dữ liệu Windows)", "contains ':' (Windows drive or stream)"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "có ký tự điều khiển", "contains a control character"
+    if len(name.encode("utf-8")) > 255:
+        return "tên quá dài", "name too long"
+    return None
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, report: VerifyReport, keep: bool,
+                 ) -> tuple[Optional[str], Optional[bytes]]:
+    """SHA-256 of one entry, streamed; its bytes too when `keep`. (None, None) when damaged."""
+    digest = hashlib.sha256()
+    kept = io.BytesIO()
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+                if keep:
+                    kept.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+            zlib.error) as exc:  # CRC mismatch, truncation, encryption, unknown compression
+        report.problems.append(f"{info.filename}: tệp trong ZIP bị hỏng / damaged inside the ZIP ({exc})")
+        return None, None
+    return digest.hexdigest(), kept.getvalue() if keep else None
+
+
 def verify_package(path, trust_roots: Optional[list] = None) -> VerifyReport:
-    """Manifest hashes, every file listed, every PDF signature intact; problems in Vietnamese / English."""
+    """Manifest hashes, every file listed, the manifest's and every PDF's signature; problems in Vietnamese / English.
+
+    A package that is signed in any way (manifest signature, a signed PDF, dossier.json saying so)
+    must be signed throughout: the manifest and every PDF. With `trust_roots`, it must be signed.
+    """
     path = Path(path)
     report = VerifyReport(path)
     if not path.is_file():
         raise BadInputError("Không tìm thấy tệp", "file not found", path=str(path))
     try:
+        _check_directory(path)
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise BadInputError(f"Không phải tệp ZIP hoặc tệp đã hỏng ({exc})", "not a ZIP file or corrupt",
                             path=str(path)) from None
     with zf:
-        names = [n for n in zf.namelist() if not n.endswith("/")]
-        if MANIFEST not in names:
+        entries = _entries(zf, path)
+        if MANIFEST not in entries:
             raise BadInputError("Không phải gói hồ sơ của sohoa (thiếu manifest.sha256)",
                                 "not a sohoa dossier package (no manifest.sha256)", path=str(path))
-        contents: dict[str, bytes] = {}
-        for name in names:
-            try:
-                contents[name] = zf.read(name)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # CRC mismatch, truncation
-                report.problems.append(f"{name}: tệp trong ZIP bị hỏng / damaged inside the ZIP ({exc})")
-    listed: dict[str, str] = {}
-    for n, line in enumerate(contents.get(MANIFEST, b"").decode("utf-8", "replace").splitlines(), start=1):
-        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line.strip())
-        if not m:
-            report.problems.append(f"{MANIFEST}:{n}: dòng không hợp lệ / malformed line")
-            continue
-        listed[m.group(2)] = m.group(1)
-    for name, digest in listed.items():
-        if name not in contents:
-            if not any(name in p for p in report.problems):
-                report.problems.append(f"{name}: có trong manifest nhưng thiếu trong gói / listed but missing")
-        elif hashlib.sha256(contents[name]).hexdigest() != digest:
-            report.problems.append(f"{name}: mã băm không khớp, tệp đã bị sửa / hash mismatch, file changed")
-        else:
+        texts: dict[str, bytes] = {}
+        for name in (MANIFEST, MANIFEST_SIGNATURE, DOSSIER):
+            if name in entries:
+                if entries[name].file_size > MAX_TEXT_BYTES:
+                    raise _hostile(path, f"{name} quá lớn", f"{name} too large")
+                digest, data = _read_member(zf, entries[name], report, keep=True)
+                if data is not None:
+                    texts[name] = data
+        listed = _parse_manifest(texts.get(MANIFEST, b""), report)
+        signed_pdfs, unsigned_pdfs = [], []
+        for name, info in entries.items():
+            if name in (MANIFEST, MANIFEST_SIGNATURE):
+                continue
+            if name not in listed:
+                report.problems.append(f"{name}: không có trong manifest / not listed in the manifest")
+                continue
+            is_pdf = name.lower().endswith(".pdf")
+            digest, data = (hashlib.sha256(texts[name]).hexdigest(), texts[name]) if name in texts else \
+                _read_member(zf, info, report, keep=is_pdf)
+            if digest is None:
+                continue
+            if digest != listed[name]:
+                report.problems.append(f"{name}: mã băm không khớp, tệp đã bị sửa / hash mismatch, file changed")
+                continue
             report.lines.append(f"OK  {name}")
-    for name in names:
-        if name != MANIFEST and name not in listed:
-            report.problems.append(f"{name}: không có trong manifest / not listed in the manifest")
-    if DOSSIER in contents:
+            if is_pdf:
+                lines, signed = _check_signatures(name, data, trust_roots, report)
+                report.lines.extend(lines)
+                (signed_pdfs if signed else unsigned_pdfs).append(name)
+    for name in listed:
+        if name not in entries:
+            report.problems.append(f"{name}: có trong manifest nhưng thiếu trong gói / listed but missing")
+    says_signed = False
+    if DOSSIER in texts:
         try:
-            json.loads(contents[DOSSIER].decode("utf-8"))
-        except ValueError:
+            says_signed = bool(((json.loads(texts[DOSSIER].decode("utf-8")) or {}).get("sohoa") or {}).get("signed"))
+        except (ValueError, AttributeError):
             report.problems.append(f"{DOSSIER}: JSON hỏng / corrupt JSON")
-    else:
+    elif DOSSIER not in entries:
         report.problems.append(f"{DOSSIER}: thiếu / missing")
-    for name in sorted(n for n in contents if n.lower().endswith(".pdf")):
-        report.lines.extend(_check_signatures(name, contents[name], trust_roots, report))
+    if MANIFEST_SIGNATURE in texts:
+        _check_manifest_signature(texts.get(MANIFEST, b""), texts[MANIFEST_SIGNATURE], trust_roots, report)
+    if MANIFEST_SIGNATURE in entries or says_signed or signed_pdfs or trust_roots:
+        if MANIFEST_SIGNATURE not in entries:
+            report.problems.append(f"{MANIFEST}: danh mục gói không được ký số (chỉ gói ký số mới tin được các tệp "
+                                   "JSON/XML) / the manifest is not signed")
+        if not says_signed and DOSSIER in texts:
+            report.problems.append(f"{DOSSIER}: gói có chữ ký nhưng dossier.json ghi là không ký / "
+                                   "signed package but dossier.json says unsigned")
+        for name in unsigned_pdfs:
+            report.problems.append(f"{name}: gói ký số nhưng tài liệu này không được ký / "
+                                   "signed package, but this document is not signed")
     return report
 
 
-def _check_signatures(name: str, data: bytes, trust_roots, report: VerifyReport) -> list[str]:
+def _parse_manifest(data: bytes, report: VerifyReport) -> dict[str, str]:
+    listed: dict[str, str] = {}
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line.strip())
+        if not m or unsafe_name(m.group(2)) or m.group(2) in listed:
+            report.problems.append(f"{MANIFEST}:{n}: dòng không hợp lệ hoặc trùng / malformed or duplicate line")
+            continue
+        listed[m.group(2)] = m.group(1)
+    return listed
+
+
+def _check_manifest_signature(data: bytes, signature: bytes, trust_roots, report: VerifyReport) -> None:
+    from exports.signing import inspect_detached
+
+    s = inspect_detached(data, signature, trust_roots)
+    if not s.ok:
+        report.problems.append(f"{MANIFEST_SIGNATURE}: chữ ký danh mục gói không hợp lệ, các tệp đã bị thay / "
+                               f"manifest signature invalid ({s.summary})")
+        return
+    trust = "" if s.trusted is None else (" · tin cậy / trusted" if s.trusted else " · không tin cậy / untrusted")
+    report.lines.append(f"    {MANIFEST}: ký bởi / signed by {s.signer}: nguyên vẹn / intact{trust}")
+    if s.trusted is False:
+        report.problems.append(f"{MANIFEST_SIGNATURE}: chứng thư của {s.signer} không thuộc CA tin cậy / "
+                               "untrusted certificate")
+
+
+def _check_signatures(name: str, data: bytes, trust_roots, report: VerifyReport) -> tuple[list[str], bool]:
+    """Report lines of the PDF's signatures, and whether it carries at least one."""
     from exports.signing import inspect_signatures
 
     try:
         sigs = inspect_signatures(data, trust_roots)
     except Exception as exc:
         report.problems.append(f"{name}: PDF không đọc được / unreadable PDF ({exc})")
-        return []
+        return [], False
     if not sigs:
-        return [f"    {name}: không ký số / unsigned"]
+        return [f"    {name}: không ký số / unsigned"], False
     out = []
     for s in sigs:
         when = s.time.astimezone().strftime("%d/%m/%Y %H:%M:%S") if s.time else "?"
@@ -435,7 +619,7 @@ def _check_signatures(name: str, data: bytes, trust_roots, report: VerifyReport)
                                    "signature broken, PDF modified after signing")
         elif s.trusted is False:
             report.problems.append(f"{name}: chứng thư của {s.signer} không thuộc CA tin cậy / untrusted certificate")
-    return out
+    return out, True
 
 
 def read_package_bytes(path) -> dict[str, bytes]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from exports.files import atomic_write
 from ocr.model import Document, Field
-from ocr.textnorm import nfc
+from ocr.textnorm import nfc_all
 
 SCHEMA = "sohoa.result/1"
 
@@ -48,17 +48,7 @@ def document_to_dict(doc: Document, pdf_name: str) -> dict:
     }
     for key, value in doc.extra.items():
         out.setdefault(key, value)
-    return _nfc_all(out)
-
-
-def _nfc_all(value):
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {nfc(k): _nfc_all(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_nfc_all(v) for v in value]
-    return value
+    return nfc_all(out)
 
 
 def write_result_json(doc: Document, path: str | Path, pdf_name: str) -> None:

@@ -11,6 +11,7 @@ signature, so the archive copy and the signed copy share their content. The visi
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from dataclasses import dataclass
@@ -189,6 +190,19 @@ class SignatureInfo:
         return self.intact and self.covers_document
 
 
+@contextlib.contextmanager
+def _quiet_pyhanko():
+    """pyHanko logs what it finds (an untrusted CA, a modification after signing) as warnings with
+    tracebacks; the finding is in the result, the officer sees it once, in our words."""
+    logger = logging.getLogger("pyhanko")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def inspect_signatures(data: bytes, trust_roots: Optional[list] = None) -> list[SignatureInfo]:
     """Every signature in the PDF: who, when, whether the document changed after signing."""
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -196,15 +210,16 @@ def inspect_signatures(data: bytes, trust_roots: Optional[list] = None) -> list[
     from pyhanko.sign.validation.status import ModificationLevel
     from pyhanko_certvalidator import ValidationContext
 
-    # an untrusted (self-made or unknown) CA is reported in the result, not as a logged traceback
-    logging.getLogger("pyhanko.sign.validation").setLevel(logging.CRITICAL)
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     out = []
-    for sig in reader.embedded_signatures:
+    with _quiet_pyhanko():
+        sigs = list(reader.embedded_signatures)
+    for sig in sigs:
         # no roots given: integrity only (the OS trust list says nothing about Vietnamese signing CAs)
         vc = ValidationContext(trust_roots=list(trust_roots or []), allow_fetching=False)
         try:
-            status = validate_pdf_signature(sig, vc)
+            with _quiet_pyhanko():
+                status = validate_pdf_signature(sig, vc)
         except Exception as exc:  # a broken CMS blob is a broken signature, not a crash
             out.append(SignatureInfo(sig.field_name, "?", None, False, False, None,
                                      f"chữ ký hỏng / broken signature ({exc})"))
@@ -219,3 +234,42 @@ def inspect_signatures(data: bytes, trust_roots: Optional[list] = None) -> list[
         trusted = bool(status.trusted) if trust_roots else None
         out.append(SignatureInfo(sig.field_name, signer, when, intact, covers, trusted, status.summary()))
     return out
+
+
+# ---------------------------------------------------------------- detached signature of the manifest
+def sign_detached(data: bytes, signer: Signer) -> bytes:
+    """A detached CAdES (CMS) signature of `data`, DER: signs a package's manifest, so the JSON and
+    XML files it lists are as protected as the signed PDFs."""
+    import asyncio
+
+    try:
+        info = asyncio.run(signer.pyhanko_signer().async_sign_general_data(
+            data, "sha256", detached=True, use_cades=True))
+    except Exception as exc:
+        log.exception("signing the manifest failed")
+        raise SohoaError(f"Ký số danh mục gói không thành công ({exc})", "signing the manifest failed") from None
+    return info.dump()
+
+
+def inspect_detached(data: bytes, signature: bytes, trust_roots: Optional[list] = None) -> SignatureInfo:
+    """Who signed `data` with the detached CMS `signature`, and whether it still matches."""
+    import asyncio
+
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        info = cms.ContentInfo.load(signature)
+        signed_data = info["content"]
+        if info["content_type"].native != "signed_data":
+            raise ValueError("not a CMS SignedData")
+        vc = ValidationContext(trust_roots=list(trust_roots or []), allow_fetching=False)
+        with _quiet_pyhanko():
+            status = asyncio.run(async_validate_detached_cms(data, signed_data, signer_validation_context=vc))
+    except Exception as exc:  # a broken blob is a broken signature
+        return SignatureInfo("manifest", "?", None, False, False, None, f"chữ ký hỏng / broken signature ({exc})")
+    cert = status.signing_cert
+    intact = bool(status.intact and status.valid)
+    return SignatureInfo("manifest", _common_name(cert) if cert is not None else "?", status.signer_reported_dt,
+                         intact, intact, bool(status.trusted) if trust_roots else None, status.summary())

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 DB_NAME = "sohoa.db"
 STATUSES = ("scanned", "reviewed", "signed", "exported")
 DEFAULT_TIMEOUT = 10.0  # seconds to wait for another process's write before giving up
+BACKUP_SUFFIX = ".bak"
+BACKUP_EVERY = 24 * 3600  # seconds
 
 # Ordered migrations: version N is MIGRATIONS[N-1]. Append only; never edit a released step.
 MIGRATIONS: list[str] = [
@@ -115,6 +117,13 @@ MIGRATIONS: list[str] = [
     """,
     # 2: the PDF's hash when recorded, so an export notices a PDF edited afterwards
     "ALTER TABLE documents ADD COLUMN pdf_sha256 TEXT;",
+    # 3: the review flag (templates/review.py); values recorded before it were never vouched for,
+    # except those an officer corrected
+    """
+    ALTER TABLE fields ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 1;
+    UPDATE fields SET needs_review = 0 WHERE EXISTS (SELECT 1 FROM corrections c
+        WHERE c.document_id = fields.document_id AND c.field_id = fields.field_id);
+    """,
 ]
 
 
@@ -201,6 +210,7 @@ class Store:
     def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT, key: Optional[str] = None):
         self.path = Path(path)
         self.encrypted = key is not None
+        self._anchored: Optional[tuple] = None  # audit head last written to the anchor file
         self._sql = _driver(key)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,6 +233,34 @@ class Store:
         except BaseException:
             self.db.close()
             raise
+        if not audit.anchor_path(self.path).exists() and not audit.key_path(self.path).exists():
+            self._anchor_audit()  # a store from before anchoring: anchored from now on
+        self._backup()
+
+    def _backup(self) -> None:
+        """Keep `<store>.bak`, a consistent copy at most a day old, to restore a damaged store from.
+
+        Not for an encrypted store (the backup API would write its pages in the clear)."""
+        import time
+
+        target = self.path.with_name(self.path.name + BACKUP_SUFFIX)
+        try:
+            if self.encrypted or (target.exists() and time.time() - target.stat().st_mtime < BACKUP_EVERY):
+                return
+            if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                log.warning("store %s fails its quick check; the backup is kept as it was", self.path)
+                return
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+            dest = sqlite3.connect(str(tmp))
+            try:
+                self.db.backup(dest)
+            finally:
+                dest.close()
+            os.replace(tmp, target)
+        except (OSError, sqlite3.Error) as exc:  # a backup that cannot be made must not stop the work
+            log.warning("store backup not made: %s", exc)
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -242,8 +280,21 @@ class Store:
             text = str(exc).lower()
             if "locked" in text or "busy" in text:
                 raise _locked_error(self.path) from None
+            if "full" in text or "readonly" in text or "disk i/o" in text or "unable to open" in text:
+                raise SohoaError(f"Không ghi/đọc được kho hồ sơ ({exc}): ổ đĩa đầy, chỉ đọc hoặc lỗi; giải phóng "
+                                 "chỗ trống hoặc sửa quyền rồi thử lại (dữ liệu đã ghi vẫn giữ nguyên)",
+                                 f"cannot write or read the dossier store ({exc}): disk full, read-only or "
+                                 "failing; free space or fix permissions and retry", path=str(self.path)) from None
             raise
         except self._sql.DatabaseError as exc:
+            if "malformed" in str(exc).lower() and not self.encrypted:
+                raise SohoaError(
+                    "Kho hồ sơ bị hỏng (trang dữ liệu hỏng). Kiểm tra: sqlite3 <kho> 'PRAGMA integrity_check'; "
+                    f"khôi phục: đóng sohoa rồi chép bản sao lưu {self.path.name}{BACKUP_SUFFIX} đè lên kho "
+                    "(hoặc '.recover' của sqlite3)",
+                    "the dossier store is damaged. Check: sqlite3 <store> 'PRAGMA integrity_check'; recover: close "
+                    f"sohoa and copy the backup {self.path.name}{BACKUP_SUFFIX} over the store (or sqlite3 '.recover')",
+                    path=str(self.path)) from None
             if "not a database" in str(exc).lower() or "malformed" in str(exc).lower():
                 if self.encrypted:
                     raise SohoaError("Sai khóa mã hóa kho hồ sơ, hoặc tệp kho bị hỏng",
@@ -269,7 +320,28 @@ class Store:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
+            self._anchor_audit()  # still holding the write lock: no other writer's head in between
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                self._anchored = None
+                self._anchor_audit()  # back to the head actually committed
+                raise
+
+    def _anchor_audit(self) -> None:
+        """The audit chain's head, keyed, outside the database (exports.audit); a failure only warns:
+        `audit verify` then reports the entries after the anchor."""
+        try:
+            self._anchored = audit.write_anchor(self.db, self.path, self._anchored)
+        except (OSError, SohoaError, self._sql.Error) as exc:
+            log.warning("audit anchor not written: %s", exc)
+
+    def verify_audit(self) -> tuple[int, Optional[audit.Problem]]:
+        """(entries checked, first problem): the chain, then its anchor outside the database."""
+        count, problem = audit.verify(self.db)
+        return count, problem or audit.check_anchor(self.db, self.path)
 
     def _migrate(self) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)")
@@ -338,13 +410,15 @@ class Store:
             db.executemany("INSERT INTO pages(document_id, page, text) VALUES (?,?,?)",
                            [(doc_id, n, t) for n, t in enumerate(texts, start=1)])
             fields = {fid: f for fid, f in doc.fields.items()}
-            db.executemany("INSERT INTO fields(document_id, field_id, value, valid, confidence) VALUES (?,?,?,?,?)",
+            db.executemany("INSERT INTO fields(document_id, field_id, value, valid, confidence, needs_review) "
+                           "VALUES (?,?,?,?,?,?)",
                            [(doc_id, fid, nfc(f.value) if f.value is not None else None, int(bool(f.valid)),
-                             float(f.confidence)) for fid, f in fields.items()])
+                             float(f.confidence), int(bool(f.needs_review))) for fid, f in fields.items()])
             # corrections made after an earlier recording stay applied to the new values
             for fid, new in db.execute("SELECT field_id, new FROM corrections WHERE document_id=? ORDER BY id",
                                        (doc_id,)).fetchall():
-                db.execute("UPDATE fields SET value=?, valid=1 WHERE document_id=? AND field_id=?", (new, doc_id, fid))
+                db.execute("UPDATE fields SET value=?, valid=1, needs_review=0 WHERE document_id=? AND field_id=?",
+                           (new, doc_id, fid))
             self._index(db, doc_id)
             audit.append(db, "processed", pdf, {"form": doc.form, "pages": len(texts),
                                                 "dossier": dossier_code or None}, user=user)
@@ -370,9 +444,9 @@ class Store:
                 raise SohoaError(f"Không có tài liệu #{doc_id} trong kho hồ sơ", f"no document #{doc_id} in the store")
             cid = db.execute("INSERT INTO corrections(document_id, field_id, old, new, who, at) VALUES (?,?,?,?,?,?)",
                              (doc_id, field_id, old, new, user or audit.current_user(), _now())).lastrowid
-            db.execute("INSERT INTO fields(document_id, field_id, value, valid, confidence) VALUES (?,?,?,1,1.0) "
-                       "ON CONFLICT(document_id, field_id) DO UPDATE SET value=excluded.value, valid=1, "
-                       "confidence=1.0", (doc_id, field_id, new))
+            db.execute("INSERT INTO fields(document_id, field_id, value, valid, confidence, needs_review) "
+                       "VALUES (?,?,?,1,1.0,0) ON CONFLICT(document_id, field_id) DO UPDATE SET value=excluded.value, "
+                       "valid=1, confidence=1.0, needs_review=0", (doc_id, field_id, new))
             db.execute("UPDATE documents SET status='reviewed', updated=? WHERE id=? AND status='scanned'",
                        (_now(), doc_id))
             self._index(db, doc_id)
@@ -425,8 +499,10 @@ class Store:
             return None
         keys = ("id", "dossier_code", "ordinal", "form", "pdf_path", "json_path", "status", "created", "updated")
         out = dict(zip(keys, row))
-        out["fields"] = {fid: {"value": v, "valid": bool(ok), "confidence": c} for fid, v, ok, c in self.db.execute(
-            "SELECT field_id, value, valid, confidence FROM fields WHERE document_id=? ORDER BY id", (doc_id,))}
+        out["fields"] = {fid: {"value": v, "valid": bool(ok), "confidence": c, "needs_review": bool(nr)}
+                         for fid, v, ok, c, nr in self.db.execute(
+            "SELECT field_id, value, valid, confidence, needs_review FROM fields WHERE document_id=? ORDER BY id",
+            (doc_id,))}
         out["corrections"] = [dict(zip(("field", "old", "new", "who", "at"), r)) for r in self.db.execute(
             "SELECT field_id, old, new, who, at FROM corrections WHERE document_id=? ORDER BY id", (doc_id,))]
         return out
@@ -461,11 +537,11 @@ class Store:
                 if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
                     raise SohoaError(f"Câu tìm kiếm không hợp lệ: {query}", "invalid search query") from None
                 raise
-        terms = _terms(query)
-        hits = []
-        for doc_id, code, pdf, js, frm, st, created, ordinal, rank in rows:
-            hits.append(Hit(doc_id, code, pdf, js, frm, st, created, ordinal,
-                            self._snippet(doc_id, code, terms), -float(rank)))
+            terms = _terms(query)
+            hits = []
+            for doc_id, code, pdf, js, frm, st, created, ordinal, rank in rows:
+                hits.append(Hit(doc_id, code, pdf, js, frm, st, created, ordinal,
+                                self._snippet(doc_id, code, terms), -float(rank)))
         return hits
 
     def _snippet(self, doc_id: int, code: Optional[str], terms: list[str]) -> str:

@@ -54,6 +54,9 @@ def write_table(rows: list[dict], path) -> Path:
             cell.font = Font(bold=True)
         for r in rows:
             ws.append([r[k] for k, _ in COLUMNS])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # literal text: openpyxl would store '=...' as a live formula
         ws.freeze_panes = "A2"
         for col, width in zip("ABCDEFGHI", (28, 6, 34, 10, 22, 40, 8, 10, 40)):
             ws.column_dimensions[col].width = width
@@ -71,5 +74,19 @@ def _csv_text(rows: list[dict]) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([label for _, label in COLUMNS])
     for r in rows:
-        w.writerow([r[k] for k, _ in COLUMNS])
+        w.writerow([neutralise_cell(r[k]) for k, _ in COLUMNS])
     return buf.getvalue()
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """A text cell a spreadsheet shows as text, never runs: a leading formula character gets a `'`.
+
+    Values come from OCR of documents anyone can hand in, and file names from anyone's share.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

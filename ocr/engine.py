@@ -17,13 +17,14 @@ import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
 import pytesseract
 
 from ocr.errors import SohoaError
-from ocr.model import OcrPage, Word
+from ocr.model import Choices, OcrPage, Word
 from ocr.textnorm import nfc
 
 # Dot leaders, underscores and rules printed on forms are not text.
@@ -32,6 +33,8 @@ _BORDER_ONLY = re.compile(r"^[|¦\[\]]+$")
 _SINGLE_DIGIT = re.compile(r"^\d$")
 #: A run of at least this many one-digit words on a line is a number typed in boxes.
 BOXED_DIGITS_MIN = 4
+#: Rewrites a page's words given each word's alternatives (ocr.correct), same count and order.
+Corrector = Callable[[list[Word], list[Choices]], list[Word]]
 
 
 def tesseract_available(lang: str = "vie") -> bool:
@@ -46,17 +49,22 @@ def tesseract_available(lang: str = "vie") -> bool:
 NOT_VIETNAMESE = "ŒœÆæßØøÅåÄäÖöÜüÑñÇç‡†¢£¥§¶©®™¬¤µ"
 
 
-def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3) -> OcrPage:
+def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
+              corrector: Optional[Corrector] = None) -> OcrPage:
     """Run Tesseract once on a grey/binary page and return its words in reading order.
 
     Tesseract runs single-threaded (OMP_THREAD_LIMIT=1) because the pipeline parallelises
-    over pages, which scales better on few cores.
+    over pages, which scales better on few cores. With a `corrector` (ocr.correct) the engine
+    also hands over its per-character alternatives, and the corrector rewrites the words.
     """
     grey = _grey(image)
     height, width = grey.shape
     barred = NOT_VIETNAMESE if lang.split("+")[0] == "vie" else ""
-    tsv = _tsv(grey, dpi, lang, psm, barred=barred)
-    return OcrPage(width=width, height=height, words=tidy_words(parse_tsv(tsv)))
+    tsv, choices = _tsv(grey, dpi, lang, psm, barred=barred, with_choices=corrector is not None)
+    words = parse_tsv(tsv)
+    if corrector is not None and choices is not None and len(choices) == len(words):
+        words = corrector(words, choices)
+    return OcrPage(width=width, height=height, words=tidy_words(words))
 
 
 def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng", charset: str = "",
@@ -67,7 +75,7 @@ def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng",
     Tesseract estimates the scale from the letters. NFC, single spaces.
     """
     try:
-        tsv = _tsv(_grey(image), dpi, lang, psm, charset=charset)
+        tsv, _ = _tsv(_grey(image), dpi, lang, psm, charset=charset)
     except SohoaError:
         return "", 0.0
     words = parse_tsv(tsv)
@@ -91,18 +99,20 @@ def detect_orientation(grey: np.ndarray, dpi: float) -> tuple[int, float] | None
         return None
 
 
-def _tsv(grey: np.ndarray, dpi: float | None, lang: str, psm: int, charset: str = "", barred: str = "") -> str:
+def _tsv(grey: np.ndarray, dpi: float | None, lang: str, psm: int, charset: str = "", barred: str = "",
+         with_choices: bool = False) -> tuple[str, Optional[list[Choices]]]:
     """Tesseract's TSV from the loaded engine, else from the program: `charset` the only
-    characters it may answer, `barred` characters it may not."""
+    characters it may answer, `barred` characters it may not. With `with_choices`, the loaded
+    engine's per-character alternatives of each word too (None from the program)."""
     engine = _loaded_engine(lang, psm)
     if engine is not None:
-        return engine.tsv(grey, dpi, charset, barred)
+        return engine.tsv(grey, dpi, charset, barred, with_choices)
     config = f"--psm {psm}"
     if charset:
         config += f" -c tessedit_char_whitelist={charset}"
     if barred:
         config += f" -c tessedit_char_blacklist={barred}"
-    return _run_program(grey, dpi, lang, config)
+    return _run_program(grey, dpi, lang, config), None
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
@@ -142,14 +152,37 @@ class _Engine:
         if dpi:
             self.api.SetSourceResolution(int(round(dpi)))
 
-    def tsv(self, grey: np.ndarray, dpi: float | None, charset: str = "", barred: str = "") -> str:
+    def tsv(self, grey: np.ndarray, dpi: float | None, charset: str = "", barred: str = "",
+            with_choices: bool = False) -> tuple[str, Optional[list[Choices]]]:
         with self.lock:
             self.api.SetVariable("tessedit_char_whitelist", charset)
             self.api.SetVariable("tessedit_char_blacklist", barred)
+            # the LSTM keeps its per-character alternatives only when asked (~10 % more time)
+            self.api.SetVariable("lstm_choice_mode", "2" if with_choices else "0")
             self._set(grey, dpi)
             if not self.api.Recognize():
                 raise SohoaError("Tesseract không đọc được trang", "Tesseract failed")
-            return "level\n" + (self.api.GetTSVText(0) or "")  # header row, as the program writes
+            tsv = "level\n" + (self.api.GetTSVText(0) or "")  # header row, as the program writes
+            return tsv, (self._choices() if with_choices else None)
+
+    def _choices(self) -> list[Choices]:
+        """Per word with text, in the TSV's order: per character the (letter, confidence)
+        alternatives, the engine's reading first."""
+        from tesserocr import RIL, iterate_level
+
+        words: list[Choices] = []
+        for sym in iterate_level(self.api.GetIterator(), RIL.SYMBOL):
+            if sym.IsAtBeginningOf(RIL.WORD) or not words:
+                words.append([])
+            try:  # tesserocr raises for a symbol without text (a speck in an empty word)
+                text = nfc(sym.GetUTF8Text(RIL.SYMBOL) or "")
+                alts = [(nfc(c.GetUTF8Text() or ""), float(c.Confidence())) for c in sym.GetChoiceIterator()]
+            except RuntimeError:
+                continue
+            if not alts or alts[0][0] != text:
+                alts.insert(0, (text, float(sym.Confidence(RIL.SYMBOL))))
+            words[-1].extend([alts] if len(text) == 1 else [[(ch, alts[0][1])] for ch in text])
+        return [w for w in words if "".join(alts[0][0] for alts in w).strip()]
 
     def orientation(self, grey: np.ndarray, dpi: float) -> tuple[int, float] | None:
         with self.lock:

@@ -6,15 +6,18 @@ holds a whole document's pixels.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import stat
+import warnings
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from ocr.errors import BadInputError
+from ocr.errors import BadInputError, SohoaError
 from ocr.model import PageImage, Word
 from ocr.textnorm import nfc
 
@@ -23,7 +26,33 @@ from ocr.textnorm import nfc
 # the GUI thread runs its event loop).
 Image.init()
 
+
+def _silence_libtiff() -> None:
+    """libtiff prints its complaints about a damaged page straight to stderr ('Using code not yet
+    in table.'); the page's failure already reaches the officer as that file's error. Its
+    handlers are process-wide: set once, at import. Only where Pillow loads libtiff as a shared
+    library (Linux wheels); elsewhere nothing to do."""
+    import ctypes
+    import re
+
+    import PIL._imaging  # noqa: F401 - loads libtiff when Pillow links it
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            libs = set(re.findall(r"\S*/libtiff[^/\s]*\.so[^/\s]*", fh.read()))
+    except OSError:
+        return
+    for lib in libs:
+        try:
+            tiff = ctypes.CDLL(lib)
+            tiff.TIFFSetErrorHandler.restype = tiff.TIFFSetWarningHandler.restype = ctypes.c_void_p
+            tiff.TIFFSetErrorHandler(None)
+            tiff.TIFFSetWarningHandler(None)
+        except (OSError, AttributeError):
+            log.debug("libtiff handlers not changed in %s", lib)
+
+
 log = logging.getLogger(__name__)
+_silence_libtiff()
 
 #: Refuse pages over this many pixels (an A3 page at 600 dpi is ~70 Mpx): decompression bombs.
 MAX_PIXELS = 120_000_000
@@ -44,7 +73,13 @@ def _bad(path: Path | str, vi: str, en: str) -> BadInputError:
 def sniff_kind(path: Path) -> str:
     """'pdf' or 'image' from the file's first bytes, not its name (a PDF renamed .jpg is a PDF)."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the read forever
+            raise _bad(path, "Không phải tệp thông thường (FIFO, thiết bị ...)",
+                       "not a regular file (FIFO, device ...)")
+        size = st.st_size
         with open(path, "rb") as fh:
             head = fh.read(8)
     except FileNotFoundError:
@@ -60,9 +95,35 @@ def sniff_kind(path: Path) -> str:
     return "image"
 
 
+@contextlib.contextmanager
+def _input_errors(path: Path, index: int | None = None):
+    """Whatever a decoder raises on one input becomes that input's `BadInputError`.
+
+    Pillow, libtiff and pdfium fail in many ways on damaged files (TypeError 'Missing
+    dimensions' from a truncated TIFF, struct errors, MemoryError ...); one bad file must
+    never stop the other inputs of a run. Decoder warnings are not for officers.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    except SohoaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is this file's fault
+        where = f" (trang {index + 1})" if index is not None else ""
+        log.debug("reading %s failed", path, exc_info=True)
+        raise _bad(path, f"Tệp ảnh/PDF bị hỏng hoặc không đầy đủ{where}",
+                   f"corrupt or truncated file ({type(exc).__name__}: {exc})") from None
+
+
 def count_pages(path: str | os.PathLike) -> int:
     """Number of pages, after checking the file is a readable image or PDF within limits."""
     path = Path(path)
+    with _input_errors(path):
+        return _count_pages(path)
+
+
+def _count_pages(path: Path) -> int:
     if sniff_kind(path) == "pdf":
         with _open_pdf(path) as pdf:
             return len(pdf)
@@ -82,6 +143,11 @@ def load_pages(path: str | os.PathLike) -> Iterator[PageImage]:
 def load_page(path: str | os.PathLike, index: int) -> PageImage:
     """Decode page `index` (0-based) of an image or PDF file."""
     path = Path(path)
+    with _input_errors(path, index):
+        return _load_page(path, index)
+
+
+def _load_page(path: Path, index: int) -> PageImage:
     if sniff_kind(path) == "pdf":
         return _load_pdf_page(path, index)
     with _open_image(path) as img:

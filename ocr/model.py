@@ -52,6 +52,11 @@ class Word:
     line: int = 0
 
 
+#: Per-character alternatives of one OCR word: for each character, (letter, confidence 0-100)
+#: pairs, the engine's reading first (ocr.engine hands them to ocr.correct).
+Choices = list[list[tuple[str, float]]]
+
+
 @dataclass
 class OcrPage:
     """Words of one page in reading order, on the cleaned page's pixel grid."""
@@ -127,6 +132,9 @@ class Field:
     bbox: Optional[BBox] = None
     valid: bool = True
     problems: list[str] = field(default_factory=list)
+    # False only when every check agrees the value is right (templates/review.py); the officer
+    # is sent to every field where it is True.
+    needs_review: bool = True
 
 
 @dataclass

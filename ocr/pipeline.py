@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import shutil
-import subprocess
 import sys
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +24,12 @@ from PIL import Image
 
 from ocr import imageio
 from ocr.cleanup import clean_page
+from ocr.correct import page_corrector
 from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
 from ocr.form_lines import find_box_rows, remove_rules_and_leaders, reread_boxed_digits
 from ocr.layout import column_order
-from ocr.model import Barcode, CleanPage, Document, OcrPage, PageImage, ProcessedPage
+from ocr.model import Barcode, CleanPage, OcrPage, PageImage, ProcessedPage
 
 Progress = Callable[[int, int], None]
 
@@ -40,10 +41,10 @@ class PipelineOptions:
     force_ocr: bool = False  # OCR pages of PDFs that already carry text
     templates_dirs: list[Path] = field(default_factory=list)
     form: str = "auto"  # "auto" or a form id to force
-    executor: str = "local"  # "local" | "dask" (batch)
-    scheduler: Optional[str] = None
+    page_timeout: Optional[float] = 120.0  # seconds one page may take (clean + OCR); None = no limit
     jpeg_quality: int = 75  # pages we must resample (turned, deskewed, cropped); OCRmyPDF uses 75 too
     lossless: bool = False  # archive images as PNG instead of JPEG
+    correct_text: bool = True  # tone marks corrected by the syllable model (ocr/correct.py)
 
     @property
     def workers(self) -> int:
@@ -91,8 +92,9 @@ def _ocr(clean: CleanPage, options: PipelineOptions) -> OcrPage:
     """
     rows = find_box_rows(clean.ocr_image, clean.dpi)
     prepared = remove_rules_and_leaders(clean.ocr_image, clean.dpi, box_rows=rows)
-    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang), clean.ocr_image, clean.dpi,
-                              options.lang, box_rows=rows)
+    corrector = page_corrector() if options.correct_text and options.lang.split("+")[0] == "vie" else None
+    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang, corrector=corrector),
+                              clean.ocr_image, clean.dpi, options.lang, box_rows=rows)
     return column_order(ocr)
 
 
@@ -125,18 +127,16 @@ def _original_jpeg(page: PageImage, clean: CleanPage) -> Optional[tuple[bytes, s
 
 
 def optimize_jpeg(data: bytes) -> bytes:
-    """The same JPEG with optimal Huffman tables (libjpeg's jpegtran): pixel for pixel the
-    same image, 5-7 % smaller for a scanner's JPEG, ~50 ms for an A4 page at 300 dpi. The
-    bytes as they were when jpegtran is missing or fails."""
-    tool = shutil.which("jpegtran")
-    if tool is None:
-        return data
+    """The same JPEG with optimal Huffman tables and progressive scans (MozJPEG's lossless
+    transcoding, in-process): the same DCT coefficients, so pixel for pixel the same image,
+    ~14 % smaller for a scanner's JPEG, ~0.2 s for an A4 page. The bytes as they were when the
+    transcoder refuses them or would not make them smaller."""
+    import mozjpeg_lossless_optimization as mozjpeg
+
     try:
-        done = subprocess.run([tool, "-optimize", "-copy", "none"], input=data, capture_output=True,
-                              timeout=60, check=True)
-    except (OSError, subprocess.SubprocessError):
+        out = mozjpeg.optimize(data, copy=mozjpeg.COPY_MARKERS.NONE)
+    except ValueError:
         return data
-    out = done.stdout
     return out if out[:3] == b"\xff\xd8\xff" and len(out) < len(data) else data
 
 
@@ -175,31 +175,68 @@ def _set_jfif_dpi(jpeg: bytes, dpi: float) -> bytes:
 # ---------------------------------------------------------------- executor
 
 
-def _init_worker() -> None:
+def _init_worker(run_pid: Optional[int] = None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     cv2.setNumThreads(1)
+    if run_pid is not None:
+        _die_with_run(run_pid)
+
+
+def _die_with_run(run_pid: int) -> None:
+    """A worker must not outlive its run (kill -9 of `process` or `batch`): its parent is the
+    forkserver, which itself waits for its children, so the worker watches the run's process
+    and leaves when it is gone. Linux only (/proc); on Windows the pool's pipes end idle workers."""
+    if not sys.platform.startswith("linux"):
+        return
+    import threading
+
+    born = _start_time(run_pid)
+    if born is None:
+        os._exit(1)
+
+    def watch() -> None:
+        while _start_time(run_pid) == born:  # a reused pid has another start time
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sohoa-run-watch", daemon=True).start()
+
+
+def _start_time(pid: int) -> Optional[str]:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == b"Z" else fields[19].decode()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: safe from threaded parents (the Qt app), cheaper than spawn; Windows has spawn only.
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_init_worker)
+                               initializer=_init_worker, initargs=(os.getpid(),))
 
 
 def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
-             progress: Optional[Progress] = None, total: Optional[int] = None) -> Iterator[tuple[PageJob, JobResult]]:
+             progress: Optional[Progress] = None, total: Optional[int] = None,
+             work: Optional[Callable[[PageJob, PipelineOptions], ProcessedPage]] = None,
+             ) -> Iterator[tuple[PageJob, JobResult]]:
     """Run page jobs in parallel; yield (job, result or error) in input order.
 
     A bad page yields its SohoaError instead of stopping the run, so the caller can
-    report it and still finish the rest.
+    report it and still finish the rest. With a deadline (`options.page_timeout`) pages run
+    in worker processes, however many: a page past its limit is the only page lost, its
+    pool is killed and the pages then in flight run again in a new one. `work` replaces
+    the per-page job (a module-level function: it travels to the workers by name).
     """
+    work = work or process_page
     jobs = list(jobs)
     total = total if total is not None else len(jobs)
     done = 0
-    if options.workers == 1 or len(jobs) <= 1:
+    if not options.page_timeout and (options.workers == 1 or len(jobs) <= 1):
         for job in jobs:
-            result = _safe(job, options)
+            result = _safe(job, options, work)
             done += 1
             if progress:
                 progress(done, total)
@@ -209,22 +246,39 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
     position = 0  # next job to yield
     careful_until = 0  # after a worker died: one page at a time up to here, to find the culprit
     while position < len(jobs):
-        with _pool(min(options.workers, len(jobs) - position)) as pool:
-            pending: list[tuple[int, Future]] = []
+        pool = _pool(min(options.workers, len(jobs) - position))
+        clean_exit = False
+        try:
+            pending: list[tuple[int, Future, float]] = []
             nxt = position
+            head_since = time.monotonic()  # when the page now first in line became first
+            overdue = False
             try:
                 while position < len(jobs):
                     limit = 1 if position < careful_until else window
                     while nxt < len(jobs) and len(pending) < limit:
-                        pending.append((nxt, pool.submit(_safe, jobs[nxt], options)))
+                        pending.append((nxt, pool.submit(_safe, jobs[nxt], options, work), time.monotonic()))
                         nxt += 1
-                    index, fut = pending.pop(0)
-                    result = fut.result()
+                    index, fut, submitted = pending[0]
+                    try:
+                        result = fut.result(timeout=_left(options.page_timeout, max(submitted, head_since)))
+                    except FutureTimeout:
+                        result = _overdue(jobs[index], options.page_timeout)
+                        nxt = index + 1  # the pool is killed below; the pages in flight run again
+                        pending.clear()
+                        overdue = True
+                    else:
+                        pending.pop(0)
+                        overdue = False
                     position += 1
                     done += 1
                     if progress:
                         progress(done, total)
                     yield jobs[index], result
+                    head_since = time.monotonic()
+                    if overdue:
+                        break  # a new pool for the rest
+                clean_exit = not overdue
             except BrokenProcessPool:
                 # A worker died (crash, out of memory). Pages then in flight are retried one at
                 # a time in a new pool; the page that breaks a pool on its own is reported bad.
@@ -238,12 +292,38 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
                                              "(ảnh lỗi hoặc hết bộ nhớ)", "page crashed its worker", path=job.source)
                 else:
                     careful_until = nxt
+        finally:
+            _close(pool, kill=not clean_exit)
 
 
-def _safe(job: PageJob, options: PipelineOptions) -> JobResult:
+def _left(limit: Optional[float], since: float) -> Optional[float]:
+    return None if not limit else max(0.0, since + limit - time.monotonic())
+
+
+def _overdue(job: PageJob, limit: float) -> SohoaError:
+    return BadInputError(f"Trang {job.index + 1} xử lý quá {limit:g} giây (nhận dạng hoặc làm sạch bị treo), "
+                         "đã bỏ qua trang này", f"page ran past its {limit:g} s deadline and was abandoned",
+                         path=job.source)
+
+
+def _close(pool: ProcessPoolExecutor, kill: bool) -> None:
+    """Shut a pool down; `kill` for one left with a stuck or unwanted page: no worker outlives it."""
+    if kill:
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # stdlib keeps no public handle
+        for proc in processes:
+            if proc.is_alive():
+                proc.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for proc in processes:
+            proc.join(5)
+    else:
+        pool.shutdown(wait=True)
+
+
+def _safe(job: PageJob, options: PipelineOptions, work=process_page) -> JobResult:
     where = f"{job.source} (trang {job.index + 1})"
     try:
-        return process_page(job, options)
+        return work(job, options)
     except SohoaError as exc:
         return exc
     except (MemoryError, cv2.error, ValueError, OSError) as exc:
@@ -252,37 +332,3 @@ def _safe(job: PageJob, options: PipelineOptions) -> JobResult:
         logging.getLogger(__name__).exception("unexpected error on %s", where)
         return SohoaError("Lỗi không mong đợi khi xử lý trang (đã ghi nhật ký)", "unexpected error, logged",
                           path=where)
-
-
-def process_files(paths: Iterable[str], options: PipelineOptions,
-                  progress: Optional[Progress] = None) -> Iterator[ProcessedPage]:
-    """All pages of the given files in order; raises the first page error."""
-    jobs = [PageJob(str(p), i) for p in paths for i in range(imageio.count_pages(p))]
-    for _job, result in run_jobs(jobs, options, progress):
-        if isinstance(result, SohoaError):
-            raise result
-        yield result
-
-
-def process_page_images(images: list[PageImage], options: PipelineOptions,
-                        progress: Optional[Progress] = None) -> list[ProcessedPage]:
-    """Pages already in memory (from a scanner); raises the first page error."""
-    out = []
-    for _job, result in run_jobs([PageJob(img.source, img.index, img) for img in images], options, progress):
-        if isinstance(result, SohoaError):
-            raise result
-        out.append(result)
-    return out
-
-
-def build_document(stem: str, source: list[str], pages: list[ProcessedPage],
-                   options: PipelineOptions) -> Document:
-    """Put pages into a document and understand it: which form, which field values."""
-    for number, page in enumerate(pages, start=1):
-        for barcode in page.barcodes:
-            barcode.page = number
-    doc = Document(stem=stem, source=list(source), pages=list(pages))
-    from templates import understand
-
-    understand(doc, templates_dirs=options.templates_dirs, form=options.form)
-    return doc

@@ -15,6 +15,17 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def nfc_all(value):
+    """Every string of a JSON-like value (keys too) in NFC: what any JSON we write must hold."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {nfc(k) if isinstance(k, str) else k: nfc_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [nfc_all(v) for v in value]
+    return value
+
+
 @lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower case without diacritics: 'Nguyễn Văn Ân' -> 'nguyen van an'.

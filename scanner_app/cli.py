@@ -5,6 +5,7 @@ import argparse
 import importlib
 import logging
 import multiprocessing
+import os
 import sys
 
 from ocr.errors import SohoaError
@@ -43,16 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def utf8_streams() -> None:
-    """Write stdout/stderr as UTF-8 whatever the console code page.
-
-    On Windows a redirected or frozen CLI gets the ANSI code page (cp1252), in which the
-    Vietnamese messages raise UnicodeEncodeError; a windowed exe has no streams at all.
-    """
+    """Vietnamese output must not crash a redirected or frozen CLI on a Windows code page
+    (cp1252 raised UnicodeEncodeError): stdout and stderr write UTF-8 whatever the console."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
-            stream.flush()
-            reconfigure(encoding="utf-8")
+            reconfigure(encoding="utf-8", errors="replace")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +68,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng / interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("Lỗi / error: Hết bộ nhớ; hãy xử lý ít tệp hơn mỗi lần / out of memory", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a disk or folder problem no command foresaw: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"Lỗi / error: {where}Lỗi tệp/ổ đĩa ({exc.strerror or exc}) / file or disk error", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line for the officer, the traceback kept for the developers
+        log_file = _crash_log()
+        print(f"Lỗi / error: Lỗi nội bộ của sohoa ({type(exc).__name__}); chi tiết trong {log_file} / "
+              f"internal error, details in {log_file}", file=sys.stderr)
+        return 70
+
+
+def _crash_log() -> str:
+    """Write the current exception's traceback to a file under the sohoa home; its path (or 'stderr')."""
+    import time
+    import traceback
+
+    text = traceback.format_exc()
+    logging.getLogger("sohoa").debug("%s", text)
+    try:
+        from exports.store import store_path
+
+        folder = store_path().parent / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+    except Exception:  # noqa: BLE001 - nowhere to write: the traceback goes to stderr after all
+        print(text, file=sys.stderr)
+        return "stderr"
 
 
 if __name__ == "__main__":

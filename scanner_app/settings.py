@@ -69,10 +69,9 @@ class Settings:
         return ScanProfile(**kw)
 
     def pipeline_options(self):
-        from ocr.pipeline import PipelineOptions
+        from scanner_app.road import pipeline_options
 
-        return PipelineOptions(lang=self.lang, jobs=self.jobs or None,
-                               templates_dirs=[Path(p) for p in self.templates_dirs])
+        return pipeline_options(self)
 
 
 def settings_path() -> Path:

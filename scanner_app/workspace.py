@@ -109,7 +109,8 @@ def _field_from_dict(d: dict) -> Field:
     d = dict(d)
     if d.get("bbox"):
         d["bbox"] = tuple(d["bbox"])
-    known = {k: d[k] for k in ("value", "raw", "confidence", "page", "bbox", "valid", "problems") if k in d}
+    known = {k: d[k] for k in ("value", "raw", "confidence", "page", "bbox", "valid", "problems",
+                                     "needs_review") if k in d}
     return Field(**known)
 
 
@@ -557,7 +558,7 @@ class Workspace:
     def understand(self, doc_index: int, options) -> bool:
         """Recognise the form and extract fields (no OCR: uses the processed pages), then
         re-apply the officer's corrections. False when pages are still being processed."""
-        from ocr.pipeline import build_document
+        from scanner_app.road import assemble
 
         with self.lock:
             if doc_index >= len(self.documents) or not self.ready(doc_index):
@@ -565,7 +566,7 @@ class Workspace:
             d = self.documents[doc_index]
             doc_id, ids = d.id, list(d.pages)
         pages = [self.processed(p) for p in ids]
-        result = build_document(self.stem(doc_index), [p.source for p in pages], pages, options)
+        result = assemble(self.stem(doc_index), [p.source for p in pages], pages, options)
         with self.lock:
             d = next((x for x in self.documents if x.id == doc_id), None)
             if d is None or d.pages != ids:
@@ -585,6 +586,7 @@ class Workspace:
         f["value"] = value or None
         f["confidence"] = 1.0
         f["valid"] = True
+        f["needs_review"] = False  # the officer vouched for it, as the store records a correction
         f["problems"] = []
         f["corrected"] = True
 

@@ -2,7 +2,8 @@
 
 `understand(doc)` recognises the form (or takes the forced one), runs the template's extractor
 (`templates/<extractor>.py` when the YAML names one, else the generic label-anchored extractor),
-normalises and checks every value, and fills `doc.form`, `doc.form_confidence`, `doc.fields`
+normalises and checks every value, decides which values the officer must review
+(`templates/review.py`), and fills `doc.form`, `doc.form_confidence`, `doc.fields`
 (every field id of the form, missing ones with value None) and `doc.extra`.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from templates.addresses import check_address
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
+from templates.review import LOW_CONFIDENCE, review_fields
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -25,7 +27,6 @@ log = logging.getLogger(__name__)
 #: Below this field confidence (mean and weakest word averaged, 0-1) a value is not `valid`.
 #: Measured on degraded synthetic forms (bench/bench_fields.py): flags ~1 % of right values.
 CONFIDENCE_OK = 0.75
-LOW_CONFIDENCE = "Độ tin cậy thấp, cần kiểm tra"
 
 
 def understand(doc: Document, templates_dirs=(), form: str = "auto") -> None:
@@ -45,6 +46,7 @@ def understand(doc: Document, templates_dirs=(), form: str = "auto") -> None:
     template = by_id[form_id]
     fields = _run_extractor(doc, template)
     doc.fields = finish_fields(template, fields, doc)
+    review_fields(template, doc.fields, doc)
 
 
 def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:

@@ -164,6 +164,34 @@ def find_commune(address: str, province: Province) -> Optional[CommuneMatch]:
     return None
 
 
+@lru_cache(maxsize=1)
+def _all_communes() -> dict[str, list[str]]:
+    """Folded bare commune name -> official names, over the whole country, 2025 and before."""
+    import vietnam_provinces as vp
+
+    names = [w.name for w in vp.Ward.iter_all()] + [n for ns in _old_communes().values() for n in ns]
+    out: dict[str, list[str]] = {}
+    for name in names:
+        out.setdefault(_bare_commune(name), []).append(name)
+    return out
+
+
+def check_unit_name(text: Optional[str]) -> list[str]:
+    """Problems of the commune an authority's name ends with ("Công an xã Nghi Lộc", "UBND
+    phường Vị Tân"): its name must be a commune's of some province, marks and all."""
+    if not text:
+        return []
+    folded = fold(text).replace("-", " ")
+    m = re.search(r"\b(xa|phuong|thi tran)\s+", folded)
+    if not m or len(folded) != len(text):
+        return []
+    written = " ".join(text[m.end():].split(",")[0].split())
+    names = _all_communes().get(_folded(written))
+    if names and any(_marks(written) == _marks(_strip_commune(n)) for n in names):
+        return []
+    return [f"Không nhận ra xã/phường '{written}' trong danh mục (kiểm tra chữ và dấu)"]
+
+
 def _strip_commune(name: str) -> str:
     """'Xã Ia Lâu' -> 'Ia Lâu', 'Thị trấn Phú Hòa' -> 'Phú Hòa'."""
     words = name.split()

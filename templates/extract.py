@@ -26,6 +26,9 @@ _LEADER_ONLY = re.compile(r"^[\s.…·_,:;\-–—|/'\"`~]*$")
 _LEADERS = re.compile(r"[.…·_]{2,}")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _LEADING_ENUM = re.compile(r"^\s*\(?(\d{1,2}|[IVX]{1,4})[.)]\s*")
+# What OCR leaves of a footnote mark printed after a label ("Nơi cư trú: (2)"): "2)", "(2", "3'",
+# "²". No value starts with a one- or two-digit number glued to a bracket or a quote.
+_FOOTNOTE_REST = re.compile(r"^(\(\s*\d{1,2}\s*[)'’`\]}|]?|\d{1,2}\s*[)'’`\]}|]|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,2}[)]?)[:.,]?$")
 
 #: Minimum fuzzy score (0-100) of a label occurrence, by label length in letters.
 def label_threshold(key: str) -> float:
@@ -331,7 +334,7 @@ def _content(toks: list[Tok], keep_junk: bool = False) -> list[Tok]:
             continue
         if not t.filler:
             out.append(t)
-    while out and not out[0].key:
+    while out and (not out[0].key or _FOOTNOTE_REST.match(out[0].text)):
         out.pop(0)
     while out and not out[-1].key:
         out.pop()

@@ -7,7 +7,6 @@ present. Anything weaker gives `None`: a wrong form is worse than none.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Optional
 
 from rapidfuzz import fuzz
@@ -15,7 +14,7 @@ from rapidfuzz import fuzz
 from ocr.model import Barcode, OcrPage
 from ocr.textnorm import fold
 from templates.extract import LabelIndex, Row, document_rows, label_key, label_threshold
-from templates.registry import Template, load_templates
+from templates.registry import Template, load_templates, template_regex
 
 #: Minimum title score (0-1) of a recognised form.
 TITLE_MIN = 0.82
@@ -73,7 +72,7 @@ def _labels_may_be_there(keys: set[str], rows: list[Row]) -> bool:
 def score_template(tpl: Template, rows: list[Row], barcodes: list[Barcode]) -> float:
     """Recognition score 0-1 of one template; 0 when its evidence is missing."""
     for rx in tpl.match_barcode:
-        if any(re.search(rx, b.text) for b in barcodes):
+        if any(template_regex(rx).search(b.text) for b in barcodes):
             return 1.0
     if not rows:
         return 0.0
@@ -82,7 +81,7 @@ def score_template(tpl: Template, rows: list[Row], barcodes: list[Barcode]) -> f
         return 0.0
     title = max((title_score(m, rows) for m in tpl.match), default=0.0)
     folded_lines = "\n".join(" ".join(fold(r.text).split()) for r in rows)
-    if any(re.search(rx, folded_lines) for rx in tpl.match_regex):
+    if any(template_regex(rx).search(folded_lines) for rx in tpl.match_regex):
         title = max(title, 0.92)  # a regex is weaker evidence than a printed title
     share = 0.0
     if not tpl.extractor:

@@ -21,7 +21,10 @@ from ocr.textnorm import nfc
 from templates.normalize import TYPES
 
 BUILTIN_DIR = Path(__file__).parent
-CHECKS = ("address",)
+#: A real template is a few kB with tens of fields; anything far beyond is refused before parsing.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_FIELDS = 1000
+CHECKS = ("address", "dan_toc", "quoc_tich", "co_quan")  # lookups: templates/addresses.py, templates/review.py
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -35,6 +38,7 @@ class FieldSpec:
     multiline: Optional[bool] = None  # None: text fields may continue on following lines
     gender_field: Optional[str] = None  # id12: field whose gender the ID must agree with
     birth_field: Optional[str] = None  # id12: field whose birth date/year the ID must agree with
+    older_than: Optional[str] = None  # year/date: field whose date must come later (a child's birth)
 
     @property
     def label(self) -> str:
@@ -100,6 +104,9 @@ def load_template(path: Path | str) -> Template:
     path = Path(path)
     try:
         stat = path.stat()
+        if stat.st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(f"Mẫu tờ khai quá lớn ({stat.st_size // 1024} kB, tối đa {MAX_TEMPLATE_BYTES // 1024} kB)",
+                                "template file too large", path=str(path))
         return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
     except OSError as exc:
         raise TemplateError(f"Không đọc được mẫu tờ khai: {exc}", "cannot read template", path=str(path)) from None
@@ -116,7 +123,9 @@ def _parsed(path: str, _mtime_ns: int, _size: int) -> Template:
 
 def parse_template(text: str, path: Path | str = "<template>") -> Template:
     """Template from YAML text; TemplateError with `file:line` on any problem."""
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_TEMPLATE_BYTES:
+        raise _error(path, None, "Mẫu tờ khai quá lớn", "template too large")
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -128,6 +137,22 @@ def parse_template(text: str, path: Path | str = "<template>") -> Template:
     finally:
         loader.dispose()
     return _Builder(path, node).build(data)
+
+
+# libyaml parses in C (a pure-Python parse of a large file takes minutes); same safe constructors
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=512)
+def template_regex(pattern: str):
+    """A template's regular expression compiled by RE2: linear time on any text, so a pattern
+    written for backtracking engines ('(a+)+$') cannot hang a run. Raises `re2.error` for what
+    RE2 does not support (back-references, look-around)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the error is reported with the template's file and line instead
+    return re2.compile(pattern, options)
 
 
 def _error(path, line, vi: str, en: str) -> TemplateError:
@@ -192,9 +217,12 @@ class _Builder:
         for key, items in (("match_regex", regexes), ("match_barcode", barcodes)):
             for i, rx in enumerate(items):
                 try:
-                    re.compile(rx)
-                except re.error as exc:
-                    self.fail((key, i), f"Biểu thức chính quy sai: {exc}", f"bad regular expression: {exc}")
+                    template_regex(rx)
+                except Exception as exc:  # re2.error carries bytes
+                    why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
+                        else str(exc)
+                    self.fail((key, i), f"Biểu thức chính quy sai hoặc cần quay lui (RE2 không hỗ trợ): {why}",
+                              f"bad regular expression, or one needing backtracking (not supported by RE2): {why}")
         if not (match or regexes or barcodes):
             self.fail(("id",), "Mẫu tờ khai cần 'match' (tiêu đề in trên tờ khai)",
                       "a template needs 'match' (the printed title)")
@@ -204,13 +232,17 @@ class _Builder:
         fields_data = data.get("fields")
         if not isinstance(fields_data, list) or not fields_data:
             self.fail(("fields",), "Mẫu tờ khai cần danh sách 'fields'", "a template needs a 'fields' list")
+        if len(fields_data) > MAX_FIELDS:
+            self.fail(("fields",), f"Quá nhiều trường ({len(fields_data)}, tối đa {MAX_FIELDS})",
+                      f"too many fields ({len(fields_data)}, at most {MAX_FIELDS})")
         fields = [self.field(f, i) for i, f in enumerate(fields_data)]
-        ids = [f.id for f in fields]
-        for i, fid in enumerate(ids):
-            if fid in ids[:i]:
-                self.fail(("fields", i), f"Trùng id trường: {fid}", f"duplicate field id: {fid}")
+        ids: set[str] = set()
         for i, f in enumerate(fields):
-            for ref in (f.gender_field, f.birth_field):
+            if f.id in ids:
+                self.fail(("fields", i), f"Trùng id trường: {f.id}", f"duplicate field id: {f.id}")
+            ids.add(f.id)
+        for i, f in enumerate(fields):
+            for ref in (f.gender_field, f.birth_field, f.older_than):
                 if ref and ref not in ids:
                     self.fail(("fields", i), f"Trường tham chiếu không có: {ref}", f"referenced field not found: {ref}")
         tables = [self.table(t, i) for i, t in enumerate(data.get("tables") or [])]
@@ -223,7 +255,8 @@ class _Builder:
         keys = ("fields", i)
         if not isinstance(f, dict):
             self.fail(keys, "Mỗi trường phải là một bảng (id, label, type)", "each field must be a mapping (id, label, type)")
-        known = {"id", "label", "type", "section", "check", "multiline", "gender_field", "birth_field", "description"}
+        known = {"id", "label", "type", "section", "check", "multiline", "gender_field", "birth_field", "older_than",
+                 "description"}
         for key in f:
             if key not in known:
                 self.fail(keys + (key,), f"Khóa không biết trong trường: {key}", f"unknown field key: {key}")
@@ -247,7 +280,7 @@ class _Builder:
             self.fail(keys + ("multiline",), "'multiline' phải là true/false", "'multiline' must be true/false")
         return FieldSpec(id=fid, labels=labels, type=ftype, section=nfc(section) if section else None,
                          check=check, multiline=multiline, gender_field=f.get("gender_field"),
-                         birth_field=f.get("birth_field"))
+                         birth_field=f.get("birth_field"), older_than=f.get("older_than"))
 
     def table(self, t, i: int) -> TableSpec:
         keys = ("tables", i)

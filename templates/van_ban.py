@@ -149,8 +149,9 @@ def _field(value: Optional[str], segs: list[Seg], raw: Optional[str] = None, val
 class Layout:
     """Page 1's header located: motto, "Số:" line, place/date line, columns."""
 
-    def __init__(self, ocr: OcrPage, page: int = 1, image: bytes = b""):
+    def __init__(self, ocr: OcrPage, page: int = 1, image: bytes = b"", typed: bool = False):
         self.ocr = ocr
+        self.typed = typed  # words from the PDF's text layer: nothing was read by OCR
         self.image_bytes = image
         self.image = None
         self.segs = segments(ocr, page)
@@ -350,11 +351,13 @@ def _so_ky_hieu(lay: Layout) -> Field:
 
     number = re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", number)))
     slash = next((w for w in s.words if "/" in w.text), None)
+    doubts = [] if lay.typed else [ONE_READING.format("Số văn bản")]
     if slash is not None:
         m = re.match(r"^\S*?[:;.]", s.words[0].text)
         start = _char_x(s.words[0], (m.end() if m else min(3, len(s.words[0].text))) if said else 0)
-        again = reread_digits(lay, s, start, _char_x(slash, slash.text.index("/")))
+        again, conf = reread_digits(lay, s, start, _char_x(slash, slash.text.index("/")))
         if again and len(again) <= 6:
+            doubts = second_reading("Số văn bản", number, again, conf)
             number = again
     symbol = re.sub(r"[^\w\-./]", "", symbol).strip(".-_")
     value = f"{number}/{symbol}" if symbol else number or None
@@ -363,7 +366,29 @@ def _so_ky_hieu(lay: Layout) -> Field:
         problems.append("Không đọc được số của văn bản (số viết tay?)")
     if not symbol:
         problems.append("Không đọc được ký hiệu của văn bản")
-    return _field(value, [s], raw=raw.strip(), valid=not problems, problems=problems)
+    return _field(value, [s], raw=raw.strip(), valid=not problems, problems=problems + doubts)
+
+
+#: The number and the day of a signed letter are filled in by hand: on a scan they are vouched
+#: for only when two readings agree (`second_reading`).
+ONE_READING = "{} chỉ đọc được một lần (thường viết tay), cần kiểm tra"
+#: The subject line of a scanned letter is long typed text: on the real letters OCR got a third of
+#: them right to the letter (docs/benchmarks-fields.md), too few to vouch for any.
+SUBJECT_OCR = "Trích yếu đọc bằng OCR, cần đối chiếu với bản giấy"
+
+#: Below this confidence (0-100, weakest digit word) the digits-only re-reading of a handwritten
+#: number or day is not trusted even when the page pass agrees.
+REREAD_CONFIDENCE = 80
+
+
+def second_reading(what: str, first: str, again: str, conf: float) -> list[str]:
+    """Why a number or day filled in by hand is not vouched for: the page pass and the
+    digits-only re-reading disagree, or the re-reading itself was unsure."""
+    if first != again:
+        return [f"{what} đọc hai lần khác nhau ({first or '?'} / {again}), có thể viết tay: cần kiểm tra"]
+    if 0 < conf < REREAD_CONFIDENCE:  # 0: Tesseract gave no confidence (seen on right readings)
+        return [f"{what} viết tay đọc không chắc chắn, cần kiểm tra"]
+    return []
 
 
 def _page_image(lay: Layout):
@@ -377,7 +402,7 @@ def _page_image(lay: Layout):
     return lay.image
 
 
-def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> Optional[str]:
+def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> tuple[Optional[str], float]:
     """Digits in [x0, x1) of `seg`'s row, read again with a digits-only Tesseract pass.
 
     The number and the day of a signed document are filled in by hand; the full-page pass
@@ -386,7 +411,7 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> Optional[str]:
     """
     image = _page_image(lay)
     if image is None or x1 - x0 < 4:
-        return None
+        return None, 0.0
     import cv2
 
     from ocr.engine import read_line
@@ -395,11 +420,11 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> Optional[str]:
     y0, y1 = max(0, int(seg.y0 - 0.8 * h)), min(image.shape[0], int(seg.y1 + 0.8 * h))
     crop = image[y0:y1, max(0, x0):min(image.shape[1], x1)]
     if crop.size == 0:
-        return None
+        return None, 0.0
     crop = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
-    text, _ = read_line(crop, lang="eng", charset="0123456789")
+    text, conf = read_line(crop, lang="eng", charset="0123456789")
     digits = re.sub(r"\D", "", text)
-    return digits or None
+    return digits or None, conf
 
 
 def _char_x(w: Word, index: int) -> int:
@@ -435,19 +460,21 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
     else:  # "ngày" inside a word ("Ngãi,ngày"): cut the line where the date starts
         raw = s.text[m.start():] if len(key) == len(s.text) else s.text
     day, month, year = (re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", g))) for g in m.groups())
+    doubts = [] if lay.typed else [ONE_READING.format("Ngày ban hành")]
     ngay = words[idx] if idx is not None else None
     thang = next((w for w in words if "thang" in fold(w.text)), None)
     if ngay is not None and thang is not None and len(fold(thang.text)) == len(thang.text):
         spelt = fold(ngay.text)
         at = spelt.find("ngay")
         start = _char_x(ngay, at + 4 if at >= 0 else max(0, spelt.find("nga")) + 3)
-        again = reread_digits(lay, s, start, _char_x(thang, fold(thang.text).index("thang")))
+        again, conf = reread_digits(lay, s, start, _char_x(thang, fold(thang.text).index("thang")))
         if again and len(again) <= 2 and 1 <= int(again) <= 31:
+            doubts = second_reading("Ngày ban hành", day.lstrip("0"), again.lstrip("0"), conf)
             day = again
     if not day or not month or len(year) != 4:
         return place, _field(raw, [s], valid=False, problems=[f"Không đọc được ngày ban hành: {raw}"])
     value, valid, problems = normalize("date", f"{int(day):02d}/{int(month):02d}/{year}")
-    return place, _field(value, [s], raw=raw, valid=valid, problems=problems)
+    return place, _field(value, [s], raw=raw, valid=valid, problems=problems + doubts)
 
 
 def _ngay_index(words: list[Word]) -> Optional[int]:
@@ -565,9 +592,12 @@ def extract(doc: Document, template) -> dict[str, Field]:
     found = first_text_page(doc)
     if found is None:
         return {fid: Field() for fid in wanted}
-    lay = Layout(found[1], found[0], doc.pages[found[0] - 1].image or b"")
+    page = doc.pages[found[0] - 1]
+    lay = Layout(found[1], found[0], page.image or b"", typed=page.text_from_pdf)
     place, date = _place_and_date(lay)
     doc_type, subject = _type_and_subject(lay)
+    if subject.value is not None and not lay.typed:
+        subject.problems.append(SUBJECT_OCR)
     fields = {"co_quan_ban_hanh": _agency(lay), "so_ky_hieu": _so_ky_hieu(lay), "dia_danh": place,
               "ngay_ban_hanh": date, "loai_van_ban": doc_type, "trich_yeu": subject}
     return {fid: fields.get(fid) or Field() for fid in wanted}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,30 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+# A skip is allowed only for another operating system, and its reason must say which.
+OTHER_OS = re.compile(r"\b(windows|win32|macos|darwin)\b", re.IGNORECASE)
+
+
+def _fail_linux_skip(report) -> None:
+    """On Linux `make install` provides every dependency, so a skip there hides a broken install or
+    a test that cannot fail: it is reported as a failure unless its reason names another OS."""
+    if sys.platform.startswith("linux") and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not OTHER_OS.search(reason):
+            report.outcome = "failed"
+            report.longrepr = f"skipped on Linux (make install provides every dependency): {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    _fail_linux_skip((yield).get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    _fail_linux_skip((yield).get_result())  # a module-level skip hides every test in the file
 
 
 @pytest.fixture(autouse=True)

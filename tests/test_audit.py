@@ -91,3 +91,56 @@ def test_rehashed_entry_breaks_next_link(logged):
     _tamper(logged, "UPDATE audit SET user='someone-else', hash=? WHERE id=2", (new_hash,))
     proc = run_sohoa("audit", "verify")
     assert proc.returncode == 1 and "#3" in proc.stderr
+
+
+def test_rewritten_chain_caught_by_the_anchor(logged):
+    """Edit entry 2 and rehash everything after it: the chain is consistent, the keyed anchor is not."""
+    db = sqlite3.connect(logged)
+    rows = db.execute("SELECT id, time, user, action, target, details FROM audit ORDER BY id").fetchall()
+    db.close()
+    prev = audit.GENESIS
+    updates = []
+    for id_, time, user, action, target, details in rows:
+        user = "someone-else" if id_ == 2 else user
+        h = audit.entry_hash(prev, id_, time, user, action, target, details)
+        updates.append((user, prev, h, id_))
+        prev = h
+    db = sqlite3.connect(logged)
+    db.execute("DROP TRIGGER audit_no_update")
+    db.executemany("UPDATE audit SET user=?, prev_hash=?, hash=? WHERE id=?", updates)
+    db.commit()
+    db.close()
+    with open_store() as store:
+        assert audit.verify(store.db)[1] is None  # the chain alone is fooled
+    proc = run_sohoa("audit", "verify")
+    assert proc.returncode == 1 and "mốc neo" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_removed_newest_with_lowered_counter_caught_by_the_anchor(logged):
+    _tamper(logged, "DELETE FROM audit WHERE id=4")
+    db = sqlite3.connect(logged)
+    db.execute("UPDATE sqlite_sequence SET seq=3 WHERE name='audit'")
+    db.commit()
+    db.close()
+    proc = run_sohoa("audit", "verify")
+    assert proc.returncode == 1 and "#4" in proc.stderr and "mốc neo" in proc.stderr
+
+
+def test_forged_or_missing_anchor_caught(logged):
+    anchor = logged.with_name(logged.name + audit.ANCHOR_SUFFIX)
+    data = anchor.read_text(encoding="utf-8")
+    anchor.write_text(data.replace('"id": 4', '"id": 3'), encoding="utf-8")
+    proc = run_sohoa("audit", "verify")
+    assert proc.returncode == 1 and "HMAC" in proc.stderr
+    anchor.unlink()
+    proc = run_sohoa("audit", "verify")
+    assert proc.returncode == 1 and "thiếu tệp neo" in proc.stderr
+
+
+def test_a_store_from_before_anchoring_is_anchored_when_opened(logged):
+    """No key and no anchor yet (an older installation): anchored on open, no false alarm."""
+    logged.with_name(logged.name + audit.ANCHOR_SUFFIX).unlink()
+    audit.key_path(logged).unlink()
+    proc = run_sohoa("audit", "verify")
+    assert proc.returncode == 0 and "4" in proc.stdout, proc.stderr
+    assert audit.anchor_path(logged).is_file() and audit.key_path(logged).is_file()

@@ -165,7 +165,6 @@ def test_bad_page_is_reported_and_the_rest_is_done(stack, tmp_path):
 
 
 def test_records_documents_in_the_store(stack, tmp_path, sohoa_home):
-    pytest.importorskip("exports.store")
     src, truth = stack
     small = tmp_path / "src"
     small.mkdir()
@@ -177,10 +176,13 @@ def test_records_documents_in_the_store(stack, tmp_path, sohoa_home):
     from exports.store import open_store
 
     hits = open_store(sohoa_home).search(d["code"])
-    assert hits, "the batch's document is searchable by its dossier code"
+    # the one document copied, searchable by its dossier code, with the form the batch found
+    assert [(h.dossier_code, h.form, Path(h.pdf_path).name) for h in hits] == \
+        [(d["code"], d["documents"][1]["form"], f"{d['code']}.01.pdf")]
+    assert Path(hits[0].pdf_path).is_file()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows: no SIGINT to a child process (POSIX only)")
 def test_watch_hot_folder_then_ctrl_c(stack, reference, tmp_path):
     src, truth = stack
     hot = tmp_path / "hot"
@@ -215,9 +217,12 @@ def test_watch_hot_folder_then_ctrl_c(stack, reference, tmp_path):
     ref = tree(reference)
     got = tree(out)
     assert sorted(got) == sorted(ref)
-    for rel, data in ref.items():
-        if rel.endswith(".json"):
-            assert _strip_sources(got[rel]) == _strip_sources(data), rel
+    jsons = [rel for rel in ref if rel.endswith(".json")]
+    assert len(jsons) == len(truth["dossiers"]) + sum(len(d["documents"]) for d in truth["dossiers"])
+    for rel in jsons:
+        assert _strip_sources(got[rel]) == _strip_sources(ref[rel]), rel
+    others = [rel for rel in ref if rel not in jsons]  # PDFs (pages, text, images), report.csv
+    assert {rel: got[rel] for rel in others} == {rel: ref[rel] for rel in others}
     assert set(processed_counts(out).values()) == {1}
 
 

@@ -8,13 +8,12 @@ import pytest
 
 from bench.synth_cards import Person, make_person, photocopy_page, render_back, render_front
 from ocr.barcodes import find_barcodes
-from ocr.engine import ocr_image, tesseract_available
+from ocr.engine import ocr_image
 from ocr.layout import column_order
 from ocr.model import Barcode, Document, OcrPage, ProcessedPage
 from templates import load_templates, understand
 from templates.cccd import NO_QR, extract, parse_payload
 
-needs_tesseract = pytest.mark.skipif(not tesseract_available("vie"), reason="tesseract vie missing")
 PAYLOAD = "051088001234|212345678|Nguyễn Văn An|15031988|Nam|Thôn An Hòa, Xã Nghĩa Hà, Huyện Tư Nghĩa, Quảng Ngãi|01072021"
 
 
@@ -51,17 +50,20 @@ def test_payload_without_cmnd_and_with_extra_fields(template):
     assert fields["ho_ten"].value == "Nguyễn Văn An"
 
 
-@pytest.mark.parametrize("text,field_id", [
-    ("051088001234|212345678|Nguyễn Văn An|15031988", "noi_thuong_tru"),  # cut short
-    ("051088001234||Nguyễn Văn An|31021988|Nam|Quảng Ngãi|01072021", "ngay_sinh"),  # 31 Feb
-    ("05108800123|||15031988|Nam|Quảng Ngãi|01072021", "so_dinh_danh"),  # 11 digits
+@pytest.mark.parametrize("text,field_id,value,problem", [
+    ("051088001234|212345678|Nguyễn Văn An|15031988", "noi_thuong_tru", None,
+     "Không đọc được mã QR"),  # cut short
+    ("051088001234||Nguyễn Văn An|31021988|Nam|Quảng Ngãi|01072021", "ngay_sinh", "31/02/1988",
+     "Mã QR: Ngày không hợp lệ: 31/02/1988"),  # 31 Feb
+    ("05108800123|||15031988|Nam|Quảng Ngãi|01072021", "so_dinh_danh", "05108800123",
+     "Mã QR: Số định danh phải có 12 chữ số (đọc được 11)"),  # 11 digits
 ])
-def test_malformed_payload_gives_problems_not_errors(template, text, field_id):
+def test_malformed_payload_gives_problems_not_errors(template, text, field_id, value, problem):
     fields = extract(_doc([text]), template)
     assert set(fields) == {f.id for f in template.fields}
     f = fields[field_id]
-    assert f.problems, (field_id, f)
-    assert not f.valid or f.value is None
+    assert (f.value, f.problems) == (value, [problem])
+    assert f.valid is (value is None)  # a value read from a broken code is never vouched for
 
 
 def test_through_understand_recognises_card_by_qr():
@@ -85,7 +87,6 @@ def _card_page(person: Person, payload: str, with_qr: bool = True) -> np.ndarray
                           noise=3, jpeg_quality=85)
 
 
-@needs_tesseract
 def test_card_copy_qr_and_printed_text_agree(template):
     person = make_person(random.Random(41))
     page = _card_page(person, person.qr_payload())
@@ -98,7 +99,6 @@ def test_card_copy_qr_and_printed_text_agree(template):
     assert not any(f.problems for f in fields.values()), {k: f.problems for k, f in fields.items()}
 
 
-@needs_tesseract
 def test_card_printed_name_differs_from_qr(template):
     person = make_person(random.Random(42))
     other = Person(**{**person.__dict__, "ho_ten": "Phạm Quốc Trung", "ngay_sinh": "09/09/1999"})
@@ -110,7 +110,6 @@ def test_card_printed_name_differs_from_qr(template):
     assert any("khác mã QR" in p for p in fields["ngay_sinh"].problems)
 
 
-@needs_tesseract
 def test_card_without_readable_qr_falls_back_to_printed_text(template):
     person = make_person(random.Random(43))
     page = _card_page(person, person.qr_payload(), with_qr=False)

@@ -69,7 +69,6 @@ def test_orientation_can_be_left_alone(page):
 
 
 def test_tesseract_osd_fallback_reads_a_turned_page(page):
-    pytest.importorskip("pytesseract")
     small = cv2.resize(synth.rotate90(page, 3), None, fx=2 / 3, fy=2 / 3, interpolation=cv2.INTER_AREA)
     assert osd_rotation(small, 100) == 270
 

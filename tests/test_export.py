@@ -247,16 +247,25 @@ def test_kill_during_export_leaves_no_partial_zip(tmp_path):
         (folder / f"{CODE}.05.pdf").read_bytes()).digest()
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="tmpfs in a mount namespace: Linux only (not Windows/macOS)")
 def test_full_disk_gives_a_clear_message_and_no_partial_file(dossier, tmp_path):
+    """The package written to a 4 KB tmpfs, mounted in a private mount namespace (a user namespace
+    when not root), so the test runs, and is cleaned up, without root or sudo."""
     disk = tmp_path / "tiny"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (not root)")
-    try:
-        proc = run_sohoa("export", str(dossier), "--out", str(disk / "goi.zip"))
-        assert proc.returncode != 0
-        assert "Hết dung lượng đĩa" in proc.stderr and "Traceback" not in proc.stderr
-        assert list(disk.iterdir()) == []  # neither the ZIP nor a temporary part is left
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
+    unshare = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--user", "--map-root-user", "--mount"]
+    script = 'mount -t tmpfs -o size=4k tmpfs "$0" || exit 99; "$@"; rc=$?; echo "left:$(ls -A "$0")"; exit $rc'
+    proc = subprocess.run([*unshare, "sh", "-c", script, str(disk), sys.executable, "-m", "scanner_app.cli",
+                           "export", str(dossier), "--out", str(disk / "goi.zip")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode not in (0, 99), proc.stderr
+    assert "Hết dung lượng đĩa" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines() == ["left:"]  # neither the ZIP nor a temporary part is left
+
+
+def test_package_name_keeps_the_whole_dossier_code():
+    from exports.package import package_path
+
+    assert package_path("/x/000.00.25.H49-240315-0012").name == "000.00.25.H49-240315-0012.zip"
+    assert package_path("/x/000.00.25.H49-240315-0012.ZIP").name == "000.00.25.H49-240315-0012.ZIP"
+    assert package_path("goi_nop").name == "goi_nop.zip"

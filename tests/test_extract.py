@@ -197,25 +197,16 @@ def test_helpers():
     assert salvage("CCCD") == "CCCD" and salvage("III") == "III" and salvage("Hà.eeee") == "Hà."
 
 
-TYPED = ("name", "date", "year", "gender", "id12", "phone", "email")
-
-
 @pytest.mark.timeout(80)
 @pytest.mark.parametrize("form,seeds", [("ct01", (3, 11, 27)), ("khai_sinh", (5, 19))])
 def test_degraded_pages_through_tesseract(form, seeds):
     """Rendered forms, scanned (blur, noise, skew, uneven light, JPEG) at 200 dpi, through the
-    production page job (cleanup, leaders erased, boxed digits re-read, real Tesseract): typed
-    values right, and a wrong one is never marked valid."""
+    production page job (cleanup, leaders erased, boxed digits re-read, real Tesseract): every
+    value right and valid, where it is on the page; a field left blank stays empty."""
     from bench.synth_forms import degrade, render
-    from ocr.engine import tesseract_available
     from ocr.model import PageImage
     from ocr.pipeline import PageJob, PipelineOptions, process_page
-    from templates.registry import load_templates
 
-    if not tesseract_available("vie"):
-        pytest.skip("tesseract vie not installed")
-    types = {f.id: f.type for f in {t.id: t for t in load_templates()}[form].fields}
-    right = total = 0
     for seed in seeds:
         rng = random.Random(seed)
         img, truth = render(form, rng, dpi=200)
@@ -225,16 +216,12 @@ def test_degraded_pages_through_tesseract(form, seeds):
         doc = doc_of(processed.ocr)
         understand(doc)
         assert doc.form == form
-        for fid, want in truth["fields"].items():
-            if types[fid] not in TYPED:
-                continue
-            f = doc.fields[fid]
-            total += 1
-            right += f.value == want
-            assert f.value == want or not f.valid or want is None, (seed, fid, want, f.value)
-            if f.value is not None:
-                assert f.page == 1 and f.bbox is not None
-    assert right >= 0.9 * total, (right, total)
+        fields = {fid: doc.fields[fid] for fid in truth["fields"]}
+        assert {fid: f.value for fid, f in fields.items()} == truth["fields"], seed
+        assert [fid for fid, f in fields.items() if not f.valid] == [], seed
+        # a value has its place on page 1; a blank field has none
+        assert {fid: (f.page, f.bbox is not None) for fid, f in fields.items()} == \
+            {fid: (1, True) if want is not None else (None, False) for fid, want in truth["fields"].items()}, seed
 
 
 def test_low_confidence_value_is_not_vouched_for():
@@ -293,3 +280,19 @@ def test_unsure_email_taller_than_its_row_is_kept():
     understand(doc)
     assert doc.fields["email"].value == "phan.thi.nhung76@gmail.com"
     assert not doc.fields["email"].valid  # unsure: the officer checks it
+
+
+def test_footnote_marks_after_labels_never_start_a_value():
+    """Official forms print "Kính gửi: (1)"; OCR often keeps only "1)", "(2" or "3'" of the mark."""
+    lines = [list(row) for row in CT01]
+    lines[2] = [(200, "Kính gửi: 1) Công an phường Trần Phú, tỉnh Quảng Ngãi")]
+    lines[3] = [(200, "1. Họ, chữ đệm và tên: (2 NGUYỄN VĂN AN")]
+    lines[7] = [(200, "7. Họ, chữ đệm và tên chủ hộ: 3' Nguyễn Văn Bình")]
+    lines[10] = [(200, "10. Nội dung đề nghị: 12) Đăng ký thường trú tại số 12 đường Lê Lợi, phường Trần Phú, thành")]
+    doc = doc_of(build_page(lines))
+    understand(doc)
+    v = {k: f.value for k, f in doc.fields.items()}
+    assert v["kinh_gui"] == "Công an phường Trần Phú, tỉnh Quảng Ngãi"
+    assert v["ho_ten"] == "NGUYỄN VĂN AN"
+    assert v["ho_ten_chu_ho"] == "Nguyễn Văn Bình"
+    assert v["noi_dung_de_nghi"].startswith("Đăng ký thường trú tại số 12 đường")

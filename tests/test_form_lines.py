@@ -6,14 +6,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from ocr.engine import ocr_image, tesseract_available
+from ocr.engine import ocr_image
 from ocr.form_lines import find_box_rows, remove_rules_and_leaders, reread_boxed_digits
 
 DPI = 200
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
-pytestmark = pytest.mark.skipif(not tesseract_available("vie"), reason="tesseract vie not installed")
 
 
 def font(path=FONT, pt=12):

@@ -19,20 +19,18 @@ THIS_YEAR = dt.date.today().year
     ("O5/O3/l99O", "05/03/1990", True),
     ("05031990", "05/03/1990", True),
     ("1612/2014", "16/12/2014", True), ("15/111996", "15/11/1996", True),  # one "/" lost in OCR
-    ("161/2/2014", None, False),
+    ("161/2/2014", "161/2/2014", False),
     ("31/02/1990", "31/02/1990", False),
     ("29/02/2024", "29/02/2024", True),
     ("29/02/2023", "29/02/2023", False),
     (f"01/01/{THIS_YEAR + 1}", f"01/01/{THIS_YEAR + 1}", False),
     ("01/01/1890", "01/01/1890", False),
-    ("5/3/90", None, False),
-    ("hôm qua", None, False),
+    ("5/3/90", "5/3/90", False),
+    ("hôm qua", "hôm qua", False),
 ])
 def test_date(raw, value, valid):
     got, ok, problems = normalize("date", raw)
-    assert ok is valid
-    if value:
-        assert got == value
+    assert (got, ok) == (value, valid)  # what cannot be read is kept as read, for the officer
     assert bool(problems) is (not valid)
 
 

@@ -123,6 +123,24 @@ def test_processed_document_recorded_and_found_without_diacritics(tmp_path, page
     assert not any("out2" in l for l in run_sohoa("search", "tran van binh").stdout.splitlines())
 
 
+def test_jpeg_optimised_losslessly_in_process(page_png, monkeypatch):
+    """MozJPEG in-process, no jpegtran program: with no PATH at all the scan still shrinks,
+    decodes to the same pixels and keeps its resolution; bytes it cannot read stay as they were."""
+    from ocr.pipeline import optimize_jpeg
+
+    buf = io.BytesIO()
+    Image.open(page_png("p.png", LINES)).save(buf, "JPEG", quality=85, dpi=(200, 200))
+    data = buf.getvalue()
+    monkeypatch.setenv("PATH", "")
+    out = optimize_jpeg(data)
+    assert len(out) < 0.95 * len(data)
+    with Image.open(io.BytesIO(out)) as got, Image.open(io.BytesIO(data)) as want:
+        assert np.array_equal(np.asarray(got), np.asarray(want))
+        assert (got.info["dpi"], got.info["progressive"]) == ((200, 200), 1)
+    broken = data[:2000] + b"\xff\xd9"
+    assert optimize_jpeg(broken) is broken and optimize_jpeg(b"\xff\xd8\xff not a jpeg") == b"\xff\xd8\xff not a jpeg"
+
+
 def test_untouched_jpeg_scan_is_embedded_as_is(tmp_path, page_png):
     import pikepdf
 
@@ -141,3 +159,17 @@ def test_untouched_jpeg_scan_is_embedded_as_is(tmp_path, page_png):
     # no second lossy encoding of a straight scan: the same pixels, Huffman tables optimised
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(Image.open(src)))
     assert len(data) < len(src.read_bytes())
+
+
+def test_cli_output_is_utf8_on_a_legacy_code_page(tmp_path):
+    """A Windows console or pipe in cp1252 cannot encode Vietnamese: the CLI must not crash."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONIOENCODING="cp1252", SOHOA_HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "scanner_app.cli", "process", str(tmp_path / "missing.png"),
+                           "--out", str(tmp_path / "out"), "--no-store"],
+                          capture_output=True, env=env, timeout=120)
+    assert b"Traceback" not in done.stderr
+    assert "Lỗi" in done.stderr.decode("utf-8")

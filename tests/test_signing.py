@@ -61,11 +61,13 @@ def test_signed_export_verifies(tmp_path, cert):
     x0, y0, x1, y1 = [float(v) for v in annot["/Rect"]]
     height = float(page.mediabox.top)
     assert x0 < 50 and y1 > height - 50 and x1 - x0 > 150
-    assert PdfReader(__import__("io").BytesIO(signed)).metadata is not None
+    meta, before = (PdfReader(__import__("io").BytesIO(data)).metadata for data in (signed, original))
+    kept = ("/Title", "/Author", "/Subject", "/Creator", "/CreationDate")  # signing changes only dates/producer
+    assert {k: meta.get(k) for k in kept} == {k: before.get(k) for k in kept} and meta.title
 
     proc = run_sohoa("verify", str(out), "--trust", str(cert.ca_pem))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("ký bởi / signed by Nguyễn Thị Hồng Nhung") == 2 and "nguyên vẹn / intact" in proc.stdout
+    assert proc.stdout.count("ký bởi / signed by Nguyễn Thị Hồng Nhung") == 3 and "manifest.sha256: ký bởi" in proc.stdout and "nguyên vẹn / intact" in proc.stdout
     assert "tin cậy / trusted" in proc.stdout
     # a CA we do not trust is reported
     other_ca = make_ca(tmp_path / "other")[2]

@@ -53,11 +53,13 @@ def test_record_replace_correct_delete(tmp_path):
     info = store.document(doc_id)
     assert info["dossier_code"] == CODE and info["ordinal"] == 1 and info["status"] == "scanned"
     assert info["fields"]["ho_ten"]["value"] == "Nguyễn Văn An"
+    assert info["fields"]["ho_ten"]["needs_review"]  # the review flag as understand left it
 
     store.record_correction(doc_id, "ho_ten", "Nguyễn Văn An", "Nguyễn Văn Ân", "canbo1")
     info = store.document(doc_id)
     assert info["status"] == "reviewed"
     assert info["fields"]["ho_ten"]["value"] == "Nguyễn Văn Ân"
+    assert not info["fields"]["ho_ten"]["needs_review"]  # an officer's correction is vouched for
     assert info["corrections"][0]["old"] == "Nguyễn Văn An"
     assert store.search("van an")[0].snippet == "Nguyễn Văn Ân"
 
@@ -69,6 +71,7 @@ def test_record_replace_correct_delete(tmp_path):
     assert store.search("le thi binh")[0].document_id == doc_id
     assert store.search("tờ khai") == []
     assert store.document(doc_id)["fields"]["ho_ten"]["value"] == "Nguyễn Văn Ân"
+    assert not store.document(doc_id)["fields"]["ho_ten"]["needs_review"]
 
     other = make_document(f"{CODE}.02", ["Bản sao CCCD"], form="cccd")
     store.record_document(other, tmp_path / "b.pdf", tmp_path / "b.json", dossier_code=CODE)
@@ -110,7 +113,7 @@ def test_locked_store_clear_error_nothing_lost(sohoa_home, tmp_path):
         assert time.monotonic() - t0 < 5
         assert "khóa" in err.value.message and "locked" in err.value.message
         # reading still works in WAL mode while a writer holds the lock
-        assert blocked.search("nguyen thi hoa")
+        assert [h.pdf_path for h in blocked.search("nguyen thi hoa")] == [str((tmp_path / "a.pdf").resolve())]
     finally:
         holder.kill()
         holder.wait()

@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.engine import ocr_image, tesseract_available
+from ocr.engine import ocr_image
 from ocr.layout import column_order
 from ocr.model import Document, OcrPage, ProcessedPage, Word
 from templates import load_templates
 from templates.van_ban import _own_lines, extract, segments
 
-pytestmark = pytest.mark.skipif(not tesseract_available("vie"), reason="tesseract vie missing")
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 SERIF_B = "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
 DPI = 300
@@ -176,3 +175,53 @@ def test_number_line_without_its_label_and_date_line_with_a_garbled_ngay(templat
     date = fields["ngay_ban_hanh"]
     assert not date.valid and date.value == "ngàW{ tháng 5 năm 2021"  # no day: the officer's to read
     assert fields["loai_van_ban"].value == "CHỈ THỊ"
+
+
+def _through_pipeline(image: np.ndarray) -> Document:
+    from ocr.model import PageImage
+    from ocr.pipeline import PageJob, PipelineOptions, process_page
+
+    page = process_page(PageJob("vb.png", 0, PageImage(image, DPI, "vb.png")), PipelineOptions(jobs=1))
+    return Document(stem="vb", source=["vb.png"], pages=[page])
+
+
+def _hand_digits(image: np.ndarray, text: str, x: int, y: int) -> np.ndarray:
+    """Digits written by hand into the number blank: slanted, uneven size and baseline."""
+    import random
+
+    rng = random.Random(4)
+    page = Image.fromarray(image)
+    d = ImageDraw.Draw(page)
+    for ch in text:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf", rng.randint(58, 72))
+        d.text((x, y + rng.randint(-10, 6)), ch, font=font, fill=rng.randint(20, 60))
+        x += int(font.getlength(ch)) + rng.randint(0, 12)
+    return np.asarray(page)
+
+
+def test_number_is_vouched_only_when_two_readings_agree():
+    """Production path (cleanup, page OCR, digits-only re-reading of the archive image): a typed
+    number read twice alike is vouched for; a number written by hand in its blank is not."""
+    from templates import understand
+    from templates.review import LOW_CONFIDENCE
+
+    body = ["Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014;"]
+    typed = render([("ỦY BAN NHÂN DÂN", True), ("TỈNH QUẢNG NGÃI", True)], "125/QĐ-UBND",
+                   "Quảng Ngãi, ngày 15 tháng 3 năm 2024", "QUYẾT ĐỊNH", ["Về việc phê duyệt kế hoạch"], body)
+    doc = _through_pipeline(typed)
+    understand(doc, form="van_ban")
+    f = doc.fields["so_ky_hieu"]
+    assert (f.value, f.needs_review, f.problems) == ("125/QĐ-UBND", False, []), (f.problems, f.confidence)
+    assert doc.fields["trich_yeu"].needs_review  # long typed text read by OCR: never vouched
+
+    blank = render([("ỦY BAN NHÂN DÂN", True), ("TỈNH QUẢNG NGÃI", True)], "        /QĐ-UBND",
+                   "Quảng Ngãi, ngày 15 tháng 3 năm 2024", "QUYẾT ĐỊNH", ["Về việc phê duyệt kế hoạch"], body)
+    x = int(0.23 * blank.shape[1]) - int(_font(12.5).getlength("Số:         /QĐ-UBND")) // 2
+    x += int(_font(12.5).getlength("Số: ")) + 10
+    y = int(0.6 * DPI) + 2 * int(0.22 * DPI) + int(0.15 * DPI) + 10
+    y = max(y, int(0.6 * DPI) + int(0.5 * DPI) + int(0.15 * DPI)) - 15
+    doc = _through_pipeline(_hand_digits(blank, "47", x, y))
+    understand(doc, form="van_ban")
+    f = doc.fields["so_ky_hieu"]
+    reasons = [p for p in f.problems if p == LOW_CONFIDENCE or p.startswith(("Số văn bản", "Không đọc được số"))]
+    assert f.needs_review and reasons, (f.value, f.problems)

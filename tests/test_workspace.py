@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -19,14 +20,24 @@ def page(value: int, h: int = 60, w: int = 40) -> PageImage:
     return PageImage(pixels=np.full((h, w, 3), value, np.uint8), dpi=100, source=f"src-{value}", index=0)
 
 
-def fake_result(ws: Workspace, pid: str, text: str = "hello") -> ProcessedPage:
+def fake_result(ws: Workspace, pid: str, text: str = "hello", lines: tuple[str, ...] = ()) -> ProcessedPage:
+    """The page's processed result with one word `text`, or with `lines` laid out as OCR lines."""
     import cv2
 
     img = ws.page_image(pid)
     ok, buf = cv2.imencode(".png", img.pixels)
     h, w = img.pixels.shape[:2]
+    words = [Word(text, (1, 2, 30, 12), 91.0)]
+    if lines:
+        words = []
+        for n, line in enumerate(lines):
+            x, y = 200, 200 + 100 * n
+            for token in line.split():
+                words.append(Word(token, (x, y, x + 22 * len(token), y + 45), 92.0, block=n + 1, par=1, line=1))
+                x += 22 * len(token) + 18
+        w, h = 2400, 3400
     return ProcessedPage(source=img.source, source_index=0, width=w, height=h, dpi=img.dpi, image=buf.tobytes(),
-                         image_format="png", ocr=OcrPage(w, h, [Word(text, (1, 2, 30, 12), 91.0)]))
+                         image_format="png", ocr=OcrPage(w, h, words))
 
 
 @pytest.fixture
@@ -73,7 +84,7 @@ def test_processed_pages_and_fields_survive_reopen(ws, tmp_path):
                            "bbox": [1, 2, 30, 12], "valid": True, "problems": []}}
     corr = ws.edit_field(0, "ho_ten", "Nguyễn  Văn An", user="canbo1")
     assert corr["old"] == "NGUYEN" and corr["new"] == "Nguyễn Văn An" and corr["user"] == "canbo1"
-    assert corr["when"]
+    assert datetime.fromisoformat(corr["when"]).tzinfo is not None  # when, with the office's offset
     assert ws.edit_field(0, "ho_ten", "Nguyễn Văn An") is None  # unchanged: nothing logged
     again = Workspace.open(ws.root)
     assert again.restored
@@ -86,18 +97,22 @@ def test_processed_pages_and_fields_survive_reopen(ws, tmp_path):
 
 
 def test_understanding_keeps_the_officers_corrections(ws):
-    pytest.importorskip("templates.registry")
     from ocr.pipeline import PipelineOptions
 
     pid = ws.add_scan(page(90))
-    ws.set_processed(pid, fake_result(ws, pid))
-    assert ws.understand(0, PipelineOptions(jobs=1))
-    ws.documents[0].fields.setdefault("ho_ten", {"value": None})
+    ws.set_processed(pid, fake_result(ws, pid, lines=(
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+        "Kính gửi: Công an phường Trần Phú", "1. Họ, chữ đệm và tên: TRẦN THỊ BỈNH",
+        "2. Ngày, tháng, năm sinh: 05/03/1990")))
+    assert ws.understand(0, PipelineOptions(jobs=1)) is True
+    assert ws.documents[0].form == "ct01"
+    assert ws.documents[0].fields["ho_ten"]["value"] == "TRẦN THỊ BỈNH"  # as read
     ws.edit_field(0, "ho_ten", "Trần Thị Bình", user="canbo2")
     ws.documents[0].understood = False
-    assert ws.understand(0, PipelineOptions(jobs=1))
-    if "ho_ten" in ws.documents[0].fields:
-        assert ws.documents[0].fields["ho_ten"]["value"] == "Trần Thị Bình"
+    assert ws.understand(0, PipelineOptions(jobs=1)) is True
+    ho_ten = ws.documents[0].fields["ho_ten"]
+    assert (ho_ten["value"], ho_ten["corrected"]) == ("Trần Thị Bình", True)
+    assert ws.documents[0].fields["ngay_sinh"]["value"] == "05/03/1990"  # extracted again, not corrected
 
 
 @pytest.mark.parametrize("text,code", [

@@ -49,6 +49,25 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+def output_error(exc: Exception, folder: Path) -> OutputError:
+    """A batch output folder that cannot be written (full, read-only, a file in the way), in one line.
+
+    Resuming after the cause is fixed picks up where the run stopped: committed pages stay done.
+    """
+    text = str(exc).lower()
+    errno_ = getattr(exc, "errno", None)
+    if errno_ == 28 or "full" in text:
+        vi, en = "Hết dung lượng đĩa", "disk full"
+    elif errno_ == 30 or "readonly" in text or "read-only" in text:
+        vi, en = "Ổ đĩa chỉ đọc", "read-only disk"
+    elif isinstance(exc, (NotADirectoryError, FileExistsError)):
+        vi, en = "Đường dẫn kết quả trỏ vào một tệp, không phải thư mục", "the output path is a file, not a folder"
+    else:
+        vi, en = f"Không ghi được ({getattr(exc, 'strerror', None) or exc})", "cannot write"
+    return OutputError(f"{vi} (thư mục kết quả); hãy khắc phục rồi chạy lại lệnh, việc đã xong được giữ lại",
+                       f"{en} (output folder); fix it and run again, finished work is kept", path=str(folder))
+
+
 def page_key(name: str, idx: int) -> str:
     return f"{name}#{idx}"
 
@@ -61,8 +80,11 @@ class RunLock:
         self.fh = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+b")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+b")
+        except OSError as exc:
+            raise output_error(exc, self.path.parent.parent) from None
         try:
             if sys.platform == "win32":
                 import msvcrt
@@ -144,6 +166,8 @@ class Journal:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            raise output_error(exc, self.dir) from None
         except sqlite3.DatabaseError as exc:
             raise OutputError(f"Sổ theo dõi {self.dir / 'journal.db'} bị hỏng ({exc}); hãy xóa thư mục "
                               f"{DIRNAME} để chạy lại từ đầu", "batch journal is damaged") from None
@@ -163,8 +187,9 @@ class Journal:
     def close(self) -> None:
         if self.db is not None:
             if self.run_id is not None:
-                self.db.execute("UPDATE runs SET finished=? WHERE id=?",
-                                (_dt.datetime.now(_dt.timezone.utc).isoformat(), self.run_id))
+                with contextlib.suppress(sqlite3.Error):  # a full disk: the run's end time is not worth a traceback
+                    self.db.execute("UPDATE runs SET finished=? WHERE id=?",
+                                    (_dt.datetime.now(_dt.timezone.utc).isoformat(), self.run_id))
             self.db.close()
             self.db = None
         self.lock.release()
@@ -181,13 +206,20 @@ class Journal:
         if self.db.in_transaction:  # nested: the outer transaction decides
             yield
             return
-        self.db.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # full or read-only disk: what was committed stays
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            raise output_error(exc, self.dir) from None
 
     # ------------------------------------------------------------ meta
     def get_meta(self, key: str) -> Optional[str]:

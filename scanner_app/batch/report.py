@@ -13,9 +13,7 @@ import re
 from pathlib import Path
 
 from exports.files import atomic_write
-
-#: A field found with a confidence under this is listed for checking.
-LOW_CONFIDENCE = 0.6
+from exports.tabular import neutralise_cell
 
 COLUMNS = [
     ("dossier", "Hồ sơ / Dossier"),
@@ -40,16 +38,9 @@ def mask_digits(text: str) -> str:
 
 
 def check_fields(doc) -> list[str]:
-    """Fields an officer should look at: invalid values and low-confidence ones (ids and problems)."""
-    out = []
-    for fid, f in doc.fields.items():
-        if f.value is None:
-            continue
-        if not f.valid:
-            out.append(mask_digits(f"{fid}: {'; '.join(f.problems) or 'không hợp lệ / invalid'}"))
-        elif f.confidence < LOW_CONFIDENCE:
-            out.append(f"{fid}: độ tin cậy thấp / low confidence ({f.confidence:.2f})")
-    return out
+    """Fields an officer should look at: those the tool does not vouch for (`needs_review`), with why."""
+    return [mask_digits(f"{fid}: {'; '.join(f.problems) or 'cần kiểm tra / to review'}")
+            for fid, f in doc.fields.items() if f.needs_review]
 
 
 def source_label(src: dict) -> str:
@@ -88,7 +79,7 @@ def write_reports(out_dir: Path, dossiers: list[dict], *, created: str, totals: 
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([title for _, title in COLUMNS])
     for r in table:
-        writer.writerow([r[key] for key, _ in COLUMNS])
+        writer.writerow([neutralise_cell(r[key]) for key, _ in COLUMNS])
     # BOM: Excel on Windows then reads the file as UTF-8 (Vietnamese intact).
     with atomic_write(csv_path, "wb") as fh:
         fh.write(buf.getvalue().encode("utf-8-sig"))

@@ -21,19 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from exports.files import atomic_write
 from ocr.errors import SohoaError
 from ocr.model import ProcessedPage
 from ocr.pipeline import PageJob, PipelineOptions
 from ocr.textnorm import nfc
+from scanner_app import road
 from scanner_app.batch import split
 from scanner_app.batch.journal import DIRNAME, Journal, page_key
-from scanner_app.batch.report import check_fields, write_reports
+from scanner_app.batch.report import write_reports
+from scanner_app.dossier import dossier_data, document_summary, write_dossier_json
 
 log = logging.getLogger(__name__)
 
-QR_FORMATS = {"QRCode", "MicroQRCode"}
-DOSSIER_SCHEMA = "sohoa.dossier/1"
 
 
 @dataclass
@@ -51,6 +50,7 @@ class BatchOptions:
     poll_seconds: float = 1.0
     stop_after_idle: Optional[float] = None  # watch mode: stop after this many seconds without new files
     dask_retries: int = 3
+    page_timeout: Optional[float] = PipelineOptions.page_timeout
 
 
 @dataclass
@@ -88,14 +88,13 @@ class BatchRunner:
         self.src = Path(opts.src)
         self.out = Path(opts.out)
         self.progress = progress
-        self.options = PipelineOptions(lang=opts.lang, jobs=opts.jobs, templates_dirs=list(opts.templates_dirs),
-                                       executor=opts.executor, scheduler=opts.scheduler)
+        self.options = road.pipeline_options(opts)
         self.splitter = split.Splitter(opts.split_on)
         self.journal: Optional[Journal] = None
         self.open_pages: dict[str, ProcessedPage] = {}
         self.dossiers: list[dict] = []
         self.result = BatchResult()
-        self._templates = None
+        self._recognize_form = road.form_recognizer(self.options)
         self._store = None
         self._buffer: dict[str, object] = {}  # results that arrived ahead of scan order
         self._fingerprint = ""
@@ -105,8 +104,7 @@ class BatchRunner:
     def run(self) -> BatchResult:
         if not self.src.is_dir():
             raise SohoaError(f"Không tìm thấy thư mục nguồn {self.src}", "source folder not found", path=str(self.src))
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.journal = Journal.open(self.out, executor=self.opts.executor)
+        self.journal = Journal.open(self.out, executor=self.opts.executor)  # creates the output folder, or says why not
         try:
             self._remove_stale_parts()
             self._fingerprint = self._options_fingerprint()
@@ -211,10 +209,8 @@ class BatchRunner:
             return iter(())
         if self.opts.executor == "dask":
             return self._dask_results(jobs)
-        from ocr.pipeline import run_jobs
-
         return ((job, (res.message if isinstance(res, SohoaError) else res))
-                for job, res in run_jobs(jobs, self.options))
+                for job, res in road.recognise(jobs, self.options))
 
     # ------------------------------------------------------------------ Dask
     _client = None
@@ -293,43 +289,10 @@ class BatchRunner:
             yield job, result
 
     # ------------------------------------------------------------------ splitting
-    def _classify(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> split.PageRef:
-        ref = split.PageRef(seq=0, key=page.key, source=page.source, error=error)
-        if result is None:
-            return ref
-        ref.blank = result.blank
-        if result.blank:
-            return ref
-        for b in result.barcodes:
-            if b.format in QR_FORMATS:
-                code = split.classify_code(b.text)
-                if code is not None:
-                    ref.cover = code
-                    return ref
-        if self.opts.split_on == "patch":
-            ref.patch = split.is_patch_t(result.barcodes)
-            if not ref.patch:
-                import cv2
-                import numpy as np
-
-                image = cv2.imdecode(np.frombuffer(result.image, np.uint8), cv2.IMREAD_GRAYSCALE)
-                ref.patch = image is not None and split.detect_patch_t(image, result.dpi)
-            return ref
-        if self.opts.split_on == "qr":
-            ref.form, ref.form_confidence = self._recognize(result)
-        return ref
-
-    def _recognize(self, page: ProcessedPage) -> tuple[Optional[str], float]:
-        from templates import load_templates, recognize
-
-        if self._templates is None:
-            self._templates = load_templates(self.options.templates_dirs)
-        return recognize([page.ocr], page.barcodes, templates=self._templates)
-
     def _feed(self, page: _Page, result: Optional[ProcessedPage], error: Optional[str]) -> None:
         if result is not None:
             result.source = page.source  # as named in this run, whatever the journal recorded
-        ref = self._classify(page, result, error)
+        ref = split.classify_page(page.key, page.source, result, error, self.opts.split_on, self._recognize_form)
         self.result.pages += 1
         events = self.splitter.feed(ref)
         doc = self.splitter.doc
@@ -355,8 +318,6 @@ class BatchRunner:
                            self.opts.split_on])
 
     def _write_document(self, dossier: split.DossierPlan, plan: split.DocPlan) -> None:
-        from ocr.pipeline import build_document
-
         pages = [self.open_pages.pop(r.key) for r in plan.pages]
         sources = list(dict.fromkeys(p.source for p in pages))
         folder = self.out / plan.folder
@@ -369,54 +330,36 @@ class BatchRunner:
         if previous and previous[0] == signature and pdf_path.exists() and json_path.exists():
             summary, stored = previous[1], previous[2]
         else:
-            summary = {"ordinal": plan.ordinal, "pdf": pdf_path.name, "json": json_path.name,
-                       "pages": len(pages), "sources": [_src(p.source, p.source_index) for p in pages]}
+            summary = document_summary(plan.ordinal, pdf_path, json_path, pages)
             try:
-                from exports.save import save_document
-
-                doc = build_document(plan.stem, sources, pages, self.options)
-                save_document(doc, folder, plan.stem, overwrite=True,
-                              creation_date=dt.datetime.fromisoformat(self.journal.created))
+                saved = road.finish(plan.stem, sources, pages, self.options, folder, overwrite=True,
+                                    creation_date=dt.datetime.fromisoformat(self.journal.created))
+                doc = saved.document
             except SohoaError as exc:
                 summary["error"] = exc.message
                 self.result.errors += 1
                 self._summaries.setdefault(dossier.folder, []).append(summary)
                 return
-            summary.update(form=doc.form, form_confidence=round(float(doc.form_confidence), 3),
-                           check_fields=check_fields(doc))
+            summary = document_summary(plan.ordinal, pdf_path, json_path, pages, doc)
             stored = False
         if self._store is not None and not stored:
-            try:
-                if doc is None:
-                    doc = build_document(plan.stem, sources, pages, self.options)
-                self._store.record_document(doc, pdf_path, json_path, dossier_code=dossier.code)
-                stored = True
-            except SohoaError as exc:
-                log.warning("store: %s", exc.message)
+            if doc is None:
+                doc = road.assemble(plan.stem, sources, pages, self.options)
+            _, error = road.record(self._store, road.SavedDocument(doc, pdf_path, json_path), dossier_code=dossier.code)
+            stored = error is None
         self.journal.record_document(rel, signature, summary, stored)
         self.result.documents += 1
         self._summaries.setdefault(dossier.folder, []).append(summary)
 
     def _write_dossier(self, dossier: split.DossierPlan) -> None:
         docs = self._summaries.pop(dossier.folder, [])
-        data = {
-            "schema": DOSSIER_SCHEMA,
-            "code": dossier.code,
-            "code_status": dossier.code_status,
-            "folder": dossier.folder,
-            "created": self.journal.created,
-            "cover_page": _ref_src(dossier.cover) if dossier.cover else None,
-            "documents": docs,
-            "blank_pages_dropped": [_ref_src(r) for r in dossier.blank],
-            "separator_pages": [_ref_src(r) for r in dossier.separators],
-            "extra_cover_pages": [_ref_src(r) for r in dossier.extra_covers],
-            "bad_pages": [{"source": _ref_src(r), "error": r.error} for r in dossier.errors],
-            "notes": dossier.notes,
-        }
-        folder = self.out / dossier.folder
-        with atomic_write(folder / "dossier.json", "w") as fh:
-            json.dump(_nfc_all(data), fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
+        data = dossier_data(
+            dossier.code, dossier.code_status, dossier.folder, self.journal.created, docs,
+            cover_page=_ref_src(dossier.cover) if dossier.cover else None,
+            blank=[_ref_src(r) for r in dossier.blank], separators=[_ref_src(r) for r in dossier.separators],
+            extra_covers=[_ref_src(r) for r in dossier.extra_covers],
+            bad_pages=[{"source": _ref_src(r), "error": r.error} for r in dossier.errors], notes=dossier.notes)
+        write_dossier_json(self.out / dossier.folder, data)
         self.dossiers.append(data)
         self.result.dossiers += 1
         self.result.blank += len(dossier.blank)
@@ -438,23 +381,9 @@ class BatchRunner:
                     pass
 
 
-def _src(source: str, index: int) -> dict:
-    return {"file": source, "page": index + 1}
-
-
 def _ref_src(ref: split.PageRef) -> dict:
     name, _, idx = ref.key.rpartition("#")
     return {"file": ref.source, "page": int(idx) + 1}
-
-
-def _nfc_all(value):
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, dict):
-        return {k: _nfc_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc_all(v) for v in value]
-    return value
 
 
 def _open_store():

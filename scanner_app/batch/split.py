@@ -22,6 +22,8 @@ import numpy as np
 
 from ocr.textnorm import nfc
 
+QR_FORMATS = {"QRCode", "MicroQRCode"}
+
 UNASSIGNED = "_unassigned"
 MODES = ("qr", "patch", "blank")
 
@@ -152,6 +154,42 @@ class PageRef:
     error: Optional[str] = None  # the page could not be processed
 
 
+def starts_document(page: PageRef, mode: str = "qr") -> bool:
+    """Whether a content page begins a new document of its dossier: in "qr" mode, a page
+    recognised as the first page of a known form or an identity-card copy. One rule for batch
+    and the app's stack import."""
+    return mode == "qr" and page.form is not None
+
+
+def classify_page(key: str, source: str, result, error: Optional[str], mode: str, recognize) -> PageRef:
+    """What the splitter needs to know about a processed page (`result`, a ProcessedPage, or None
+    with `error`): blank, cover sheet, separator, or the form it starts. `recognize(result)` gives
+    (form id or None, confidence) for the page alone."""
+    ref = PageRef(seq=0, key=key, source=source, error=error)
+    if result is None:
+        return ref
+    ref.blank = result.blank
+    if result.blank:
+        return ref
+    for b in result.barcodes:
+        if b.format in QR_FORMATS:
+            code = classify_code(b.text)
+            if code is not None:
+                ref.cover = code
+                return ref
+    if mode == "patch":
+        ref.patch = is_patch_t(result.barcodes)
+        if not ref.patch:
+            import cv2
+
+            image = cv2.imdecode(np.frombuffer(result.image, np.uint8), cv2.IMREAD_GRAYSCALE)
+            ref.patch = image is not None and detect_patch_t(image, result.dpi)
+        return ref
+    if mode == "qr":
+        ref.form, ref.form_confidence = recognize(result)
+    return ref
+
+
 @dataclass
 class DocPlan:
     """One document to write: its place and its pages (refs in order)."""
@@ -265,8 +303,7 @@ class Splitter:
             if self.mode == "blank":
                 events += self._close_doc()
             return events
-        starts = self.doc is None or (self.mode == "qr" and page.form is not None)
-        if starts:
+        if self.doc is None or starts_document(page, self.mode):
             events += self._close_doc()
             self._start_doc(page)
         self.doc.pages.append(page)

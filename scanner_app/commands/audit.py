@@ -15,11 +15,10 @@ def add_parser(sub) -> None:
 
 
 def run_verify(args) -> int:
-    from exports import audit
     from exports.store import open_store
 
     with open_store() as store:
-        count, problem = audit.verify(store.db)
+        count, problem = store.verify_audit()
     if problem is not None:
         print(f"Nhật ký KHÔNG toàn vẹn / audit log NOT intact: {problem.message}", file=sys.stderr)
         return 1

@@ -28,6 +28,9 @@ def add_parser(sub) -> None:
     p.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR",
                    help="thư mục mẫu YAML bổ sung / extra template folder")
     p.add_argument("--no-store", action="store_true", help="không ghi vào kho hồ sơ / skip the dossier store")
+    from scanner_app.road import add_page_timeout_argument
+
+    add_page_timeout_argument(p)
     p.set_defaults(run=run)
 
 
@@ -41,7 +44,8 @@ def run(args) -> int:
     opts = BatchOptions(src=args.src, out=args.out, jobs=args.jobs, executor=args.executor,
                         scheduler=args.scheduler, split_on=args.split_on, watch=args.watch,
                         store=not args.no_store, lang=args.lang, templates_dirs=list(args.templates),
-                        poll_seconds=args.poll, stop_after_idle=args.stop_after_idle)
+                        poll_seconds=args.poll, stop_after_idle=args.stop_after_idle,
+                        page_timeout=args.page_timeout)
     from scanner_app.progress import progress_bar
 
     label = "Đang xử lý hàng loạt / batch"

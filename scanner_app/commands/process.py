@@ -10,7 +10,8 @@ from exports.store import open_store
 from ocr import imageio
 from ocr.errors import OutputError, SohoaError
 from ocr.model import ProcessedPage
-from ocr.pipeline import PageJob, PipelineOptions, build_document, run_jobs
+from ocr.pipeline import PageJob, PipelineOptions
+from scanner_app import road
 from scanner_app.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--lossless", action="store_true", help="lưu ảnh không nén mất dữ liệu / lossless images")
     p.add_argument("--overwrite", action="store_true", help="ghi đè kết quả cũ / overwrite existing outputs")
     p.add_argument("--no-store", action="store_true", help="không ghi vào kho hồ sơ / skip the dossier store")
+    road.add_page_timeout_argument(p)
     p.set_defaults(run=run)
 
 
@@ -66,8 +68,7 @@ def check_writable(folder: Path) -> None:
 
 def run(args) -> int:
     check_writable(args.out)
-    options = PipelineOptions(lang=args.lang, jobs=args.jobs, force_ocr=args.force_ocr,
-                              templates_dirs=list(args.templates), form=args.form, lossless=args.lossless)
+    options = road.pipeline_options(args)
     if args.form != "auto" or args.templates:
         from templates import load_templates
 
@@ -89,7 +90,7 @@ def run(args) -> int:
         _report(d.error)
 
     with progress_bar("Đang xử lý / processing", len(jobs)) as progress:
-        for job, result in run_jobs(jobs, options, progress, total=len(jobs)):
+        for job, result in road.recognise(jobs, options, progress, total=len(jobs)):
             doc = by_path[job.source]
             if doc.error:
                 continue
@@ -118,12 +119,7 @@ def run(args) -> int:
 
 
 def _finish(doc: InputDoc, args, options: PipelineOptions, store) -> None:
-    from exports.save import save_document
-
-    document = build_document(doc.stem, [str(doc.path)], doc.pages, options)
-    pdf_path, json_path = save_document(document, args.out, doc.stem, overwrite=args.overwrite)
-    if store is not None:
-        store.record_document(document, pdf_path, json_path)
+    road.finish(doc.stem, [str(doc.path)], doc.pages, options, args.out, overwrite=args.overwrite, store=store)
 
 
 def _report(error: SohoaError) -> None:

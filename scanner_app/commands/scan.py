@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-process", action="store_true", help="chỉ quét, không nhận dạng / scan only")
     p.add_argument("--no-store", action="store_true", help="không ghi vào kho hồ sơ / skip the dossier store")
     p.add_argument("--overwrite", action="store_true", help="ghi đè kết quả cũ / overwrite existing outputs")
+    from scanner_app.road import add_page_timeout_argument
+
+    add_page_timeout_argument(p)
     p.set_defaults(run=run)
 
 
@@ -89,20 +92,20 @@ def run(args) -> int:
 
 
 def process_and_save(pages: list[PageImage], args, stem: str):
-    from exports.save import save_document
-    from ocr.pipeline import PipelineOptions, build_document, process_page_images
+    from scanner_app import road
     from scanner_app.progress import progress_bar
 
-    options = PipelineOptions(lang=args.lang, jobs=args.jobs)
+    options = road.pipeline_options(args)
     with progress_bar("Đang xử lý / processing", len(pages)) as progress:
-        processed = process_page_images(pages, options, progress)
-    doc = build_document(stem, [p.source for p in pages], processed, options)
-    pdf_path, json_path = save_document(doc, args.out, stem, overwrite=args.overwrite)
+        processed = road.recognise_images(pages, options, progress)
+    store = None
     if not args.no_store:
         from exports.store import open_store
 
         try:
-            open_store().record_document(doc, pdf_path, json_path)
+            store = open_store()
         except SohoaError as exc:
             print(f"Cảnh báo / warning: {exc.message}", file=sys.stderr)
-    return pdf_path, json_path
+    saved = road.finish(stem, [p.source for p in pages], processed, options, args.out, overwrite=args.overwrite,
+                        store=store)
+    return saved.pdf, saved.json

@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QInputDia
                              QStyle, QToolBar, QVBoxLayout, QWidget)
 
 import ocr.imageio  # noqa: F401  (image plugins loaded in the GUI thread, before any worker runs)
+from exports.package import package_path
 from ocr.errors import SohoaError
 from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
 from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
@@ -641,10 +642,11 @@ class MainWindow(QMainWindow):
         if folder is None:
             self.show_error(tr("export_need_save"), "warn_title")
             return None
-        out, _ = QFileDialog.getSaveFileName(self, tr("export"), str(folder.with_suffix(".zip")),
+        out, _ = QFileDialog.getSaveFileName(self, tr("export"), str(package_path(folder)),
                                              tr("export_zip_filter"))
         if not out:
             return None
+        out = str(package_path(out))
         cert, password = None, None
         token = self.settings.pkcs11_token or self.settings.pkcs11_library
         if self.settings.pkcs11_library and QMessageBox.question(

@@ -78,7 +78,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "form_unknown": ("không nhận ra", "not recognised"),
     "crop": ("Vùng ảnh của trường", "Field crop"),
     "field_ok": ("Đã đọc chắc chắn", "Read with confidence"),
-    "field_doubt": ("Độ tin cậy thấp — cần kiểm tra", "Low confidence — please check"),
+    "field_doubt": ("Chưa chắc chắn — cần kiểm tra", "Not vouched for — please check"),
     "field_missing": ("Không tìm thấy — nhập tay nếu có", "Not found — type it in if present"),
     "field_invalid": ("Giá trị không hợp lệ", "Invalid value"),
     "field_corrected": ("Đã sửa bởi cán bộ", "Corrected by the officer"),

@@ -214,7 +214,8 @@ def field_status(f: dict) -> str:
         return "invalid"
     if f.get("value") in (None, ""):
         return "missing"
-    if float(f.get("confidence") or 0) < DOUBT_BELOW:
+    # the tool's review flag (templates/review.py); results written before it: confidence alone
+    if f.get("needs_review", float(f.get("confidence") or 0) < DOUBT_BELOW):
         return "doubt"
     return "ok"
 

@@ -129,6 +129,7 @@ class ProcessWorker(QThread):
         self.total_count = 0
         self._lock = threading.Lock()
         self._understand_requested = threading.Event()
+        self._templates = None  # loaded on the first page, for the stack's splitting
 
     def enqueue(self, page_id: str) -> None:
         with self._lock:
@@ -184,7 +185,8 @@ class ProcessWorker(QThread):
                     self.idle.emit()
 
     def _process(self, batch: list[str]) -> None:
-        from ocr.pipeline import PageJob, run_jobs
+        from ocr.pipeline import PageJob
+        from scanner_app import road
 
         options = self.options_factory()
         jobs = []
@@ -197,7 +199,7 @@ class ProcessWorker(QThread):
                 continue
             img.source = pid  # the job's source names the workspace page
             jobs.append(PageJob(pid, img.index, img))
-        for job, result in run_jobs(jobs, options):
+        for job, result in road.recognise(jobs, options):
             pid = job.source
             with self._lock:
                 self.pending.discard(pid)
@@ -211,6 +213,7 @@ class ProcessWorker(QThread):
             except KeyError:
                 continue  # deleted meanwhile
             self.ws.set_processed(pid, result)
+            self._split_stack(pid, result, options)
             self.progress.emit(done, total)
             self.page_processed.emit(pid)
             for b in result.barcodes:
@@ -219,6 +222,19 @@ class ProcessWorker(QThread):
                     self.ws.mark_cover(pid, code)
                     self.cover_found.emit(code)
                     break
+
+    def _split_stack(self, pid: str, result, options) -> None:
+        """A mixed stack becomes its documents as batch splits it: a page recognised as the first
+        page of a known form or a card copy starts a new document (the same rule, `split`)."""
+        from scanner_app.batch import split
+        from templates import load_templates, recognize
+
+        if self._templates is None:
+            self._templates = load_templates(options.templates_dirs)
+        ref = split.classify_page(pid, pid, result, None, "qr",
+                                  lambda page: recognize([page.ocr], page.barcodes, templates=self._templates))
+        if ref.cover is None and split.starts_document(ref):
+            self.ws.split_before(pid)
 
     def _understand_all(self) -> None:
         self._understand_requested.clear()
@@ -282,7 +298,8 @@ class SaveWorker(QThread):
         self._cancel.set()
 
     def run(self) -> None:
-        from exports.save import save_document
+        from scanner_app import road
+        from scanner_app.dossier import document_summary
 
         total = len(self.ws.documents)
         try:
@@ -302,22 +319,21 @@ class SaveWorker(QThread):
                     # overwrite only what this workspace itself wrote before (a re-save after an edit)
                     overwrite = bool(prev and Path(prev["pdf"]).name == f"{stem}.pdf"
                                      and Path(prev["pdf"]).parent == self.folder)
-                    pdf, js = save_document(doc, self.folder, stem, overwrite=overwrite)
-                    store_id = None
+                    saved = road.save(doc, self.folder, stem, overwrite=overwrite, store=store,
+                                      dossier_code=self.ws.dossier_code or None, user=self.user)
+                    pdf, js, store_id = saved.pdf, saved.json, saved.store_id
                     if store is not None:
-                        store_id = store.record_document(doc, pdf, js, dossier_code=self.ws.dossier_code or None,
-                                                         user=self.user)
                         doc_id = self.ws.documents[i].id
                         for c in list(self.ws.corrections):
                             if c["doc"] == doc_id and not c.get("recorded"):
                                 store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
                                 self.ws.mark_recorded(c)
                     self.ws.mark_saved(i, pdf, js, store_id)
-                    self.summaries.append(document_summary(i + 1, doc, pdf, js))
+                    self.summaries.append(document_summary(i + 1, pdf, js, doc.pages, doc))
                     self.count += 1
                     self.saved.emit(i, str(pdf))
                 if self.count == total and total:
-                    write_dossier_json(self.folder, self.ws, self.summaries)
+                    dossier_json(self.folder, self.ws, self.summaries)
                 self.progress.emit(self.count, total)
         except Exception as exc:
             self.failed.emit(_message(exc))
@@ -325,35 +341,16 @@ class SaveWorker(QThread):
             self.done.emit(self.count, str(self.folder))
 
 
-def document_summary(ordinal: int, doc, pdf: Path, js: Path) -> dict:
-    """One document's entry in dossier.json, as batch writes it."""
-    from scanner_app.batch.report import check_fields
-
-    return {"ordinal": ordinal, "pdf": pdf.name, "json": js.name, "pages": len(doc.pages),
-            "sources": [{"file": s, "page": 1} for s in doc.source], "form": doc.form,
-            "form_confidence": round(float(doc.form_confidence), 3), "check_fields": check_fields(doc)}
-
-
-def write_dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Path:
+def dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Path:
     """`<MaHoSo>/dossier.json` with batch's keys, so `sohoa export` packs app and batch output alike."""
-    import json
-
-    from exports.files import atomic_write
-    from exports.result_json import _nfc_all
-    from scanner_app.batch.runner import DOSSIER_SCHEMA
     from scanner_app.batch.split import classify_code
+    from scanner_app.dossier import dossier_data, write_dossier_json
 
     found = classify_code(ws.dossier_code) if ws.dossier_code else None
-    data = {"schema": DOSSIER_SCHEMA, "code": ws.dossier_code or None,
-            "code_status": found[1] if found else ("missing" if not ws.dossier_code else "loose"),
-            "folder": folder.name, "created": ws.created, "cover_page": None, "documents": summaries,
-            "blank_pages_dropped": [], "separator_pages": [], "extra_cover_pages": [], "bad_pages": [],
-            "notes": [], "produced_by": "sohoa gui", "corrections": len(ws.corrections)}
-    path = folder / "dossier.json"
-    with atomic_write(path, "w") as fh:
-        json.dump(_nfc_all(data), fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
-    return path
+    status = found[1] if found else ("missing" if not ws.dossier_code else "loose")
+    return write_dossier_json(folder, dossier_data(ws.dossier_code or None, status, folder.name, ws.created,
+                                                   summaries, produced_by="sohoa gui",
+                                                   corrections=len(ws.corrections)))
 
 
 def open_store_or_none():

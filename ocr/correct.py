@@ -1,0 +1,136 @@
+"""Tone-mark correction of OCR words: Tesseract's own alternatives, decided by the neighbours.
+
+Most of Tesseract's misses on Vietnamese print are one diacritic (đổi→đồi, tỉnh→tính, báo→bảo):
+the right letter is usually among the LSTM's alternatives for that character, but only the
+neighbouring syllables can tell which. For each line we consider, per word, the syllables that
+differ from the OCR reading only in diacritics *and* only by letters the engine itself offered
+at those positions; a syllable trigram model (`ocr.syllable_lm`) and the cost of each change
+(how far the engine ranked the letter below its first choice) pick the line's best reading.
+
+Never worse: a word changes only where alternatives and model agree by a margin; words with
+digits, codes, e-mail addresses, and anything not made of letters alone are never touched.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Optional, Sequence
+
+from ocr.engine import Corrector
+from ocr.model import Choices, Word
+from ocr.syllable_lm import BOS, NUM, SyllableLM, is_syllable_text, load_model
+from ocr.textnorm import fold, nfc
+
+@dataclass(frozen=True)
+class Settings:
+    """Weights of the decision; chosen on the development pages (docs/benchmarks.md)."""
+
+    change_cost: float = 4.0  # nats a change must win by, beyond the alternatives' own cost
+    conf_weight: float = 0.05  # nats per confidence point the alternative is below the first choice
+    max_candidates: int = 6
+
+
+_EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
+
+
+def _recase(candidate: str, like: str) -> str:
+    return "".join(c.upper() if o.isupper() else c for c, o in zip(candidate, like))
+
+
+@dataclass
+class _Slot:
+    """One word of a line: its fixed reading, or the readings it may take with their costs."""
+
+    token: str  # what the model sees when the word is not a candidate (<num>, <s>, a syllable)
+    options: list[tuple[str, float]]  # (lower-case syllable, cost) — first is the OCR reading
+    word: Optional[Word] = None
+    core: str = ""
+    prefix: str = ""
+    suffix: str = ""
+
+
+def _options(core: str, choices: Choices, lm: SyllableLM, settings: Settings) -> list[tuple[str, float]]:
+    lower = core.lower()
+    out = [(lower, 0.0)]
+    if len(choices) != len(core):
+        return out
+    for cand in lm.variants.get(fold(lower), ()):
+        if cand == lower or len(cand) != len(lower):
+            continue
+        cost = 0.0
+        for ch, orig, alts in zip(_recase(cand, core), core, choices):
+            if ch == orig:
+                continue
+            top = alts[0][1] if alts else 0.0
+            conf = next((c for a, c in alts if a == ch), None)
+            if conf is None:  # the engine never offered this letter here: not a reading of the ink
+                break
+            cost += settings.conf_weight * max(0.0, top - conf)
+        else:
+            out.append((cand, cost + settings.change_cost))
+    out[1:] = sorted(out[1:], key=lambda o: o[1])[: settings.max_candidates]
+    return out
+
+
+def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Settings) -> _Slot:
+    prefix, core, suffix = _EDGE.match(word.text).groups()
+    if not core:
+        return _Slot(token=BOS, options=[])
+    if core.isdigit():
+        return _Slot(token=NUM, options=[])
+    if not is_syllable_text(core):
+        return _Slot(token=BOS, options=[])  # a code, an address, a number with letters: context breaks
+    options = [(core.lower(), 0.0)]
+    if choices is not None and len(choices) == len(word.text):
+        options = _options(core, choices[len(prefix): len(prefix) + len(core)], lm, settings)
+    return _Slot(token=core.lower(), options=options, word=word, core=core, prefix=prefix, suffix=suffix)
+
+
+def _best_line(slots: list[_Slot], lm: SyllableLM) -> list[str]:
+    """Viterbi over the line with the two previous syllables as state."""
+    beams: dict[tuple[str, str], tuple[float, list[str]]] = {(BOS, BOS): (0.0, [])}
+    for slot in slots:
+        nxt: dict[tuple[str, str], tuple[float, list[str]]] = {}
+        readings = slot.options or [(slot.token, 0.0)]
+        for (w1, w2), (score, path) in beams.items():
+            for reading, cost in readings:
+                if slot.token == BOS:
+                    state, s = (BOS, BOS), score
+                else:
+                    state, s = (w2, reading), score + lm.logprob(w1, w2, reading) - cost
+                if state not in nxt or nxt[state][0] < s:
+                    nxt[state] = (s, path + [reading])
+        beams = nxt
+    for (w1, w2), (score, path) in beams.items():
+        beams[(w1, w2)] = (score + (lm.logprob(w1, w2, BOS) if w2 != BOS else 0.0), path)
+    return max(beams.values(), key=lambda b: b[0])[1]
+
+
+def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], lm: SyllableLM,
+                  settings: Settings = Settings()) -> list[Word]:
+    """The words of a page with tone marks corrected line by line; `choices[i]` belongs to
+    `words[i]` (None where the engine gave none). Order, boxes and count never change."""
+    out = list(words)
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        lines.setdefault((w.block, w.par, w.line), []).append(i)
+    for idx in lines.values():
+        slots = [_slot(words[i], choices[i], lm, settings) for i in idx]
+        if not any(len(s.options) > 1 for s in slots):
+            continue
+        for i, slot, reading in zip(idx, slots, _best_line(slots, lm)):
+            if slot.word is None or not slot.options or reading == slot.options[0][0]:
+                continue
+            text = nfc(slot.prefix + _recase(reading, slot.core) + slot.suffix)
+            out[i] = replace(slot.word, text=text)
+    return out
+
+
+def page_corrector(settings: Settings = Settings()) -> Optional[Corrector]:
+    """What `ocr.engine.ocr_image` takes to correct a page; None when the model file is missing
+    (the words then stay as Tesseract read them)."""
+    lm = load_model()
+    if lm is None:
+        return None
+    return partial(correct_words, lm=lm, settings=settings)

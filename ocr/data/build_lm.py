@@ -1,0 +1,63 @@
+"""Build ocr/data/vi_syllables.npz, the syllable model of the OCR correction stage (`make lm`).
+
+Text: the Vietnamese laws of shared/vi-corpus (public domain) plus the place names the project
+already ships (templates/data/communes_2024.csv). The same inputs give the same bytes.
+
+    python ocr/data/build_lm.py [CORPUS_DIR] [--out ocr/data/vi_syllables.npz]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from ocr.syllable_lm import MODEL_PATH, build, save  # noqa: E402
+
+
+#: Every HELD_OUT-th law (sorted by name) is never trained on: bench/bench_lm.py renders and
+#: degrades them as pages the model has not read (development and blind halves).
+HELD_OUT = 25
+
+
+def corpus_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(laws to train on, laws held out for measuring), sorted: the same order, the same model."""
+    files = sorted(folder.glob("*.txt"))
+    held = files[HELD_OUT - 1::HELD_OUT]
+    return [f for f in files if f not in held], held
+
+
+def corpus_lines(folder: Path):
+    for path in corpus_files(folder)[0]:
+        with open(path, encoding="utf-8") as fh:
+            yield from fh
+
+
+def place_names() -> list[str]:
+    path = REPO / "templates" / "data" / "communes_2024.csv"
+    with open(path, encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return sorted({name for r in rows for name in (r["district"], r["commune"])})
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "vi-corpus" / "laws")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"no corpus folder {args.corpus}", file=sys.stderr)
+        return 2
+    save(build(corpus_lines(args.corpus), place_names()), args.out)
+    digest = hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]
+    print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB, sha256 {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""Whether the tool vouches for a field value (`needs_review: false`) or sends it to the officer.
+
+A wrong value that looks checked is the worst outcome, so the decision is conjunctive: a value
+is vouched for only when every signal agrees — found, valid, no problem raised by any check
+(format, closed lists, addresses, ID-number cross-checks, CCCD QR against print), OCR confident,
+no label or instruction words inside it, every word a possible Vietnamese syllable where the
+field holds Vietnamese words (names, closed lists), not handwritten or coloured ink under it, and
+no near-duplicate of another value of the form (the same person's name or address printed twice
+and read two ways). Each failed signal adds its Vietnamese reason to `problems`.
+
+The decision is fed by plain data: the template, the fields and, for the ink signal, the page
+images (`ProcessedPage.image`). Thresholds are calibrated in docs/benchmarks-fields.md.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ocr.model import Document, Field
+from ocr.textnorm import collapse_spaces, fold, nfc
+from templates.addresses import check_unit_name
+from templates.normalize import SURNAMES, data_rows
+from templates.registry import Template
+
+#: Below this field confidence (0-1, mean and weakest word averaged) a value is not vouched for.
+#: Calibrated on the tuning set of bench/bench_fields.py (docs/benchmarks-fields.md).
+REVIEW_CONFIDENCE = 0.80
+#: Share of ink pixels under a value that are clearly coloured (blue/red pen or stamp, not the
+#: black or grey of print) above which the value is taken for handwriting or a stamp, and the
+#: chroma (CIELAB a*b* distance from grey, 0-255 scale) that counts as coloured. Black print on
+#: real colour scans stays under 14 at the 99th percentile; ballpoint blue is 40 and more.
+COLOURED_INK_SHARE = 0.25
+COLOURED_CHROMA = 30
+
+MISSING = "Không đọc được giá trị, cần nhập tay"
+LOW_CONFIDENCE = "Độ tin cậy thấp, cần kiểm tra"
+LABEL_WORDS = "Giá trị có chữ của nhãn hoặc lời dẫn in sẵn ('{}'), cần kiểm tra"
+FOOTNOTE = "Giá trị có dấu chú thích của mẫu in ('{}'), cần kiểm tra"
+BAD_SYLLABLE = "Có chữ không phải âm tiết tiếng Việt ('{}'), có thể đọc sai dấu"
+UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
+NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
+MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
+HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
+NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
+PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
+
+#: Printed instruction phrases of Vietnamese forms that are never part of a filled-in value.
+#: (The form's own labels are added per template: `_label_phrases`.)
+INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ và tên", "ngày, tháng, năm", "kính gửi")
+#: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024").
+_MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOo])[\dlIOo]{2,}\b")
+_FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
+_LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch")}
+
+
+@dataclass
+class Signals:
+    """What the page says about one value beyond its text: computed by `ink_signals`."""
+
+    coloured_share: float = 0.0  # share of ink pixels that are coloured
+
+
+def review_fields(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> None:
+    """Set `needs_review` on every field, adding the reasons to `problems`."""
+    images = _PageImages(doc)
+    labels = _label_phrases(template)
+    for spec in template.fields:
+        f = fields.get(spec.id)
+        if f is None:
+            continue
+        reasons = _reasons(spec, f, labels, images)
+        for r in reasons:
+            if r not in f.problems:
+                f.problems.append(r)
+    _cross_checks(template, fields)
+    for spec in template.fields:
+        f = fields.get(spec.id)
+        if f is not None:
+            f.needs_review = f.value is None or not f.valid or bool(f.problems)
+
+
+def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> list[str]:
+    if f.value is None:
+        return [MISSING]
+    out = []
+    if f.confidence < REVIEW_CONFIDENCE:
+        out.append(LOW_CONFIDENCE)
+    if spec.type in ("text", "name"):
+        phrase = label_inside(f.value, labels)
+        if phrase:
+            out.append(LABEL_WORDS.format(phrase))
+        mark = _FOOTNOTE.search(f.raw or f.value)
+        if mark:
+            out.append(FOOTNOTE.format(mark.group(0)))
+        mixed = _MIXED.search(f.value)
+        if mixed:
+            out.append(MIXED_DIGITS.format(mixed.group(0)))
+    listed = spec.check in _LISTS and _list_key(f.value) in closed_list(_LISTS[spec.check][0])
+    if spec.type == "name" or spec.check in _LISTS and not listed:
+        bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
+        if bad:
+            out.append(BAD_SYLLABLE.format(bad[0]))
+    if spec.type == "name":
+        first = f.value.split()[0]
+        if first.lower() not in {s.lower() for s in SURNAMES}:
+            out.append(UNKNOWN_SURNAME.format(first))
+    if spec.check in _LISTS and not listed:
+        out.append(NOT_IN_LIST.format(f.value, _LISTS[spec.check][1]))
+    if spec.check == "co_quan":
+        out.extend(check_unit_name(f.value))
+    sig = images.signals(f)
+    if sig is not None and sig.coloured_share > COLOURED_INK_SHARE:
+        out.append(HANDWRITTEN)
+    return out
+
+
+# ---------------------------------------------------------------- label words
+
+
+def _words_key(text: str) -> str:
+    return " " + collapse_spaces(re.sub(r"[^\w]+", " ", nfc(text).lower())) + " "
+
+
+def _label_phrases(template: Template) -> list[str]:
+    """Label wordings of the form (numbering stripped) of two words or more, and the instructions."""
+    out = set(INSTRUCTIONS)
+    for spec in template.fields:
+        for label in spec.labels:
+            text = re.sub(r"^\s*\d+[.)]\s*", "", label)
+            if len(text.split()) >= 2:
+                out.add(text)
+    return sorted(out, key=len, reverse=True)
+
+
+def label_inside(value: str, phrases: Sequence[str]) -> Optional[str]:
+    """The first printed label or instruction phrase found word for word inside a value."""
+    key = _words_key(value)
+    for phrase in phrases:
+        if _words_key(phrase) in key:
+            return phrase
+    return None
+
+
+# ---------------------------------------------------------------- Vietnamese syllables
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_ONSET = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
+          "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x")
+_NUCLEI = set(("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi ua uâ uê ui uô "
+               "uơ ưa ưi ưu ươ uy yê iêu yêu oai oay oeo uây uôi ươi ươu uya uyê uyu ưo oo").split())
+_CODA = ("ch", "ng", "nh", "c", "m", "n", "p", "t", "")
+
+
+@lru_cache(maxsize=1 << 14)
+def is_syllable(word: str) -> bool:
+    """Whether a word can be one Vietnamese syllable (onset, vowels, coda, one tone at most).
+
+    OCR that drops or adds a mark inside a good word ('QƯỲNH') mostly makes an impossible syllable.
+    """
+    w = nfc(word).lower().strip(".,;:'’\"()")
+    if not w:
+        return True
+    if not w.isalpha():
+        return False
+    decomposed = unicodedata.normalize("NFD", w)
+    tones = sum(ch in _TONES for ch in decomposed)
+    if tones > 1:
+        return False
+    bare = nfc("".join(ch for ch in decomposed if ch not in _TONES))
+    for onset in sorted(set(_ONSET) | {""}, key=len, reverse=True):
+        if not bare.startswith(onset):
+            continue
+        rest = bare[len(onset):]
+        if onset == "gi" and not rest:
+            return True
+        for coda in _CODA:
+            if coda and not rest.endswith(coda):
+                continue
+            nucleus = rest[: len(rest) - len(coda)]
+            if nucleus in _NUCLEI:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- closed lists
+
+
+def _list_key(text: str) -> str:
+    return re.sub(r"[\s\-'’]+", "", nfc(text).lower())
+
+
+@lru_cache(maxsize=None)
+def closed_list(file: str) -> frozenset[str]:
+    """Names of a closed list in templates/data (every written variant on its own row)."""
+    return frozenset(_list_key(row["name"]) for row in data_rows(file))
+
+
+# ---------------------------------------------------------------- cross-checks
+
+
+def _cross_checks(template: Template, fields: dict[str, Field]) -> None:
+    """Values of one form that must agree: near-copies of a name or address, parents' years."""
+    specs = [s for s in template.fields if fields.get(s.id) and fields[s.id].value]
+    for i, a in enumerate(specs):
+        for b in specs[i + 1:]:
+            if a.type != b.type or a.type not in ("name", "text") or (a.check != b.check):
+                continue
+            if a.type == "text" and a.check != "address":
+                continue
+            va, vb = collapse_spaces(fields[a.id].value), collapse_spaces(fields[b.id].value)
+            if fold(va) == fold(vb) and va.lower() != vb.lower():  # same letters, other marks
+                fields[a.id].problems.append(NEAR_COPY.format(vb, b.id))
+                fields[b.id].problems.append(NEAR_COPY.format(va, a.id))
+    for spec in template.fields:
+        child = fields.get(spec.older_than) if spec.older_than else None
+        f = fields.get(spec.id)
+        if not (child and f and f.value and child.value and f.valid and child.valid):
+            continue
+        year, child_year = int(f.value[-4:]), int(child.value[-4:])
+        if year >= child_year:
+            f.problems.append(PARENT_YEAR.format(year, child.value))
+
+
+# ---------------------------------------------------------------- ink under a value
+
+
+class _PageImages:
+    """Page archive images decoded once per document, for the ink signals of its values."""
+
+    def __init__(self, doc: Optional[Document]):
+        self.pages = doc.pages if doc is not None else []
+        self.decoded: dict[int, Optional[np.ndarray]] = {}
+
+    def signals(self, f: Field) -> Optional[Signals]:
+        if not f.page or not f.bbox or f.page > len(self.pages):
+            return None
+        if f.page not in self.decoded:
+            self.decoded[f.page] = _decode(self.pages[f.page - 1].image)
+        image = self.decoded[f.page]
+        if image is None:
+            return None
+        x0, y0, x1, y1 = (int(v) for v in f.bbox)
+        crop = image[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+        return ink_signals(crop) if crop.size else None
+
+
+def _decode(data: bytes) -> Optional[np.ndarray]:
+    if not data:
+        return None
+    import cv2
+
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+
+
+def ink_signals(crop: np.ndarray) -> Signals:
+    """Ink under a value: how much of it is coloured (pen, stamp) rather than black print."""
+    import cv2
+
+    if crop.ndim == 2 or crop.shape[2] < 3:
+        return Signals()
+    bgr = crop[:, :, :3]
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n = int(np.count_nonzero(ink))
+    if n < 20:
+        return Signals()
+    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.int16)
+    chroma = np.hypot(lab[:, :, 1] - 128, lab[:, :, 2] - 128)[ink > 0]
+    return Signals(coloured_share=float(np.count_nonzero(chroma > COLOURED_CHROMA)) / n)

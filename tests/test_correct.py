@@ -1,0 +1,94 @@
+"""The tone-mark correction stage: the engine's alternatives, the syllable model, never worse."""
+import hashlib
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.correct import Settings, correct_words, page_corrector
+from ocr.engine import ocr_image
+from ocr.model import Word
+from ocr.syllable_lm import SyllableLM, build, load_model, save
+
+
+def _words(texts):
+    return [Word(t, (100 * i, 0, 100 * i + 90, 40), 90.0, block=1, par=1, line=1) for i, t in enumerate(texts)]
+
+
+def _choices(text, offered=None):
+    """Per character the engine's reading first; `offered` adds alternatives at positions."""
+    offered = offered or {}
+    return [[(ch, 95.0)] + [(alt, 80.0) for alt in offered.get(i, "")] for i, ch in enumerate(text)]
+
+
+def test_tone_mark_fixed_when_engine_offers_it_and_context_agrees():
+    lm = load_model()
+    texts = ["Sửa", "đồi,", "bồ", "sung", "một", "số", "điều"]
+    choices = [_choices(t) for t in texts]
+    choices[1] = _choices("đồi,", {1: "ổô"})
+    choices[2] = _choices("bồ", {1: "ổ"})
+    out = correct_words(_words(texts), choices, lm)
+    assert [w.text for w in out] == ["Sửa", "đổi,", "bổ", "sung", "một", "số", "điều"]
+    assert [w.bbox for w in out] == [w.bbox for w in _words(texts)]
+
+
+def test_a_letter_the_engine_never_offered_is_never_written():
+    lm = load_model()
+    texts = ["Sửa", "đồi,", "bồ", "sung"]
+    out = correct_words(_words(texts), [_choices(t) for t in texts], lm)
+    assert [w.text for w in out] == texts
+
+
+def test_numbers_codes_dates_emails_and_ids_are_never_changed():
+    lm = load_model()
+    texts = ["Số:", "507/UBND-KGVX", "ngày", "24/01/2025", "an.nguyen@gmail.com", "051090012345", "Tinh"]
+    # alternatives offered everywhere: only a word of letters alone may take one
+    choices = [_choices(t, {i: "ổ1" for i in range(len(t))}) for t in texts]
+    out = correct_words(_words(texts), choices, lm)
+    assert [w.text for w in out][:6] == texts[:6]
+
+
+def test_correction_upper_case_kept():
+    lm = load_model()
+    texts = ["ỦY", "BAN", "NHẪN", "DÂN"]
+    choices = [_choices(t) for t in texts]
+    choices[2] = _choices("NHẪN", {2: "Â"})
+    out = correct_words(_words(texts), choices, lm)
+    assert [w.text for w in out] == ["ỦY", "BAN", "NHÂN", "DÂN"]
+
+
+def test_engine_hands_one_alternative_list_per_character_of_each_word():
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 50)
+    img = Image.new("L", (1800, 140), 255)
+    ImageDraw.Draw(img).text((30, 35), "Sửa đổi, bổ sung số 507/UBND", font=font, fill=0)
+    seen = []
+
+    def corrector(words, choices):
+        seen.append((words, choices))
+        return words
+
+    page = ocr_image(np.asarray(img), 300, "vie", psm=7, corrector=corrector)
+    words, choices = seen[0]
+    assert len(choices) == len(words) == len(page.words)
+    assert all(len(c) == len(w.text) for w, c in zip(words, choices))
+    assert all(c[0][0] == ch for w, cs in zip(words, choices) for ch, c in zip(w.text, cs))
+
+
+def test_pipeline_corrector_loads_the_shipped_model_fast():
+    import time
+
+    t = time.perf_counter()
+    lm = SyllableLM.load()
+    assert time.perf_counter() - t < 1.0
+    assert lm.logprob("ủy", "ban", "nhân") > lm.logprob("ủy", "ban", "nhẫn") + 5
+    assert page_corrector() is not None
+
+
+def test_model_build_is_deterministic(tmp_path):
+    text = ["Ủy ban nhân dân tỉnh Quảng Ngãi thông báo.", "Sửa đổi, bổ sung một số điều của luật."] * 3
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    save(build(text, ["Phường Trần Phú"], min_count=1, min_trigram=1), a)
+    save(build(list(text), ["Phường Trần Phú"], min_count=1, min_trigram=1), b)
+    assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+    lm = SyllableLM.load(a)
+    assert "phú" in lm.vocab and lm.variants["doi"] == ("đổi",)
+    assert lm.logprob("sửa", "đổi", "bổ") > lm.logprob("sửa", "đổi", "nhân")

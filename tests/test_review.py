@@ -1,0 +1,156 @@
+"""The review flag (templates/review.py): a generated colour form page through the production page
+job (cleanup, real Tesseract) and `understand`; the tool vouches for a clean typed value and sends
+a handwritten number, a value holding printed instruction words, a low-confidence value and a
+failed cross-check to review, each with its reason."""
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.model import Document, Field, PageImage
+from ocr.pipeline import PageJob, PipelineOptions, process_page
+from templates import review as rv
+from templates import understand
+from templates.registry import parse_template
+
+FONTS = "/usr/share/fonts/truetype/dejavu/"
+TEMPLATE = """
+id: thu_kiem_tra
+name: Tờ khai thử kiểm tra
+match: ["TỜ KHAI THỬ KIỂM TRA"]
+fields:
+  - {id: ho_ten, label: "Họ, chữ đệm, tên", type: name}
+  - {id: so_giay_to, label: "Số giấy tờ"}
+  - {id: noi_o, label: "Chỗ ở hiện nay"}
+  - {id: ghi_chu, label: "Ghi chú thêm"}
+  - {id: ngay_sinh_con, label: "Ngày sinh của con", type: date}
+  - {id: nam_sinh_me, label: "Năm sinh của mẹ", type: year, older_than: ngay_sinh_con}
+  - {id: dan_toc, label: "Dân tộc", check: dan_toc}
+"""
+
+
+def _handwritten(draw: ImageDraw.ImageDraw, x: int, y: int, text: str, rng: random.Random) -> None:
+    """Digits written with a blue pen: slanted, each a little off the line and of its own size."""
+    for ch in text:
+        size = rng.randint(62, 74)
+        font = ImageFont.truetype(FONTS + "DejaVuSans-Oblique.ttf", size)
+        draw.text((x, y + rng.randint(-8, 8)), ch, font=font, fill=(35, 60, 190))
+        x += int(font.getlength(ch)) + rng.randint(2, 10)
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    rng = random.Random(7)
+    page = Image.new("RGB", (2480, 1800), "white")
+    d = ImageDraw.Draw(page)
+    label = ImageFont.truetype(FONTS + "DejaVuSerif.ttf", 50)
+    value = ImageFont.truetype(FONTS + "DejaVuSans.ttf", 50)
+    d.text((700, 100), "TỜ KHAI THỬ KIỂM TRA", font=ImageFont.truetype(FONTS + "DejaVuSerif-Bold.ttf", 56), fill="black")
+    rows = [("Họ, chữ đệm, tên:", "Nguyễn Văn An"), ("Số giấy tờ:", None),
+            ("Chỗ ở hiện nay:", "Đăng ký khai sinh cho người dưới đây"), ("Ghi chú thêm:", None),
+            ("Ngày sinh của con:", "05/03/2020"), ("Năm sinh của mẹ:", "2024"), ("Dân tộc:", "Kinh")]
+    for k, (lab, val) in enumerate(rows):
+        y = 300 + 180 * k
+        d.text((150, y), lab, font=label, fill="black")
+        x = 150 + int(label.getlength(lab + " "))
+        if val:
+            d.text((x, y), val, font=value, fill="black")
+        elif lab.startswith("Số"):
+            _handwritten(d, x, y - 10, "647", rng)
+        else:  # a faint, smudged word: read, but unsure
+            faint = Image.new("L", (700, 90), 255)
+            ImageDraw.Draw(faint).text((0, 10), "Mười bảy", font=ImageFont.truetype(FONTS + "DejaVuSans.ttf", 40), fill=130)
+            arr = np.asarray(faint).astype(np.int16) + np.random.default_rng(3).normal(0, 50, (90, 700)).astype(np.int16)
+            page.paste(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).convert("RGB"), (x, y))
+    yaml_dir = tmp_path_factory.mktemp("forms")
+    (yaml_dir / "thu.yaml").write_text(TEMPLATE, encoding="utf-8")
+    bgr = np.asarray(page)[:, :, ::-1].copy()
+    processed = process_page(PageJob("scan", 0, PageImage(bgr, 300, "scan")), PipelineOptions(jobs=1))
+    doc = Document(stem="t", source=["scan"], pages=[processed])
+    understand(doc, templates_dirs=[yaml_dir])
+    assert doc.form == "thu_kiem_tra"
+    return doc.fields
+
+
+def test_clean_typed_values_are_vouched_for(reviewed):
+    from exports.result_json import field_to_dict
+
+    for fid, want in (("ho_ten", "Nguyễn Văn An"), ("dan_toc", "Kinh"), ("ngay_sinh_con", "05/03/2020")):
+        f = reviewed[fid]
+        assert (f.value, f.needs_review, f.problems) == (want, False, []), fid
+    assert field_to_dict(reviewed["ho_ten"])["needs_review"] is False
+    assert field_to_dict(reviewed["so_giay_to"])["needs_review"] is True
+
+
+def test_handwritten_number_is_sent_to_review(reviewed):
+    f = reviewed["so_giay_to"]
+    assert f.needs_review and rv.HANDWRITTEN in f.problems
+
+
+def test_value_holding_instruction_words_is_sent_to_review(reviewed):
+    f = reviewed["noi_o"]
+    assert f.needs_review and rv.LABEL_WORDS.format("dưới đây") in f.problems
+
+
+def test_low_confidence_value_is_sent_to_review(reviewed):
+    f = reviewed["ghi_chu"]
+    assert f.value is not None and f.needs_review and rv.LOW_CONFIDENCE in f.problems, (f.value, f.confidence)
+
+
+def test_failed_cross_check_is_sent_to_review(reviewed):
+    f = reviewed["nam_sinh_me"]
+    assert f.value == "2024" and f.valid
+    assert f.needs_review and rv.PARENT_YEAR.format(2024, "05/03/2020") in f.problems
+
+
+def _fields(**values) -> dict[str, Field]:
+    return {k: Field(value=v, raw=v, confidence=0.95, page=None) for k, v in values.items()}
+
+
+def test_closed_lists_syllables_and_near_copies():
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: ho_ten, label: "Họ tên người yêu cầu", type: name}
+  - {id: me_ho_ten, label: "Họ tên người mẹ", type: name}
+  - {id: dan_toc, label: "Dân tộc", check: dan_toc}
+  - {id: quoc_tich, label: "Quốc tịch", check: quoc_tich}
+  - {id: ghi_chu, label: "Ghi chú"}
+  - {id: kinh_gui, label: "Kính gửi", check: co_quan}
+""")
+    fields = _fields(ho_ten="Lê Thị Quỳnh", me_ho_ten="LÊ THỊ QUÝNH", dan_toc="Thải", quoc_tich="Việt Nam",
+                     ghi_chu="5) Tổ dân phố 12", kinh_gui="Ủy ban nhân dân xã la Lâu")
+    rv.review_fields(tpl, fields)
+    assert fields["kinh_gui"].problems == ["Không nhận ra xã/phường 'la Lâu' trong danh mục (kiểm tra chữ và dấu)"]
+    assert rv.NOT_IN_LIST.format("Thải", "54 dân tộc") in fields["dan_toc"].problems
+    assert not fields["quoc_tich"].needs_review
+    assert any(p.startswith("Cùng chữ nhưng khác dấu") for p in fields["ho_ten"].problems)
+    assert rv.FOOTNOTE.format("5)") in fields["ghi_chu"].problems
+    fields = _fields(ho_ten="LÊ THỊ QƯỲNH", me_ho_ten="Xyz Văn Tư", dan_toc="Ê Đê", quoc_tich="Lào",
+                     kinh_gui="Ủy ban nhân dân xã Ia Lâu")
+    rv.review_fields(tpl, fields)
+    assert rv.BAD_SYLLABLE.format("QƯỲNH") in fields["ho_ten"].problems
+    assert rv.UNKNOWN_SURNAME.format("Xyz") in fields["me_ho_ten"].problems
+    assert not any(fields[k].needs_review for k in ("dan_toc", "quoc_tich", "kinh_gui"))
+    assert all(f.needs_review for f in _reviewed_missing(tpl).values())
+
+
+def _reviewed_missing(tpl):
+    fields = {s.id: Field() for s in tpl.fields}
+    rv.review_fields(tpl, fields)
+    assert all(rv.MISSING in f.problems for f in fields.values())
+    return fields
+
+
+def test_report_and_app_use_the_one_flag(reviewed):
+    from scanner_app.batch.report import check_fields
+    from scanner_app.gui.widgets import field_status
+
+    listed = check_fields(Document(stem="t", source=["scan"], fields=reviewed))
+    assert {line.split(":")[0] for line in listed} == {fid for fid, f in reviewed.items() if f.needs_review}
+    assert "ho_ten" not in {line.split(":")[0] for line in listed}
+    sure_but_doubted = {"value": "Kinh", "valid": True, "confidence": 0.99, "needs_review": True}
+    unsure_but_vouched = {"value": "Kinh", "valid": True, "confidence": 0.5, "needs_review": False}
+    assert (field_status(sure_but_doubted), field_status(unsure_but_vouched)) == ("doubt", "ok")
