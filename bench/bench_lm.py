@@ -173,7 +173,7 @@ def main(argv=None) -> int:
         if args.set != "dev":
             ap.error("settings are chosen on the dev set only")
         for change in (2.0, 3.0, 4.0, 5.0, 6.0):
-            for weight in (0.05, 0.08, 0.12, 0.2):
+            for weight in (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12):
                 r = score(pages, lm, Settings(change_cost=change, conf_weight=weight))
                 print(f"change_cost={change} conf_weight={weight}: WER {r['wer_after']:.2f} % "
                       f"(fixed {r['fixed']}, broken {r['broken']})")

@@ -27,7 +27,7 @@ class Settings:
     """Weights of the decision; chosen on the development pages (docs/benchmarks.md)."""
 
     change_cost: float = 4.0  # nats a change must win by, beyond the alternatives' own cost
-    conf_weight: float = 0.05  # nats per confidence point the alternative is below the first choice
+    conf_weight: float = 0.02  # nats per confidence point the alternative is below the first choice
     max_candidates: int = 6
 
 

@@ -52,6 +52,7 @@ class Settings:
     jobs: int = 0  # 0 = one per CPU
     ui_lang: str = "vi"  # vi | en
     watch_folder: str = ""
+    window_geometry: str = ""  # the main window's last geometry (Qt saveGeometry, base64)
     templates_dirs: list[str] = field(default_factory=list)
     pkcs11_library: str = ""  # the USB signing token's PKCS#11 library (.so/.dll); "" = no token
     pkcs11_token: str = ""  # its token label

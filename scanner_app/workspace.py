@@ -11,6 +11,7 @@ Methods are thread-safe (one re-entrant lock): the app runs heavy ones (`add_sca
 """
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import logging
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 SCHEMA = "sohoa.workspace/1"
 STATE = "workspace.json"
 PAGES = "pages"
+OTHER_FORM = "other"  # the officer says: none of the known forms
 
 def dossier_code_in(text: str) -> Optional[str]:
     """The dossier code a QR cover sheet (or typed text) carries; None if it holds none.
@@ -85,7 +87,8 @@ class WsDocument:
     fields: dict = field(default_factory=dict)  # field id -> Field as dict (result JSON shape)
     extra: dict = field(default_factory=dict)
     understood: bool = False  # False when pages changed since the last form recognition
-    saved: Optional[dict] = None  # {"pdf": ..., "json": ..., "store_id": ...}
+    saved: Optional[dict] = None  # {"pdf": ..., "json": ..., "store_id": ..., "stale": edited since}
+    form_choice: Optional[str] = None  # the officer's form: None = recognise, "other" = no form
 
 
 def _processed_to_dict(p: ProcessedPage) -> dict:
@@ -565,8 +568,13 @@ class Workspace:
                 return False
             d = self.documents[doc_index]
             doc_id, ids = d.id, list(d.pages)
+            choice = d.form_choice
         pages = [self.processed(p) for p in ids]
+        if choice:
+            options = dataclasses.replace(options, form="auto" if choice == OTHER_FORM else choice)
         result = assemble(self.stem(doc_index), [p.source for p in pages], pages, options)
+        if choice == OTHER_FORM:
+            result.form, result.form_confidence, result.fields = None, 1.0, {}
         with self.lock:
             d = next((x for x in self.documents if x.id == doc_id), None)
             if d is None or d.pages != ids:
@@ -600,6 +608,8 @@ class Workspace:
             if (old or "") == new:
                 return None
             self._apply_correction(f, new)
+            if d.saved:
+                d.saved = {**d.saved, "stale": True}
             corr = {"doc": d.id, "field": field_id, "old": old, "new": new or None,
                     "user": user or current_user(), "when": _now(), "recorded": False}
             self.corrections.append(corr)
@@ -611,6 +621,25 @@ class Workspace:
             d = self.documents[doc_index]
             d.saved = {"pdf": str(pdf), "json": str(json_path), "store_id": store_id, "when": _now()}
             self.autosave()
+
+    def set_form(self, doc_index: int, form: Optional[str]) -> None:
+        """The officer chose the document's form (a form id, OTHER_FORM, or None to recognise):
+        its fields are extracted again by the next `understand`; the officer's corrections of
+        fields the new form has are kept."""
+        with self.lock:
+            d = self.documents[doc_index]
+            if d.form_choice == form:
+                return
+            d.form_choice = form
+            d.understood = False
+            if d.saved:
+                d.saved = {**d.saved, "stale": True}
+            self.autosave()
+
+    def unsaved(self) -> bool:
+        """True when something the officer did is not in the saved PDF/JSON yet."""
+        with self.lock:
+            return any(d.saved is None or d.saved.get("stale") for d in self.documents)
 
     def mark_recorded(self, corr: dict) -> None:
         with self.lock:

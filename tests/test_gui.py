@@ -114,6 +114,12 @@ def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path, soho
     with qtbot.waitSignal(saver.done, timeout=60000):
         pass
     assert not w.errors, w.errors
+    # the save says where it went and how many fields the officer has not checked
+    from scanner_app.gui.widgets import DOUBTFUL, field_status
+
+    unchecked = sum(field_status(f) in DOUBTFUL for d in w.ws.documents for f in d.fields.values())
+    assert str(tmp_path / "out" / "000.00.25.H49-240315-0012") in w.status_label.text()
+    assert unchecked and f"Còn {unchecked} trường cần kiểm tra" in w.status_label.text()
     folder = tmp_path / "out" / "000.00.25.H49-240315-0012"
     pdf, js = folder / "000.00.25.H49-240315-0012.01.pdf", folder / "000.00.25.H49-240315-0012.01.json"
     assert len(PdfReader(pdf).pages) == 1
@@ -190,15 +196,17 @@ def test_errors_are_shown_and_the_app_keeps_working(window, qtbot, tmp_path):
 
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
+    good = tmp_path / "good.png"
+    Image.new("L", (400, 560), 255).save(good)
     with qtbot.waitSignal(w.scan_finished, timeout=10000):
-        w.import_files([bad])
+        w.import_files([bad, good])  # a corrupt file is skipped with a message, the rest comes in
     assert "broken.png" in w.errors[-1]
-    assert w.ws.page_order() == []
+    assert len(w.ws.page_order()) == 1
 
     w.source_combo.setCurrentIndex(w.source_combo.findData("Flatbed"))
     with qtbot.waitSignal(w.scan_finished, timeout=10000):
         w.scan(device="test:0", resolution=50)
-    assert w.thumbs.count() == 1, w.errors
+    assert w.thumbs.count() == 2, w.errors
     assert w.isVisible()
 
 
@@ -247,7 +255,7 @@ def test_english_ui_and_settings_persist(window):
     w = window
     assert w.act_scan.text() == "Quét"
     w.apply_settings(Settings(**{**w.settings.__dict__, "ui_lang": "en"}))
-    assert w.act_scan.text() == "Scan" and "sohoa" in w.windowTitle()
+    assert w.act_scan.text() == "Scan" and "dossier digitising" in w.windowTitle()
     assert load_settings().ui_lang == "en"
 
 
@@ -285,12 +293,33 @@ def test_saved_dossier_exported_and_signed_from_the_app(window, qtbot, tmp_path,
     wait_idle(qtbot, w, timeout=90000)
     with qtbot.waitSignal(w.save().done, timeout=60000):
         pass
+    assert w.windowTitle() == "Số hóa hồ sơ — 000.00.25.H49-240315-0013"
+    # an edit after saving: the title says unsaved, export waits for the save that carries it
+    qtbot.waitUntil(lambda: "ho_ten" in w.fields.edits, timeout=5000)
+    edit = w.fields.edits["ho_ten"]
+    qtbot.mouseClick(edit, Qt.LeftButton)
+    edit.selectAll()
+    type_text(edit, "Trần Thị Hoa")
+    qtbot.keyClick(edit, Qt.Key_Tab)
+    assert w.windowTitle().endswith("*")
+    assert w.export_package(tmp_path / "stale.zip") is None and "lưu hồ sơ" in w.errors[-1]
+    for box in error_boxes(w):
+        qtbot.keyClick(box, Qt.Key_Return)  # the officer dismisses the message
+    QApplication.setActiveWindow(w)  # the offscreen platform gives activation back to no window
+    qtbot.keyClick(w.fields.edits["email"], Qt.Key_S, Qt.ControlModifier)  # Ctrl+S from inside a field
+    qtbot.waitUntil(lambda: not w.busy() and not w.ws.unsaved(), timeout=60000)
+    assert not w.windowTitle().endswith("*")
     cert = issue(tmp_path / "pki", "Cán Bộ Một Cửa")
     with qtbot.waitSignal(w.export_finished, timeout=60000) as sig:
         w.export_package(tmp_path / "goi.zip", cert.p12, cert.password)
     assert sig.args[0] == str(tmp_path / "goi.zip"), w.errors
     report = verify_package(tmp_path / "goi.zip")
     assert report.ok, report
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "goi.zip") as z:
+        name = next(n for n in z.namelist() if n.endswith(".01.json"))
+        assert json.loads(z.read(name))["fields"]["ho_ten"]["value"] == "Trần Thị Hoa"
     assert any("Cán Bộ Một Cửa" in line for line in report.lines), report.lines
     bad = tmp_path / "pki2"
     wrong = issue(bad, "Người Khác")
@@ -340,3 +369,71 @@ def test_a_mixed_stack_becomes_its_documents(window, qtbot, tmp_path):
     assert [d.form for d in docs] == ["khai_sinh", "cccd", "cccd", "van_ban"]
     # a document's fields come from its own pages: the card's number is not the form's
     assert docs[1].fields["so_dinh_danh"]["value"] != docs[2].fields["so_dinh_danh"]["value"]
+
+
+def test_the_officer_changes_a_documents_form_and_fields_follow(window, qtbot, page_png):
+    """The form chooser (keyboard on the real combo): "other" drops the form's fields, back to
+    recognition brings them again with the officer's correction; New dossier with unsaved work
+    keeps the dossier when the officer just presses Enter."""
+    from PyQt5.QtCore import QTimer
+
+    w = window
+    assert w.windowTitle() == "Số hóa hồ sơ — hồ sơ mới"
+    w.import_files([page_png("ct01.png", CT01, dpi=150)])
+    wait_idle(qtbot, w, timeout=90000)
+    assert w.ws.documents[0].form == "ct01"
+    qtbot.waitUntil(lambda: "ho_ten" in w.fields.edits, timeout=5000)
+    assert w.windowTitle().endswith("*")
+    w.ws.edit_field(0, "ho_ten", "Nguyễn Văn Bình", user="canbo")
+    combo = w.form_combo
+    assert "ct01" in combo.itemText(0)
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key_End)  # the last entry: "other"
+    assert combo.currentText() == "Khác (không theo mẫu)"
+    wait_idle(qtbot, w)
+    assert w.ws.documents[0].form is None and w.ws.documents[0].fields == {}
+    qtbot.waitUntil(lambda: "ho_ten" not in w.fields.edits, timeout=5000)
+    qtbot.keyClick(combo, Qt.Key_Home)  # recognise again
+    wait_idle(qtbot, w)
+    doc = w.ws.documents[0]
+    assert doc.form == "ct01" and doc.form_choice is None
+    assert doc.fields["ho_ten"]["value"] == "Nguyễn Văn Bình" and doc.fields["ho_ten"]["corrected"]
+    # a forced form: its fields are extracted from this document's pages
+    combo.setCurrentIndex(combo.findData("khai_sinh"))
+    combo.activated.emit(combo.currentIndex())
+    wait_idle(qtbot, w)
+    assert w.ws.documents[0].form == "khai_sinh" and w.ws.documents[0].form_confidence == 1.0
+    # the safe answer is the default: Enter on "discard?" keeps the dossier
+    answered = []
+
+    def press_enter():
+        box = QApplication.activeModalWidget()
+        answered.append(box.text() if box else None)
+        qtbot.keyClick(box, Qt.Key_Return)
+
+    QTimer.singleShot(200, press_enter)
+    w.new_dossier()
+    assert answered and "Bỏ hồ sơ" in answered[0]
+    assert len(w.ws.page_order()) == 1
+
+
+def test_window_fits_the_screen_and_remembers_its_geometry(qtbot, tmp_path):
+    """The whole window inside the available screen (the offscreen screen is 800×600, smaller
+    than a 1366×768 laptop); an empty scanner list tells what to do."""
+    settings = Settings(output_dir=str(tmp_path / "out"), jobs=1)
+    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    avail = QApplication.primaryScreen().availableGeometry()
+    assert avail.contains(w.frameGeometry()), (avail, w.frameGeometry())
+    assert avail.contains(w.cancel_button.mapToGlobal(QPoint(0, 0)))
+    assert w.device_combo.count() == 0 and w.device_combo.lineEdit().placeholderText() == "Chưa có máy quét"
+    assert w.scan() is None
+    assert "cáp và nguồn" in w.errors[-1] and "driver" in w.errors[-1] and "Nhập tệp" in w.errors[-1]
+    w.resize(640, 480)
+    w.close()
+    w2 = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=w.settings)
+    qtbot.addWidget(w2)
+    w2.show()
+    assert (w2.width(), w2.height()) == (640, 480)
+    w2.close()

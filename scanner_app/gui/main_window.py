@@ -10,10 +10,10 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from PyQt5.QtCore import QSize, Qt, QTimer, QUrl, pyqtSignal
+from PyQt5.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, QUrl, pyqtSignal
 from PyQt5.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
-from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QFileDialog, QInputDialog, QLabel, QLineEdit, QListWidget,
-                             QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
+from PyQt5.QtWidgets import (QAction, QApplication, QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog,
+                             QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
                              QStyle, QToolBar, QVBoxLayout, QWidget)
 
 import ocr.imageio  # noqa: F401  (image plugins loaded in the GUI thread, before any worker runs)
@@ -22,11 +22,11 @@ from ocr.errors import SohoaError
 from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
 from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
 from scanner_app.gui.strings import set_language, tr
-from scanner_app.gui.widgets import THUMB, FieldPanel, PageView, ThumbList, dropped_files
+from scanner_app.gui.widgets import DOUBTFUL, THUMB, FieldPanel, PageView, ThumbList, dropped_files, field_status
 from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
                                      dossier_store)
 from scanner_app.settings import Settings, load_settings, save_settings
-from scanner_app.workspace import Workspace, current_user, dossier_code_in
+from scanner_app.workspace import OTHER_FORM, Workspace, current_user, dossier_code_in
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,10 @@ class MainWindow(QMainWindow):
         self._retranslate: list = []
         self._pending_box = None  # field box to show once its page image has loaded
 
-        self.setWindowTitle(tr("title"))
         self.setAcceptDrops(True)
-        self.resize(1280, 820)
         self._build_ui()
         self._build_actions()
+        self.fit_to_screen()
 
         self.loader = ImageLoader(self)
         self.loader.ready.connect(self._image_ready)
@@ -71,6 +70,9 @@ class MainWindow(QMainWindow):
         self.processor.failed.connect(self.show_error)
         self.processor.idle.connect(self._processing_idle)
         self.processor.start()
+        self._own_keys = {a.shortcut().toString() for a in (self.act_save, self.act_export, self.act_next)
+                          if not a.shortcut().isEmpty()}
+        QApplication.instance().installEventFilter(self)
 
         self.code_edit.setText(self.ws.dossier_code)
         if self.ws.restored and self.ws.pages:
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         else:
             self.status(tr("status_ready"))
         self.refresh()
+        self.update_title()
         for pid in self.ws.unprocessed():
             self.processor.enqueue(pid)
         self.processor.request_understanding()
@@ -96,7 +99,20 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.thumbs)
         split.addWidget(self.view)
-        split.addWidget(self.fields)
+        self.form_combo = QComboBox()
+        self.form_combo.setObjectName("form_combo")
+        self.form_combo.activated.connect(self._form_chosen)
+        self.form_label = QLabel(tr("form_choice"))
+        self.form_label.setBuddy(self.form_combo)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.form_label)
+        row.addWidget(self.form_combo, 1)
+        rl.addLayout(row)
+        rl.addWidget(self.fields, 1)
+        split.addWidget(right)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
         split.setSizes([THUMB + 50, 700, 420])
@@ -189,6 +205,8 @@ class MainWindow(QMainWindow):
         self.device_combo.setMinimumWidth(150)
         if self.settings.device:
             self.device_combo.addItem(self.settings.device)
+        self.device_combo.lineEdit().setPlaceholderText(tr("no_scanner_short"))
+        self.device_combo.setToolTip(tr("no_scanner"))
         tb.addWidget(self.device_combo)
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("source_combo")
@@ -279,6 +297,9 @@ class MainWindow(QMainWindow):
             self.show_error(tr("busy"), "warn_title")
             return None
         name = (device or self.device_combo.currentText()).strip()
+        if not name:
+            self.show_error(tr("no_scanner"), "warn_title")
+            return None
         try:
             profile = self.profile(**profile_overrides)
         except SohoaError as exc:
@@ -297,7 +318,7 @@ class MainWindow(QMainWindow):
         if self.busy():
             self.show_error(tr("busy"), "warn_title")
             return None
-        return self._start_scan(lambda: FilesDevice(paths), None)
+        return self._start_scan(lambda: FilesDevice(paths, skip_bad=True), None)
 
     def import_dialog(self) -> None:
         patterns = " ".join(f"*{s}" for s in FILE_SUFFIXES)
@@ -405,6 +426,37 @@ class MainWindow(QMainWindow):
         if not entries:
             self.view.clear_page()
         self._refresh_fields()
+        self.update_title()
+
+    def update_title(self) -> None:
+        """"Số hóa hồ sơ — <mã hồ sơ>", `*` while something is not saved yet."""
+        code = self.ws.dossier_code or tr("title_no_code")
+        star = "*" if self.ws.documents and self.ws.unsaved() else ""
+        self.setWindowTitle(tr("title", code=code) + star)
+
+    def fit_to_screen(self) -> None:
+        """Open where the officer left the window, else at most 1280×820 and always inside the
+        available screen (1366×768 laptops, 150 % scaling), so the status bar and Cancel show."""
+        screen = (self.screen() if hasattr(self, "screen") else None) or QApplication.primaryScreen()
+        avail = screen.availableGeometry()
+        geometry = self.settings.window_geometry
+        if geometry and self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii"))):
+            if avail.contains(self.frameGeometry()) or avail.intersects(self.frameGeometry()):
+                self.resize(min(self.width(), avail.width()), min(self.height(), avail.height()))
+                return
+        # frame and title bar take some of the screen; keep them inside too
+        w = min(1280, avail.width() - 16)
+        h = min(820, avail.height() - 48)
+        self.setMinimumSize(min(self.minimumWidth(), w), min(self.minimumHeight(), h))
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + max(0, (avail.height() - h - 40) // 2))
+
+    def ask(self, question: str, title_key: str = "warn_title") -> bool:
+        """Yes/No question whose default (Enter, Esc) is the safe answer, No."""
+        box = QMessageBox(QMessageBox.Question, tr(title_key), question, QMessageBox.Yes | QMessageBox.No, self)
+        box.setDefaultButton(QMessageBox.No)
+        box.setEscapeButton(QMessageBox.No)
+        return box.exec_() == QMessageBox.Yes
 
     def _labels_changed(self, entries) -> bool:
         return any(self.thumbs.item(i).text() != e[1] for i, e in enumerate(entries))
@@ -419,6 +471,7 @@ class MainWindow(QMainWindow):
         i = self.current_doc_index()
         if i is None or i >= len(self.ws.documents):
             self.fields.set_document(None, tr("no_document"), {})
+            self.form_combo.setEnabled(False)
             return
         with self.ws.lock:
             doc = self.ws.documents[i]
@@ -430,6 +483,34 @@ class MainWindow(QMainWindow):
         if not understood:
             header += " — " + tr("processing")
         self.fields.set_document(i, header, fields, field_labels(form))
+        self._set_form_combo(doc.form_choice, form)
+
+    def _set_form_combo(self, choice: Optional[str], form: Optional[str]) -> None:
+        """The combo lists "recognise automatically", the known forms and "other"; it shows the
+        officer's choice, else the recognised form."""
+        combo = self.form_combo
+        combo.blockSignals(True)
+        if combo.count() == 0:
+            combo.addItem(tr("form_auto"), None)
+            for fid, name in known_forms():
+                combo.addItem(f"{name} ({fid})" if name else fid, fid)
+            combo.addItem(tr("form_other"), OTHER_FORM)
+        idx = combo.findData(choice) if choice else 0
+        combo.setCurrentIndex(max(idx, 0))
+        if not choice and form:
+            combo.setItemText(0, tr("form_auto_is", form=form))
+        else:
+            combo.setItemText(0, tr("form_auto"))
+        combo.setEnabled(True)
+        combo.blockSignals(False)
+
+    def _form_chosen(self, index: int) -> None:
+        i = self.current_doc_index()
+        if i is None or i >= len(self.ws.documents):
+            return
+        self.ws.set_form(i, self.form_combo.itemData(index))
+        self.processor.request_understanding()
+        self.refresh()
 
     def _show_current(self) -> None:
         pid = self.thumbs.current_id()
@@ -535,8 +616,7 @@ class MainWindow(QMainWindow):
         if self.busy():
             self.show_error(tr("busy"), "warn_title")
             return
-        unsaved = any(d.saved is None for d in self.ws.documents)
-        if unsaved and QMessageBox.question(self, tr("warn_title"), tr("confirm_new")) != QMessageBox.Yes:
+        if self.ws.documents and self.ws.unsaved() and not self.ask(tr("confirm_new")):
             return
         self.ws.clear()
         self.icons.clear()
@@ -553,6 +633,7 @@ class MainWindow(QMainWindow):
         if code != text:
             self.code_edit.setText(code)
         self.ws.set_dossier_code(code)
+        self.update_title()
 
     def _field_focused(self, fid: str) -> None:
         i = self.fields.doc_index
@@ -593,6 +674,7 @@ class MainWindow(QMainWindow):
                 self.show_error(exc.message)
         self.status(tr("status_correction", field=fid))
         self._refresh_fields()
+        self.update_title()
 
     def next_doubtful(self) -> None:
         cur = next((k for k, e in self.fields.edits.items() if e.hasFocus()), None)
@@ -628,8 +710,14 @@ class MainWindow(QMainWindow):
         self.status(tr("status_saving", done=min(done + 1, total), total=total))
 
     def _save_done(self, count: int, folder: str) -> None:
+        """Say where it went, and how many fields still wait for the officer's eye (F3 goes there)."""
         self._end()
-        self.status(tr("status_saved", n=count, folder=folder))
+        with self.ws.lock:
+            unchecked = sum(field_status(f) in DOUBTFUL for d in self.ws.documents for f in d.fields.values())
+        text = tr("status_saved", n=count, folder=folder)
+        if unchecked:
+            text += " " + tr("status_saved_unchecked", n=unchecked)
+        self.status(text)
         self.refresh()
 
     # ------------------------------------------------------------------ export
@@ -639,7 +727,7 @@ class MainWindow(QMainWindow):
 
     def export_dialog(self) -> Optional[ExportWorker]:
         folder = self.saved_folder()
-        if folder is None:
+        if folder is None or self.ws.unsaved():
             self.show_error(tr("export_need_save"), "warn_title")
             return None
         out, _ = QFileDialog.getSaveFileName(self, tr("export"), str(package_path(folder)),
@@ -666,7 +754,7 @@ class MainWindow(QMainWindow):
         """Export the saved dossier to `out`, signing with the PKCS#12 `cert` when given, or with
         the USB token of the settings when its PIN is given."""
         folder = self.saved_folder()
-        if folder is None:
+        if folder is None or self.ws.unsaved():
             self.show_error(tr("export_need_save"), "warn_title")
             return None
         signer = None
@@ -765,7 +853,7 @@ class MainWindow(QMainWindow):
             self.show_error(exc.message)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(tr("title"))
+        self.update_title()
         for act, key, tip in self._retranslate:
             act.setText(tr(key))
             if tip:
@@ -795,7 +883,20 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.import_files(files)
 
+    def eventFilter(self, obj, event) -> bool:
+        """Ctrl+S, Ctrl+E and F3 belong to the window whatever has focus: a field's own editing
+        keys (Ctrl+E is "end of line" in a line edit) must not swallow them."""
+        if event.type() == QEvent.ShortcutOverride and isinstance(obj, QWidget) and obj.window() is self:
+            combo = QKeySequence(int(event.modifiers()) | event.key()).toString()
+            if combo in self._own_keys:
+                event.ignore()
+                return True
+        return super().eventFilter(obj, event)
+
     def closeEvent(self, event) -> None:
+        QApplication.instance().removeEventFilter(self)
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        self._save_settings()
         for w in (self.scan_worker, self.save_worker):
             if w is not None and w.isRunning():
                 w.cancel()
@@ -803,6 +904,13 @@ class MainWindow(QMainWindow):
         self.processor.stop()
         self.loader.pool.waitForDone(3000)
         super().closeEvent(event)
+
+
+def known_forms() -> list[tuple[str, str]]:
+    """(form id, printed name) of every template, for the officer's form choice."""
+    from templates import load_templates
+
+    return sorted((t.id, str(getattr(t, "name", "") or "")) for t in load_templates())
 
 
 def field_labels(form: Optional[str]) -> dict[str, str]:

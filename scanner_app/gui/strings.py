@@ -7,7 +7,18 @@ from __future__ import annotations
 _LANG = "vi"
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "title": ("Số hóa hồ sơ — sohoa", "Số hóa hồ sơ — sohoa (dossier digitising)"),
+    "title": ("Số hóa hồ sơ — {code}", "Số hóa hồ sơ (dossier digitising) — {code}"),
+    "title_no_code": ("hồ sơ mới", "new dossier"),
+    "no_scanner_short": ("Chưa có máy quét", "No scanner"),
+    "no_scanner": ("Chưa tìm thấy máy quét. Hãy kiểm tra cáp và nguồn điện của máy quét, cài trình điều khiển "
+                   "(driver) của hãng, rồi bấm Cài đặt › Tìm máy quét. Không có máy quét vẫn làm được: "
+                   "bấm Nhập tệp (Ctrl+O) hoặc dùng Theo dõi thư mục.",
+                   "No scanner found. Check the scanner's cable and power, install the vendor's driver, then "
+                   "Settings › Find scanners. Without a scanner: Import files (Ctrl+O) or Watch folder."),
+    "form_choice": ("Mẫu:", "Form:"),
+    "form_auto": ("Tự nhận dạng", "Recognise automatically"),
+    "form_auto_is": ("Tự nhận dạng: {form}", "Recognised: {form}"),
+    "form_other": ("Khác (không theo mẫu)", "Other (no form)"),
     "menu_file": ("&Tệp", "&File"),
     "menu_page": ("&Trang", "&Page"),
     "menu_view": ("&Xem", "&View"),
@@ -86,6 +97,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_scanning": ("Đang quét… {n} trang", "Scanning… {n} pages"),
     "status_scanned": ("Đã quét {n} trang", "Scanned {n} pages"),
     "status_processing": ("Đang nhận dạng {done}/{total}", "Recognising {done}/{total}"),
+    "status_saved_unchecked": ("Còn {n} trường cần kiểm tra chưa xem — bấm F3 để đi tới.",
+                               "{n} doubtful fields not checked yet — F3 goes there."),
     "status_saving": ("Đang lưu tài liệu {done}/{total}", "Saving document {done}/{total}"),
     "status_saved": ("Đã lưu {n} tài liệu vào {folder}", "Saved {n} documents to {folder}"),
     "status_restored": ("Đã khôi phục phiên làm việc chưa lưu ({n} trang)", "Restored the unsaved session ({n} pages)"),

@@ -206,6 +206,9 @@ class PageView(QGraphicsView):
             super().wheelEvent(event)
 
 
+DOUBTFUL = ("doubt", "missing", "invalid")  # the statuses F3 visits and the save message counts
+
+
 def field_status(f: dict) -> str:
     """ok | doubt | missing | invalid | corrected — what colour the officer sees."""
     if f.get("corrected"):
@@ -320,7 +323,7 @@ class FieldPanel(QWidget):
             prob.hide()
 
     def doubtful(self) -> list[str]:
-        return [fid for fid, f in self.fields.items() if field_status(f) in ("doubt", "missing", "invalid")]
+        return [fid for fid, f in self.fields.items() if field_status(f) in DOUBTFUL]
 
     def focus_next_doubtful(self, after: Optional[str] = None) -> Optional[str]:
         ids = list(self.fields)

@@ -98,6 +98,8 @@ class ScanWorker(QThread):
                     self.page_added.emit(pid)
                     if self.replace_page or self._cancel.is_set():
                         break
+            for exc in getattr(self.device, "skipped", ()):
+                self.failed.emit(_message(exc))
         except Exception as exc:  # shown to the officer; pages already added stay
             self.failed.emit(_message(exc))
         finally:
