@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import multiprocessing
 import os
 import sys
 
@@ -52,6 +53,8 @@ def utf8_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A frozen (PyInstaller) exe re-runs itself for each spawned worker: let the worker run, not the CLI.
+    multiprocessing.freeze_support()
     utf8_streams()
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -82,3 +82,51 @@ def run_sohoa(*args: str, check: bool = False, timeout: int = 300) -> subprocess
     if check and proc.returncode != 0:
         raise AssertionError(f"sohoa {' '.join(args)} failed:\n{proc.stderr}")
     return proc
+
+
+def pdf_text(pdf: Path | bytes, last_page: int | None = None) -> str:
+    """The text a reader sees, annotations (a signature's visible block) included, through pdfium.
+
+    pdfium instead of poppler's pdftotext: it ships as a wheel, so the tests run on Windows too.
+    """
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    doc.init_forms()
+    try:
+        texts = []
+        for i in range(len(doc) if last_page is None else min(last_page, len(doc))):
+            if doc.formenv:  # a form (a signature field): its appearance into the page, as pdftotext reads it
+                doc[i].flatten()
+            texts.append(doc[i].get_textpage().get_text_range())  # pdfium wants the page reloaded after flatten
+        return "\n".join(texts)
+    finally:
+        doc.close()
+
+
+def pdf_raster(pdf: Path, dpi: int, first: int = 1, last: int | None = None) -> list:
+    """Pages rendered grey (uint8 arrays) at dpi through pdfium, as pdftoppm -gray would."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        end = len(doc) if last is None else min(last, len(doc))
+        return [np.asarray(doc[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+                for i in range(first - 1, end)]
+    finally:
+        doc.close()
+
+
+def kill_hard(pid: int) -> None:
+    """A power cut for a process and everything it started: SIGKILL on POSIX, TerminateProcess on Windows."""
+    import psutil
+
+    root = psutil.Process(pid)
+    family = [root, *root.children(recursive=True)]  # listed before the kill: orphans are hard to find after
+    for proc in family:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=30)

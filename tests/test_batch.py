@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import signal
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import REPO, run_sohoa
+from tests.conftest import REPO, kill_hard, pdf_text, run_sohoa
 
 sys.path.insert(0, str(REPO))
 from bench.synth_stack import compare, make_stack, output_tree  # noqa: E402
@@ -79,8 +78,7 @@ def test_stack_is_split_into_the_expected_dossiers_and_documents(stack, referenc
     assert first["schema"] == "sohoa.result/1" and first["form"] == "ct01"
     assert [Path(s).name for s in first["source"]] == truth["dossiers"][1]["documents"][0]["pages"]
     assert len(PdfReader(reference / code / f"{code}.01.pdf").pages) == 2
-    text = subprocess.run(["pdftotext", str(reference / code / f"{code}.01.pdf"), "-"],
-                          capture_output=True, text=True).stdout
+    text = pdf_text(reference / code / f"{code}.01.pdf")
     assert "THAY ĐỔI THÔNG TIN CƯ TRÚ" in text.upper()
 
     # the upside-down continuation page was turned by cleanup and OCR'd
@@ -111,12 +109,11 @@ def test_kill_9_then_resume_gives_identical_output_without_redoing_pages(stack, 
     src, truth = stack
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "scanner_app.cli", "batch", str(src), "--out", str(out), "--jobs", "2", "--no-store"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while journal_counts(out).get("done", 0) < 3 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the whole run, workers too: a power cut
+    kill_hard(proc.pid)  # the whole run, workers too: a power cut
     proc.wait()
     done_before = journal_counts(out).get("done", 0)
     assert 3 <= done_before < len(truth["pages"]), "the kill must land mid-run"

@@ -1,19 +1,11 @@
 """`sohoa coversheet`: printed cover sheets whose QR the pipeline's barcode reader reads back."""
 from __future__ import annotations
 
-import subprocess
-
-import cv2
 from pypdf import PdfReader
 
-from tests.conftest import run_sohoa
+from tests.conftest import pdf_raster, pdf_text, run_sohoa
 
 CODES = ["000.00.25.H49-240315-0012", "000.00.30.H49-240401-0107"]
-
-
-def _raster(pdf, tmp_path, dpi=200):
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(tmp_path / "pg")], check=True)
-    return sorted(tmp_path.glob("pg-*.png"))
 
 
 def test_coversheet_qr_reads_back_as_the_code(tmp_path):
@@ -21,17 +13,16 @@ def test_coversheet_qr_reads_back_as_the_code(tmp_path):
     proc = run_sohoa("coversheet", *CODES, "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert len(PdfReader(out).pages) == 2
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(out)
     for code in CODES:
         assert code in text
     assert "TRANG BÌA HỒ SƠ" in text and "trước khi quét" in text  # Vietnamese instructions, NFC
 
     from ocr.barcodes import find_barcodes
 
-    pages = _raster(out, tmp_path)
+    pages = pdf_raster(out, 200)
     assert len(pages) == 2
-    for code, png in zip(CODES, pages):
-        grey = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
+    for code, grey in zip(CODES, pages):
         found = find_barcodes(grey)
         assert [(f, t) for f, t, _ in found] == [("QRCode", code)]
 
@@ -41,16 +32,16 @@ def test_loose_code_is_accepted_with_a_warning_and_patch_sheet(tmp_path):
     proc = run_sohoa("coversheet", "HS-2024/001", "--patch-t", "1", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "không đúng mẫu" in proc.stderr
-    pages = _raster(out, tmp_path, dpi=150)
+    pages = pdf_raster(out, 150)
     assert len(pages) == 2
 
     import zxingcpp
 
     from scanner_app.batch.split import detect_patch_t
 
-    cover = cv2.imread(str(pages[0]), cv2.IMREAD_GRAYSCALE)
+    cover = pages[0]
     assert [b.text for b in zxingcpp.read_barcodes(cover)] == ["HS-2024/001"]
-    patch = cv2.imread(str(pages[1]), cv2.IMREAD_GRAYSCALE)
+    patch = pages[1]
     assert detect_patch_t(patch, 150)
     assert not detect_patch_t(cover, 150)
 

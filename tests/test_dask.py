@@ -3,17 +3,16 @@ the local pool, and a worker killed mid-run loses no page."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, kill_hard
 from tests.test_batch import journal_counts, processed_counts, reference, stack, tree  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="Windows: no SIGKILL of a worker")]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def test_killed_worker_loses_no_page(stack, reference, cluster, tmp_path):
         assert proc.poll() is None, "the run must still be going when the worker dies"
         pids = client.run(os.getpid)  # {worker address: pid}; these are worker processes this test started
         victim = sorted(pids.values())[0]
-        os.kill(victim, signal.SIGKILL)
+        kill_hard(victim)
         _, err = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:

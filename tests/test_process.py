@@ -1,9 +1,8 @@
-"""`sohoa process` end to end: real CLI, real Tesseract, PDFs read back with pdftotext and pypdf."""
+"""`sohoa process` end to end: real CLI, real Tesseract, PDFs read back with pdfium and pypdf."""
 from __future__ import annotations
 
 import io
 import json
-import subprocess
 import unicodedata
 import zlib
 
@@ -13,14 +12,12 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
-from tests.conftest import run_sohoa
+from tests.conftest import pdf_text, run_sohoa
 
 LINES = ["THÔNG BÁO KẾT QUẢ TIẾP NHẬN HỒ SƠ", "Ông Trần Văn Bình đã nộp đủ giấy tờ.",
          "Ngày hẹn trả kết quả: thứ Năm tuần sau."]
 
 
-def pdftotext(path, *opts) -> str:
-    return subprocess.run(["pdftotext", *opts, str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_image_to_searchable_pdf_and_result_json(tmp_path, page_png):
@@ -35,7 +32,7 @@ def test_image_to_searchable_pdf_and_result_json(tmp_path, page_png):
     assert page["page"] == 1 and page["rotation"] == 0 and page["blank"] is False
     assert page["ocr_confidence"] > 60
     assert "Trần Văn Bình" in page["text"] and unicodedata.is_normalized("NFC", page["text"])
-    text = pdftotext(out / "thong_bao.pdf")
+    text = pdf_text(out / "thong_bao.pdf")
     assert "Trần Văn Bình" in unicodedata.normalize("NFC", text)
     reader = PdfReader(out / "thong_bao.pdf")
     assert len(reader.pages) == 1
@@ -109,7 +106,7 @@ def test_pdf_with_text_keeps_its_text_unless_forced(tmp_path):
     page = json.loads((out / "born_digital.json").read_text())["pages"][0]
     assert page["text_source"] == "pdf"
     assert page["text"].splitlines()[:2] == ["Quarterly report of the commune office", "Digitised records: 1520 pages"]
-    assert "Digitised records: 1520 pages" in pdftotext(out / "born_digital.pdf")
+    assert "Digitised records: 1520 pages" in pdf_text(out / "born_digital.pdf")
     run_sohoa("process", str(src), "--out", str(out), "--jobs", "1", "--force-ocr", "--overwrite", check=True)
     forced = json.loads((out / "born_digital.json").read_text())["pages"][0]
     assert forced["text_source"] == "ocr" and "1520" in forced["text"]
