@@ -25,7 +25,8 @@ def drivers() -> list[Driver]:
     from scanner_app.devices.folder import FolderDriver
     from scanner_app.devices.isolated import IsolatedDriver
 
-    return [FilesDriver(), FolderDriver(), IsolatedDriver("scanner_app.devices.sane_driver:SaneDriver")]
+    return [FilesDriver(), FolderDriver(), IsolatedDriver("scanner_app.devices.twain_driver:TwainDriver"),
+            IsolatedDriver("scanner_app.devices.sane_driver:SaneDriver")]
 
 
 def list_devices() -> list[DeviceInfo]:

@@ -25,6 +25,25 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
     "Legal": (215.9, 355.6),
 }
 
+#: Paper-path faults every driver reports the same way (Vietnamese, English): SANE statuses,
+#: TWAIN condition codes and WIA HRESULTs all map onto these keys.
+FAULTS: dict[str, tuple[str, str]] = {
+    "feeder_empty": ("Khay nạp giấy trống: hãy đặt giấy vào khay rồi quét lại", "feeder empty"),
+    "jam": ("Kẹt giấy trong khay nạp: gỡ tờ bị kẹt rồi quét tiếp", "paper jam"),
+    "double_feed": ("Hai tờ bị kéo cùng lúc (nạp chồng giấy): lấy các tờ chưa quét ra, xếp lại rồi quét tiếp",
+                    "double feed"),
+    "cover_open": ("Nắp máy quét đang mở: hãy đóng nắp rồi quét lại", "cover open"),
+    "busy": ("Máy quét đang bận (chương trình khác đang dùng): chờ một lát rồi thử lại", "device busy"),
+    "offline": ("Mất kết nối với máy quét: kiểm tra cáp USB/mạng và nguồn điện rồi chọn lại máy",
+                "scanner offline or unplugged"),
+}
+
+
+def fault(key: str, device: str = "", detail: str = "") -> DeviceError:
+    """The DeviceError for a FAULTS key; pages scanned before it stay with the caller."""
+    vi, en = FAULTS[key]
+    return DeviceError(vi, f"{en} ({detail})" if detail else en, path=device or None)
+
 
 @dataclass
 class DeviceInfo:

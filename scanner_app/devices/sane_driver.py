@@ -16,7 +16,7 @@ import numpy as np
 from ocr.errors import DeviceError
 from ocr.model import PageImage
 from ocr.textnorm import fold
-from scanner_app.devices.base import Device, DeviceInfo, Driver, ScanProfile
+from scanner_app.devices.base import FAULTS, Device, DeviceInfo, Driver, ScanProfile
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,10 @@ _initialised = False
 # SANE status strings (sane_strstatus) -> Vietnamese / English messages the officer can act on.
 FEEDER_EMPTY = "Document feeder out of documents"
 _MESSAGES = {
-    FEEDER_EMPTY: ("Khay nạp giấy trống: hãy đặt giấy vào khay rồi quét lại", "feeder empty"),
-    "Document feeder jammed": ("Kẹt giấy trong khay nạp: gỡ tờ bị kẹt rồi quét tiếp", "paper jam"),
-    "Device busy": ("Máy quét đang bận (chương trình khác đang dùng): chờ một lát rồi thử lại",
-                    "device busy"),
-    "Scanner cover is open": ("Nắp máy quét đang mở: hãy đóng nắp rồi quét lại", "cover open"),
+    FEEDER_EMPTY: FAULTS["feeder_empty"],
+    "Document feeder jammed": FAULTS["jam"],
+    "Device busy": FAULTS["busy"],
+    "Scanner cover is open": FAULTS["cover_open"],
     "Error during device I/O": ("Mất kết nối với máy quét (lỗi vào/ra): kiểm tra cáp USB/mạng và nguồn điện",
                                 "device I/O error, unplugged?"),
     "Invalid argument": ("Không tìm thấy máy quét hoặc máy đã bị rút ra: kiểm tra kết nối rồi chọn lại máy",
