@@ -1,8 +1,8 @@
 """Scanner drivers behind one interface: `list_devices()`, `open_device(name)`, `Device.scan(profile)`.
 
 Device names route to drivers: `file:PATH[;PATH...]` imports files, `folder:PATH` watches a hot
-folder, anything else goes to the platform scanner driver (SANE on Linux/macOS; TWAIN/WIA on
-Windows plug in the same way, see docs/windows.md). Driver modules import their native
+folder, anything else goes to the platform scanner driver (SANE on Linux/macOS); `twain:` and
+`wia:` names go to the Windows drivers (docs/windows.md). Driver modules import their native
 libraries lazily so a machine without them still starts.
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ def drivers() -> list[Driver]:
     from scanner_app.devices.isolated import IsolatedDriver
 
     return [FilesDriver(), FolderDriver(), IsolatedDriver("scanner_app.devices.twain_driver:TwainDriver"),
+            IsolatedDriver("scanner_app.devices.wia_driver:WiaDriver"),
             IsolatedDriver("scanner_app.devices.sane_driver:SaneDriver")]
 
 
