@@ -45,6 +45,13 @@ def fault(key: str, device: str = "", detail: str = "") -> DeviceError:
     return DeviceError(vi, f"{en} ({detail})" if detail else en, path=device or None)
 
 
+def require_windows(what: str) -> None:
+    """TWAIN and WIA exist on Windows only; elsewhere their devices are a clear error."""
+    import sys
+    if sys.platform != "win32":
+        raise DeviceError(f"{what} chỉ có trên Windows", f"{what} is available on Windows only")
+
+
 @dataclass
 class DeviceInfo:
     name: str  # what open_device() takes, e.g. "test:0", "airscan:e0:Canon ...", "folder:/path"
@@ -83,6 +90,11 @@ class ScanProfile:
     @property
     def is_feeder(self) -> bool:
         return self.source.startswith("ADF")
+
+    @property
+    def page_limit(self) -> int | None:
+        """Pages to take: max_pages, else until the feeder is empty (None), flatbed one."""
+        return self.max_pages if self.max_pages is not None else (None if self.is_feeder else 1)
 
     @property
     def size_mm(self) -> tuple[float, float]:

@@ -168,7 +168,7 @@ class SaneDevice(Device):
                 raise
             except Exception as exc:
                 raise device_error(exc, self.name) from exc
-        limit = profile.max_pages if profile.max_pages is not None else (None if profile.is_feeder else 1)
+        limit = profile.page_limit
         count = 0
         try:
             while limit is None or count < limit:

@@ -19,7 +19,7 @@ from PIL import Image
 from ocr.errors import DeviceError
 from ocr.imageio import to_bgr_or_grey
 from ocr.model import PageImage
-from scanner_app.devices.base import Device, DeviceInfo, Driver, ScanProfile, fault
+from scanner_app.devices.base import Device, DeviceInfo, Driver, ScanProfile, fault, require_windows
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ def twain_error(exc: BaseException, device: str = "") -> DeviceError:
 
 
 def _import_twain():
-    if sys.platform != "win32":
-        raise DeviceError("TWAIN chỉ có trên Windows", "TWAIN is available on Windows only")
+    require_windows("TWAIN")
     try:
         import twain
     except ImportError as exc:
@@ -133,7 +132,7 @@ class TwainDevice(Device):
             raise
         except Exception as exc:
             raise twain_error(exc, self.name) from exc
-        limit = profile.max_pages if profile.max_pages is not None else (None if profile.is_feeder else 1)
+        limit = profile.page_limit
         count = 0
         try:
             while limit is None or count < limit:

@@ -17,7 +17,7 @@ from PIL import Image
 from ocr.errors import DeviceError
 from ocr.imageio import to_bgr_or_grey
 from ocr.model import PageImage
-from scanner_app.devices.base import Device, DeviceInfo, Driver, ScanProfile, fault
+from scanner_app.devices.base import Device, DeviceInfo, Driver, ScanProfile, fault, require_windows
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ def wia_error(exc: BaseException, device: str = "") -> DeviceError:
 
 
 def _com_create():
-    if sys.platform != "win32":
-        raise DeviceError("WIA chỉ có trên Windows", "WIA is available on Windows only")
+    require_windows("WIA")
     try:
         import comtypes
         from comtypes.client import CreateObject
@@ -90,7 +89,7 @@ class WiaDevice(Device):
             _set(item.Properties, YEXTENT, round(height / 25.4 * profile.resolution), self.name)
         except Exception as exc:
             raise wia_error(exc, self.name) from exc
-        limit = profile.max_pages if profile.max_pages is not None else (None if profile.is_feeder else 1)
+        limit = profile.page_limit
         count = 0
         while limit is None or count < limit:
             if self.cancelled:
