@@ -125,7 +125,7 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     if trim != (0, 0, w, h):
         archive = np.ascontiguousarray(archive[trim[1]:trim[3], trim[0]:trim[2]])
         crop = _trim_in_input(crop, trim, rotation, skew, image.shape[1::-1])
-    grey = flatten_illumination(_grey(archive), dpi)
+    grey = flatten_illumination(text_grey(archive), dpi)
     if bitonal:
         grey = np.where(grey > 127, 255, 0).astype(np.uint8)
         archive = grey
@@ -144,6 +144,34 @@ def _straighten(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarr
 
 def _grey(image: np.ndarray) -> np.ndarray:
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+#: Seal and stamp inks: hues (OpenCV 0-180) from purple through red to orange, clearly coloured.
+STAMP_HUES = ((0, 12), (135, 180))
+STAMP_MIN_CHROMA = 60
+
+
+def text_grey(image: np.ndarray) -> np.ndarray:
+    """Grey page for the text pass, with red and purple seal/stamp ink turned to paper.
+
+    A round seal over the signer's name or a red "ĐẾN" stamp over the subject is read as
+    letters and glues onto the typed lines. Blue stays: it is the pen citizens fill forms in,
+    which the review must still see (and flags as handwriting). The archive image keeps every colour.
+    """
+    grey = _grey(image)
+    if image.ndim == 2:
+        return grey
+    signed = image.astype(np.int16)
+    chroma = signed.max(axis=2) - signed.min(axis=2)
+    coloured = chroma >= STAMP_MIN_CHROMA
+    if not coloured.any():
+        return grey
+    hue = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)[:, :, 0]
+    stamp = coloured & np.logical_or.reduce([(hue >= lo) & (hue <= hi) for lo, hi in STAMP_HUES])
+    stamp = cv2.dilate(stamp.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # the JPEG fringe
+    grey = grey.copy()
+    grey[stamp] = 255
+    return grey
 
 
 def _is_bitonal(image: np.ndarray) -> bool:

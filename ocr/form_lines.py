@@ -500,3 +500,42 @@ def _nearest_left(words, x: float, y: float):
             if best is None or w.bbox[2] > best.bbox[2]:
                 best = w
     return best
+
+
+#: A stamp's frame: at least this tall and wide (inches), at most this share of the page.
+FRAME_MIN_IN = (0.25, 0.6)
+FRAME_MAX_SHARE = (0.35, 0.6)
+
+
+def find_frames(grey: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of stamp-sized closed frames: reception stamps ("CV ĐẾN Số: …
+    Ngày: …"), e-signature boxes. What is written inside them is not the document's own text,
+    though OCR strings it onto the neighbouring lines.
+
+    A frame is a set of connected straight strokes whose bounding box has ink along at least
+    three of its four sides; tables (page-wide) and the page border are too large to count.
+    """
+    h_img, w_img = grey.shape[:2]
+    ink = _stroke_ink(grey)
+    min_h, min_w = int(FRAME_MIN_IN[0] * dpi), int(FRAME_MIN_IN[1] * dpi)
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _rect(max(8, min_w // 2), 1))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _rect(1, max(8, int(0.8 * min_h))))  # taller than letters
+    gap = max(3, int(0.1 * dpi))  # a stamped frame's corners and sides are often broken
+    lines = cv2.dilate(horiz | vert, _rect(gap, gap))
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    frames = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        x, y, w, h = x + gap // 2, y + gap // 2, w - gap + 1, h - gap + 1  # back to the strokes
+        if not (min_w <= w <= FRAME_MAX_SHARE[1] * w_img and min_h <= h <= FRAME_MAX_SHARE[0] * h_img):
+            continue
+        band = max(3, gap)
+        top = horiz[y:y + band, x:x + w].max(axis=0).mean()
+        bottom = horiz[y + h - band:y + h, x:x + w].max(axis=0).mean()
+        left = vert[y:y + h, x:x + band].max(axis=1).mean()
+        right = vert[y:y + h, x + w - band:x + w].max(axis=1).mean()
+        left, right = max(left, 255 * (x <= gap)), max(right, 255 * (x + w >= w_img - gap))  # cut by the page edge
+        sides = sum(v >= 0.6 * 255 for v in (top, bottom, left, right))
+        if sides >= 3:
+            frames.append((x, y, x + w, y + h))
+    return frames

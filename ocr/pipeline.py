@@ -14,7 +14,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
@@ -93,9 +93,32 @@ def _ocr(clean: CleanPage, options: PipelineOptions) -> OcrPage:
     rows = find_box_rows(clean.ocr_image, clean.dpi)
     prepared = remove_rules_and_leaders(clean.ocr_image, clean.dpi, box_rows=rows)
     corrector = page_corrector() if options.correct_text and options.lang.split("+")[0] == "vie" else None
-    ocr = reread_boxed_digits(ocr_image(prepared, clean.dpi, options.lang, corrector=corrector),
+    ocr = reread_boxed_digits(_read_enlarged_if_coarse(prepared, clean.dpi, options.lang, corrector),
                               clean.ocr_image, clean.dpi, options.lang, box_rows=rows)
     return column_order(ocr)
+
+
+#: Pages below this resolution (phone shots, 70-100 dpi web images of letters) are read from an
+#: enlarged copy: Tesseract wants letters some 20 px tall, such a page has 8-12.
+MIN_OCR_DPI = 150
+ENLARGED_DPI = 300
+
+
+def _read_enlarged_if_coarse(grey: np.ndarray, dpi: float, lang: str, corrector) -> OcrPage:
+    """OCR of `grey`; a coarse page is read enlarged and its word boxes brought back to its grid."""
+    if dpi >= MIN_OCR_DPI or dpi <= 0:
+        return ocr_image(grey, dpi, lang, corrector=corrector)
+    scale = min(4.0, ENLARGED_DPI / dpi)
+    big = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    read = ocr_image(big, dpi * scale, lang, corrector=corrector)
+    height, width = grey.shape[:2]
+
+    def back(v: int, limit: int) -> int:
+        return max(0, min(limit, int(round(v / scale))))
+
+    words = [replace(w, bbox=(back(w.bbox[0], width), back(w.bbox[1], height), back(w.bbox[2], width),
+                              back(w.bbox[3], height))) for w in read.words]
+    return OcrPage(width=width, height=height, words=words)
 
 
 def _as_clean(page: PageImage) -> CleanPage:

@@ -192,6 +192,42 @@ def check_unit_name(text: Optional[str]) -> list[str]:
     return [f"Không nhận ra xã/phường '{written}' trong danh mục (kiểm tra chữ và dấu)"]
 
 
+_UNIT_PREFIX = re.compile(r"^(thanh pho truc thuoc trung uong|thanh pho|tp\.?|tinh|huyen|quan|thi xa|"
+                          r"xa|phuong|thi tran|dac khu)\s+")
+
+
+def _strip_unit(name: str) -> str:
+    """'Huyện Tư Nghĩa' -> 'Tư Nghĩa', 'TP. Hồ Chí Minh' -> 'Hồ Chí Minh' (marks kept)."""
+    m = _UNIT_PREFIX.match(_folded(name) + " ")
+    return " ".join(name.split()[len(m.group(0).split()):]) if m and m.end() < len(_folded(name)) else name
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> dict[str, set[str]]:
+    """Folded bare name -> place names as written: provinces (2025 and before), districts and
+    communes before 2025, communes of 2025. A letter is dated at one of these places."""
+    names = {p.name for p in _provinces().values()}
+    names |= {row["district"] for row in data_rows("communes_2024.csv")}
+    names |= {n for ns in _all_communes().values() for n in ns}
+    out: dict[str, set[str]] = {}
+    for name in names:
+        bare = _strip_unit(" ".join(name.split()))
+        out.setdefault(_folded(bare), set()).add(bare)
+    return out
+
+
+def check_place_name(text: Optional[str]) -> list[str]:
+    """Problems of the place a document is dated at ("Quảng Ngãi, ngày …"): it must be the name of
+    a province, district or commune, marks and all ("Nẵng" alone, "Quảng Ngải" are sent to review)."""
+    if not text:
+        return []
+    bare = _strip_unit(" ".join(text.split()))
+    names = _place_names().get(_folded(bare))
+    if names and any(_marks(bare) == _marks(n) for n in names):
+        return []
+    return [f"Không nhận ra địa danh '{text}' trong danh mục tỉnh/huyện/xã (kiểm tra chữ và dấu)"]
+
+
 def _strip_commune(name: str) -> str:
     """'Xã Ia Lâu' -> 'Ia Lâu', 'Thị trấn Phú Hòa' -> 'Phú Hòa'."""
     words = name.split()

@@ -23,7 +23,7 @@ import numpy as np
 
 from ocr.model import Document, Field
 from ocr.textnorm import collapse_spaces, fold, nfc
-from templates.addresses import check_unit_name
+from templates.addresses import check_place_name, check_unit_name
 from templates.normalize import SURNAMES, data_rows
 from templates.registry import Template
 
@@ -113,6 +113,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> li
         out.append(NOT_IN_LIST.format(f.value, _LISTS[spec.check][1]))
     if spec.check == "co_quan":
         out.extend(check_unit_name(f.value))
+    if spec.check == "dia_danh":
+        out.extend(check_place_name(f.value))
     sig = images.signals(f)
     if sig is not None and sig.coloured_share > COLOURED_INK_SHARE:
         out.append(HANDWRITTEN)

@@ -157,3 +157,30 @@ def test_black_and_white_scan_stays_bitonal(page):
     result = clean(bw)
     assert result.bitonal and set(np.unique(result.archive)) <= {0, 255}
     assert result.skew_deg == pytest.approx(2.0, abs=0.2)
+
+
+def test_red_seal_is_left_out_of_the_text_pass_but_kept_in_the_archive():
+    """A round red seal over the signer's name: OCR reads the name, the archive keeps the seal."""
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    from ocr.engine import ocr_image
+    from ocr.textnorm import fold
+
+    page = Image.new("RGB", (1600, 700), (250, 250, 245))
+    d = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", 60)
+    d.text((200, 300), "Nguyễn Hoàng Giang", font=font, fill=(15, 15, 15))
+    d.text((200, 450), "Bút xanh", font=font, fill=(40, 50, 170))  # blue pen: kept for the review
+    seal = Image.new("RGB", page.size, (255, 255, 255))
+    s = ImageDraw.Draw(seal)
+    for r in range(200, 240, 6):  # the seal's rings and lettering, in seal red, across the name
+        s.ellipse((380 - r, 330 - r, 380 + r, 330 + r), outline=(205, 40, 45), width=5)
+    s.text((270, 250), "ỦY BAN NHÂN DÂN", font=ImageFont.truetype(
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 34), fill=(210, 50, 50))
+    page = ImageChops.multiply(page, seal)  # inks over each other darken, as on paper
+    pixels = np.asarray(page)[:, :, ::-1].copy()
+    clean = clean_page(PageImage(pixels, 300, "seal.png"), detect_orientation=False)
+    assert clean.archive.ndim == 3 and (np.abs(clean.archive[:, :, 2].astype(int) - clean.archive[:, :, 0]) > 100).any()
+    text = fold(ocr_image(clean.ocr_image, 300, "vie").text)
+    assert "nguyen hoang giang" in text and "but xanh" in text, text
+    assert "uy ban" not in text

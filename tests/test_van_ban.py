@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocr.engine import ocr_image
 from ocr.layout import column_order
-from ocr.model import Document, OcrPage, ProcessedPage, Word
+from ocr.model import Document, Field, OcrPage, ProcessedPage, Word
 from templates import load_templates
 from templates.van_ban import _own_lines, extract, segments
 
@@ -21,7 +21,7 @@ def _font(pt: float, bold: bool = False) -> ImageFont.FreeTypeFont:
 
 
 def render(agency: list[tuple[str, bool]], number: str, place_date: str, title: str | None,
-           subject: list[str], body: list[str]) -> np.ndarray:
+           subject: list[str], body: list[str], rule: bool = True, stamp: bool = False) -> np.ndarray:
     """An A4 page with the two-column header of Decree 30/2020, at 300 dpi, grey."""
     w, h = int(8.27 * DPI), int(11.69 * DPI)
     page = Image.new("L", (w, h), 255)
@@ -52,11 +52,17 @@ def render(agency: list[tuple[str, bool]], number: str, place_date: str, title: 
         y += int(0.25 * DPI)
         d.text((int(0.5 * w), y), title, font=_font(14, True), fill=0, anchor="ma")
         y += int(0.3 * DPI)
+        if stamp:  # a reception stamp pressed beside the subject, its rows between the subject's
+            x0, y0, x1 = int(0.02 * w), y - int(0.05 * DPI), int(0.5 * w) - int(_font(13, True).getlength(subject[0])) // 2 - 25
+            d.rectangle((x0, y0, x1, y0 + int(0.75 * DPI)), outline=70, width=4)
+            for i, row in enumerate(["TRUNG TÂM CÔNG BÁO", "CV ĐẾN Số: 2352", "Ngày: 21/3/18"]):
+                d.text((x0 + 15, y0 + 15 + i * int(0.23 * DPI) + int(0.1 * DPI)), row, font=_font(9), fill=60)
         for line in subject:
             d.text((int(0.5 * w), y), line, font=_font(13, True), fill=0, anchor="ma")
             y += int(0.24 * DPI)
-        d.line([(int(0.5 * w) - 150, y + 15), (int(0.5 * w) + 150, y + 15)], fill=0, width=3)
-        y += int(0.45 * DPI)
+        if rule:
+            d.line([(int(0.5 * w) - 150, y + 15), (int(0.5 * w) + 150, y + 15)], fill=0, width=3)
+        y += int(0.45 * DPI) if rule else int(0.05 * DPI)
     for line in body:
         d.text((int(0.9 * DPI), y), line, font=_font(13), fill=0)
         y += int(0.25 * DPI)
@@ -225,3 +231,63 @@ def test_number_is_vouched_only_when_two_readings_agree():
     f = doc.fields["so_ky_hieu"]
     reasons = [p for p in f.problems if p == LOW_CONFIDENCE or p.startswith(("Số văn bản", "Không đọc được số"))]
     assert f.needs_review and reasons, (f.value, f.problems)
+
+
+def test_reception_stamp_and_body_kept_out_of_the_subject():
+    """A framed "CV ĐẾN" stamp beside the subject, and a body that follows the bold subject with
+    no rule between: the subject is its own lines only (production path)."""
+    from templates import understand
+
+    image = render([("ỦY BAN NHÂN DÂN", True), ("TỈNH QUẢNG NGÃI", True)], "07/CT-UBND",
+                   "Quảng Ngãi, ngày 20 tháng 3 năm 2018", "CHỈ THỊ",
+                   ["Về việc tăng cường công tác thi hành án", "hành chính trong năm 2018"],
+                   ["     Trong thời gian qua, công tác triển khai thi hành Luật tố tụng",
+                    "hành chính đã đạt những kết quả tích cực; tuy nhiên vẫn còn một số"],
+                   rule=False, stamp=True)
+    doc = _through_pipeline(image)
+    understand(doc, form="van_ban")
+    assert doc.fields["trich_yeu"].value == ("Về việc tăng cường công tác thi hành án hành chính "
+                                             "trong năm 2018")
+    assert doc.fields["loai_van_ban"].value == "CHỈ THỊ"
+
+
+@pytest.mark.parametrize("read, doc_type, value, vouchable", [
+    ("04/QĐĐ-BCĐ138", "QUYẾT ĐỊNH", "04/QĐ-BCĐ138", True),  # OCR doubled a letter
+    ("04/QD-UBND", "QUYẾT ĐỊNH", "04/QĐ-UBND", True),  # the bar of Đ lost
+    ("12/TB-UBND", "QUYẾT ĐỊNH", "12/TB-UBND", False),  # disagrees with the printed type
+    ("574/UBND-KTTH", "CÔNG VĂN", "574/UBND-KTTH", True),  # a letter has no type abbreviation
+])
+def test_number_abbreviation_checked_against_the_type_name(read, doc_type, value, vouchable):
+    from templates.van_ban import _agree_with_type
+
+    f = _agree_with_type(Field(value=read, confidence=0.95), doc_type)
+    assert (f.value, f.valid and not f.problems) == (value, vouchable)
+
+
+def test_place_must_be_a_known_place_with_its_marks():
+    from templates.addresses import check_place_name
+
+    assert check_place_name("Quảng Ngãi") == check_place_name("Đà Nẵng") == check_place_name("Tư Nghĩa") == []
+    assert check_place_name("TP. Hồ Chí Minh") == []
+    assert check_place_name("Nẵng") and check_place_name("Quảng Ngải")  # half a name, a wrong mark
+
+
+def test_coarse_page_is_read_enlarged():
+    """A letter published as a 75-dpi image: read from an enlarged copy, boxes on its own grid."""
+    import cv2
+
+    from ocr.model import PageImage
+    from ocr.pipeline import PageJob, PipelineOptions, process_page
+    from templates import understand
+
+    image = render([("ỦY BAN NHÂN DÂN", True), ("THÀNH PHỐ ĐÀ NẴNG", True)], "5710/UBND-VP",
+                   "Đà Nẵng, ngày 18 tháng 10 năm 2023", None, ["V/v thực hiện kế hoạch năm 2024"],
+                   ["Ủy ban nhân dân thành phố đề nghị các sở, ngành thực hiện kế hoạch."])
+    small = cv2.resize(image, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    page = process_page(PageJob("vb.png", 0, PageImage(small, DPI / 4, "vb.png")), PipelineOptions(jobs=1))
+    assert all(0 <= w.bbox[0] < w.bbox[2] <= small.shape[1] for w in page.ocr.words)
+    doc = Document(stem="vb", source=["vb.png"], pages=[page])
+    understand(doc, form="van_ban")
+    values = {k: f.value for k, f in doc.fields.items()}
+    assert values["so_ky_hieu"] == "5710/UBND-VP" and values["dia_danh"] == "Đà Nẵng"
+    assert values["ngay_ban_hanh"] == "18/10/2023"
