@@ -55,6 +55,9 @@ _HEAD_KEYS = sorted({fold(h) for h in AGENCY_HEADS}, key=len, reverse=True)
 
 #: A line whose strokes are this much wider than the body's is bold (the subject under a type name).
 BOLD_RATIO = 1.12
+#: Once the subject's first line is bold, a line continues it while its strokes stay this much
+#: heavier than the body's (coarse scans blur the difference: 1.09x at 100 dpi).
+BODY_WEIGHT = 1.05
 #: Stamps and e-signature overlays found in the header area that are not the agency.
 _NOISE = re.compile(r"ky boi|co quan:|thoi gian ky|trung tam cong|bao va tin hoc|@|\d{2}[.:]\d{2}[.:]\d{2,4}|"
                     r"hoa toc|thuong khan|^khan$|cv den|^den\b|^mat$|^toi mat|^chuyen:|luu ho so")
@@ -197,13 +200,15 @@ class Layout:
         outlines, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         return 2.0 * float((ink > 0).sum()) / max(1.0, sum(cv2.arcLength(c, True) for c in outlines))
 
-    def is_bold(self, s: Seg) -> bool:
-        """Set in bold: strokes clearly wider than the body text's (measured 1.2-1.3x on scans)."""
+    def is_bold(self, s: Seg, ratio: Optional[float] = None) -> bool:
+        """Set in bold: strokes clearly wider than the body text's (measured 1.2-1.3x on scans;
+        a lower `ratio` asks only whether the line is heavier than the body at all)."""
+        ratio = BOLD_RATIO if ratio is None else ratio
         if self._body_stroke is None:
             below = [x for x in self.segs if x.y0 > self.header_bottom + 6 * self.line_h]
             widths = [self.stroke_width(x) for x in sorted(below, key=lambda x: x.x0 - x.x1)[:9]]
             self._body_stroke = median(widths) if widths else 0.0
-        return self._body_stroke > 0 and self.stroke_width(s) >= BOLD_RATIO * self._body_stroke
+        return self._body_stroke > 0 and self.stroke_width(s) >= ratio * self._body_stroke
 
     def _outside_frames(self, ocr: OcrPage, dpi: float) -> OcrPage:
         """The page without the words inside stamp frames (a "CV ĐẾN Số: … Ngày: …" reception
@@ -599,7 +604,7 @@ def _subject_lines(lay: Layout, first: Seg, column_left: bool, axis: Optional[fl
         if not column_left:
             if _is_upper(s.text) and len(s.text) > 12:
                 break  # the authority line of a decision ("CHỦ TỊCH ỦY BAN NHÂN DÂN ...")
-            if bold and not lay.is_bold(s):
+            if bold and not lay.is_bold(s, BODY_WEIGHT):
                 break  # the subject is set in bold, the body is not
             if axis is not None and abs(s.cx - axis) > 2 * lay.line_h:
                 break  # not centred under the type name
@@ -611,8 +616,15 @@ def _subject_lines(lay: Layout, first: Seg, column_left: bool, axis: Optional[fl
     return lines
 
 
+#: A number with a letter OCR took for a digit ("kỳ họp thứ 3l", "năm 2O24").
+_DIGITS_WITH_LOOKALIKE = re.compile(r"\b(?=[0-9lIO]*[0-9])(?=[0-9lIO]*[lIO])[0-9lIO]{2,}\b")
+
+
 def _subject_text(lines: list[Seg]) -> str:
+    from templates.normalize import fix_digits
+
     text = collapse_spaces(" ".join(s.text for s in lines))
+    text = _DIGITS_WITH_LOOKALIKE.sub(lambda m: fix_digits(m.group(0)), text)
     m = _VV.match(text)
     if m:
         return "V/v " + text[m.end():]

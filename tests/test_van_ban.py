@@ -291,3 +291,14 @@ def test_coarse_page_is_read_enlarged():
     values = {k: f.value for k, f in doc.fields.items()}
     assert values["so_ky_hieu"] == "5710/UBND-VP" and values["dia_danh"] == "Đà Nẵng"
     assert values["ngay_ban_hanh"] == "18/10/2023"
+
+
+@pytest.mark.parametrize("read, subject", [
+    ("V/v trình HĐND tỉnh tại kỳ họp thứ 3l", "V/v trình HĐND tỉnh tại kỳ họp thứ 31"),
+    ("Về việc kế hoạch năm 2O24 của Ban ILO", "Về việc kế hoạch năm 2024 của Ban ILO"),
+])
+def test_subject_numbers_with_a_lookalike_letter_read_as_digits(read, subject):
+    from templates.van_ban import Seg, _subject_text
+
+    words = [Word(text=t, bbox=(100 * i, 0, 100 * i + 90, 30), conf=90) for i, t in enumerate(read.split())]
+    assert _subject_text([Seg(words, 1)]) == subject
