@@ -673,7 +673,7 @@ def _agree_with_type(number: Field, doc_type: Optional[str]) -> Field:
     abbr = DOC_TYPE_ABBREVIATIONS.get(doc_type or "")
     if not abbr or not number.value or "/" not in number.value:
         return number
-    head, slash, symbol = number.value.partition("/")
+    head, _, symbol = number.value.partition("/")
     read, dash, rest = symbol.partition("-")
     if not dash or read == abbr:
         return number
