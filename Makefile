@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils softhsm2 sane-utils \
 	libsane-dev sane-airscan xvfb xauth fonts-dejavu-core fonts-liberation2 qpdf libgl1 libglib2.0-0 libegl1 libdbus-1-3 \
+	fonts-urw-base35 fonts-dkg-handwriting fonts-femkeklaver fonts-bwht \
 	libfontconfig1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
 STAMP := $(VENV)/.installed
@@ -17,7 +18,7 @@ BUILD_REQUIRES := 'setuptools>=68' wheel
 # --universal: one set of pins, with markers for the packages only some Pythons (3.11+) or OSes need
 LOCK_ARGS := --extra test --generate-hashes --universal --custom-compile-command "make lock" --quiet
 
-.PHONY: install demo test bench system-packages clean lock lock-upgrade lm
+.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model
 
 install: system-packages $(STAMP)
 
@@ -62,15 +63,24 @@ test: install
 lm: install
 	$(BIN)/python ocr/data/build_lm.py
 
+# The print-or-handwriting model of the review, trained on rendered print and handwriting faces
+# (the faces listed in build_handwriting.py HELD_OUT, installed with the test set-up, only measure).
+HAND_FONTS := fonts-dancingscript fonts-comic-neue fonts-kaushanscript fonts-humor-sans fonts-breip \
+	fonts-ecolier-court fonts-freefont-ttf
+handwriting-model: install
+	@$(MAKE) -s system-packages APT_PACKAGES="$(HAND_FONTS)"
+	$(BIN)/python ocr/data/build_handwriting.py
+
 # The figures of docs/benchmarks.md (tens of minutes; OCRmyPDF is the comparison).
 bench: install
-	@$(MAKE) -s system-packages APT_PACKAGES="ocrmypdf"
+	@$(MAKE) -s system-packages APT_PACKAGES="ocrmypdf $(HAND_FONTS)"
 	$(BIN)/python bench/bench_pipeline.py --synthetic 10 --jobs 2 --repeat 3
 	$(BIN)/python bench/bench_stages.py
 	$(BIN)/python bench/bench_cleanup.py --pages 24 --real
 	$(BIN)/python bench/bench_fields.py -n 40 --jobs 2
 	$(BIN)/python bench/bench_fields.py -n 40 --jobs 2 --fonts liberation --no-unrelated
 	$(BIN)/python bench/bench_realdocs.py --refresh --jobs 2
+	$(BIN)/python bench/bench_handwriting.py
 	$(BIN)/python bench/bench_qr.py -n 40
 	$(BIN)/python bench/bench_verify.py --signed --pdf-mb 190
 	$(BIN)/python bench/bench_pdf_size.py --real 4

@@ -78,7 +78,8 @@ def one_case(args: tuple[str, int, int, bool, str]) -> dict:
     members = None
     if "thanh_vien" in truth:
         members = (doc.extra.get("thanh_vien", []) == truth["thanh_vien"])
-    return {"form": truth["form"], "recognised": doc.form, "rows": rows, "ocr_s": t1 - t0,
+    return {"form": truth["form"], "hand": truth.get("hand", False), "recognised": doc.form, "rows": rows,
+            "ocr_s": t1 - t0,
             "understand_s": t2 - t1, "members_ok": members}
 
 
@@ -225,6 +226,13 @@ def main(argv=None) -> int:
             print("-", fl)
     rows = [row for r in results for row in r["rows"]]
     print(f"\n{review_summary(rows, args.set)}")
+    for label, hand in (("typed forms", False), ("hand-filled forms (none may be vouched for)", True)):
+        part = [row for r in results if r.get("hand", False) == hand for row in r["rows"]]
+        rates = review_rates(part)
+        vouched = sum(not row["needs_review"] for row in part)
+        print(f"- {label}: {rates['values']} values, {100 * rates['exact']:.1f} % exact, "
+              f"{100 * rates['wrong_vouched']:.2f} % wrong and vouched, {100 * rates['right_flagged']:.1f} % "
+              f"of the right ones flagged, {vouched} vouched for")
     print(f"\n{calibration_table(rows)}")
     if args.json:
         args.json.write_text(json.dumps({"results": results, "unrelated": unrelated}, ensure_ascii=False, default=str))

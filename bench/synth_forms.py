@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from ocr.data import build_handwriting as bh  # noqa: E402
 from ocr.textnorm import fold  # noqa: E402
 from templates.normalize import province_codes  # noqa: E402
 from templates.registry import Template, load_template  # noqa: E402
@@ -40,6 +41,8 @@ FONT_SETS = {
                    LIBERATION / "LiberationSerif-Italic.ttf",
                    [LIBERATION / "LiberationSans-Regular.ttf", LIBERATION / "LiberationSerif-Italic.ttf"]),
 }
+#: Share of the generated forms filled in by hand (truth key "hand": true).
+HAND_FILLED = 0.15
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
             "Hồ", "Ngô", "Dương", "Lý"]
 MIDDLE = {"Nam": ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Thành", "Công", "Xuân", "Gia"],
@@ -106,7 +109,7 @@ def _date_style(rng: random.Random, value: str) -> str:
 class Page:
     """An A4 page being drawn: labels serif, values sans, dot leaders, boxes and tables."""
 
-    def __init__(self, dpi: int, rng: random.Random, fonts: str = "dejavu"):
+    def __init__(self, dpi: int, rng: random.Random, fonts: str = "dejavu", hand: Optional[bool] = None):
         self.dpi, self.rng = dpi, rng
         self.img = Image.new("L", (int(8.27 * dpi), int(11.69 * dpi)), 255)
         self.draw = ImageDraw.Draw(self.img)
@@ -123,7 +126,15 @@ class Page:
         self.typed = rng.random() < 0.8  # typed on a computer, or written above the dots
         # How the edition prints footnote marks: "Kính gửi(1):", "Kính gửi: (1)" or a raised
         # small "¹". Drawn from the rng's state without consuming it, so a seed's values stay.
-        self.footnotes = random.Random(repr(rng.getstate()[1][:8])).choice(["glued", "after", "raised"])
+        side = random.Random(repr(rng.getstate()[1][:8]))
+        self.footnotes = side.choice(["glued", "after", "raised"])
+        # A share of the forms are filled in by hand: their values in a handwriting face (faces the
+        # handwriting model never trained on for the blind font set), letters jittered as a hand
+        # does. Drawn from the side generator too, so a seed's values stay what they were.
+        self.hand_rng = random.Random(side.random())
+        hands = bh.fonts(bh.HAND_GLOBS, held_out=(fonts != "dejavu"))
+        by_hand = side.random() < HAND_FILLED if hand is None else hand
+        self.hand_font = self.hand_rng.choice(hands) if hands and by_hand else None
 
     def label(self, x: int, label: str) -> int:
         """Draw `label` and its colon with the page's footnote style; the x where the value starts."""
@@ -168,7 +179,9 @@ class Page:
             self.leaders(x0, x1)
             return
         x = x0 + self.dpi // 20
-        if self.typed:
+        if self.hand_font:
+            self.handwrite(x, x1, value)
+        elif self.typed:
             w = self.width(value, self.value_font)
             self.draw.text((x, self.y), value, font=self.value_font, fill=0)
             self.leaders(x + w + self.dpi // 30, x1)
@@ -176,6 +189,23 @@ class Page:
             self.leaders(x0, x1)
             # handwriting sits just above the dots, its baseline a little over theirs
             self.draw.text((x, self.y - self.dpi // 25), value, font=self.value_font, fill=0)
+
+    def handwrite(self, x0: int, x1: int, value: str):
+        """A value written by hand on the dots: its lowest ink a little above the dotted line."""
+        self.leaders(x0, x1)
+        baseline = self.y + self.label_font.getmetrics()[0]
+        self.hand_text(x0, baseline - self.dpi // 60, value)
+
+    def hand_text(self, x: int, bottom: int, value: str, px: Optional[int] = None):
+        """Handwriting whose lowest ink is at `bottom` (without marks when the face has none)."""
+        if not bh.has_vietnamese(self.hand_font):
+            value = fold(value).replace("đ", "d").replace("Đ", "D")
+        px = px or int(self.dpi * self.hand_rng.uniform(0.15, 0.2))
+        ink = Image.eval(bh.render_hand(value, self.hand_font, px, self.hand_rng), lambda v: 255 - v)
+        box = ink.getbbox()
+        if box:
+            ink = ink.crop(box)
+            self.img.paste(0, (x, bottom - ink.height), ink)
 
     def fields(self, items: list[tuple[str, Optional[str], int]]):
         """One line of (label, value, share of the line's width) items."""
@@ -208,7 +238,9 @@ class Page:
         top = self.y - size // 6
         for k in range(12):
             self.draw.rectangle((x + k * size, top, x + (k + 1) * size, top + size), outline=0, width=max(1, self.dpi // 200))
-            if digits:
+            if digits and self.hand_font:
+                self.hand_text(x + k * size + size // 4, top + size - size // 6, digits[k], px=int(size * 0.8))
+            elif digits:
                 d = digits[k]
                 w = self.width(d, self.value_font)
                 self.draw.text((x + k * size + (size - w) // 2, top + size // 8), d, font=self.value_font, fill=0)
@@ -242,7 +274,9 @@ class Page:
         for r in range(n_rows):
             cells = [str(r + 1)] + (rows[r] if r < len(rows) else [""] * (len(headers) - 1))
             for k, c in enumerate(cells):
-                if c:
+                if c and k and self.hand_font:
+                    self.hand_text(xs[k] + self.dpi // 20, ys[r + 2] - self.dpi // 25, c, px=int(self.dpi * 0.14))
+                elif c:
                     self.draw.text((xs[k] + self.dpi // 20, ys[r + 1] + self.dpi // 25), c,
                                    font=self.value_font if k else self.label_font, fill=0)
         for y in ys:
@@ -272,10 +306,11 @@ def _agency(rng, address: str) -> str:
 # ---------------------------------------------------------------- forms
 
 
-def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu") -> tuple[Image.Image, dict]:
+def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
+                hand: Optional[bool] = None) -> tuple[Image.Image, dict]:
     me = make_person(rng)
     head = make_person(rng)
-    pg = Page(dpi, rng, fonts)
+    pg = Page(dpi, rng, fonts, hand)
     pg.text("Mẫu CT01 ban hành kèm theo Thông tư số 66/2023/TT-BCA", pg.small, x=int(4.3 * dpi))
     pg.y += pg.line_h // 3
     pg.motto()
@@ -310,16 +345,17 @@ def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu") -> tu
              [[m["ho_ten"], m["ngay_sinh"], m["gioi_tinh"], m["so_dinh_danh"], m["quan_he_chu_ho"]] for m in members])
     pg.text("......., ngày ...... tháng ...... năm ......", x=int(4.6 * dpi))
     pg.text("Ý KIẾN CỦA CHỦ HỘ(3)                 NGƯỜI KÊ KHAI(6)", pg.bold, x=int(1.3 * dpi))
-    truth = {"form": "ct01", "fields": t, "thanh_vien": members}
+    truth = {"form": "ct01", "fields": t, "thanh_vien": members, "hand": bool(pg.hand_font)}
     return pg.img, truth
 
 
-def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu") -> tuple[Image.Image, dict]:
+def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
+                     hand: Optional[bool] = None) -> tuple[Image.Image, dict]:
     mother = make_person(rng, "Nữ", (1975, 2004))
     father = make_person(rng, "Nam", (1970, 2002))
     child = make_person(rng, born=(2023, 2024))
     nyc = rng.choice([mother, father])
-    pg = Page(dpi, rng, fonts)
+    pg = Page(dpi, rng, fonts, hand)
     pg.motto()
     pg.center("TỜ KHAI ĐĂNG KÝ KHAI SINH", pg.title_font, 1.6)
     surname = father["ho_ten"].split()[0]
@@ -358,7 +394,7 @@ def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu") 
     pg.text("nhiệm trước pháp luật về cam đoan của mình.")
     pg.text("Làm tại: ............, ngày ...... tháng ...... năm ......", x=int(3.6 * dpi))
     pg.text("Người yêu cầu", pg.bold, x=int(5.2 * dpi))
-    return pg.img, {"form": "khai_sinh", "fields": t}
+    return pg.img, {"form": "khai_sinh", "fields": t, "hand": bool(pg.hand_font)}
 
 
 _FAKE_TEXT = {"name": lambda rng, p: _caps(rng, p["ho_ten"]), "date": lambda rng, p: p["ngay_sinh"],
@@ -368,10 +404,10 @@ _FAKE_TEXT = {"name": lambda rng, p: _caps(rng, p["ho_ten"]), "date": lambda rng
 
 
 def render_template(template: Template, rng: random.Random, dpi: int = 300,
-                    fonts: str = "dejavu") -> tuple[Image.Image, dict]:
+                    fonts: str = "dejavu", hand: Optional[bool] = None) -> tuple[Image.Image, dict]:
     """Any template printed plainly: title, then each section heading and one field per line."""
     person = make_person(rng)
-    pg = Page(dpi, rng, fonts)
+    pg = Page(dpi, rng, fonts, hand)
     pg.motto()
     pg.center(template.match[0] if template.match else template.name.upper(), pg.title_font, 1.6)
     t, sections = {}, set()
@@ -392,7 +428,7 @@ def render_template(template: Template, rng: random.Random, dpi: int = 300,
             pg.long_field(f.label, t[f.id])
         else:
             pg.fields([(f.label, t[f.id], 100)])
-    return pg.img, {"form": template.id, "fields": t}
+    return pg.img, {"form": template.id, "fields": t, "hand": bool(pg.hand_font)}
 
 
 # ---------------------------------------------------------------- degradation
@@ -408,10 +444,11 @@ def degrade(img: Image.Image, rng: random.Random, level: float = 1.0) -> Image.I
 RENDERERS = {"ct01": render_ct01, "khai_sinh": render_khai_sinh}
 
 
-def render(form: str, rng: random.Random, dpi: int = 300, fonts: str = "dejavu"):
+def render(form: str, rng: random.Random, dpi: int = 300, fonts: str = "dejavu", hand: Optional[bool] = None):
+    """A filled form and its truth; `hand` forces (True) or forbids (False) filling it in by hand."""
     if form in RENDERERS:
-        return RENDERERS[form](rng, dpi, fonts)
-    return render_template(load_template(form), rng, dpi, fonts)
+        return RENDERERS[form](rng, dpi, fonts, hand)
+    return render_template(load_template(form), rng, dpi, fonts, hand)
 
 
 def main(argv=None) -> int:

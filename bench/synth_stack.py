@@ -100,7 +100,7 @@ def form_page(form: str, dpi: int, seed: int) -> Image.Image:
     try:
         from bench import synth_forms
 
-        img, _truth = synth_forms.render(form, rng, dpi)
+        img, _truth = synth_forms.render(form, rng, dpi, hand=False)
         return img.convert("L")
     except (ImportError, AttributeError, KeyError):
         return text_page(CONTINUATION, dpi, TITLES[form], seed)

@@ -25,9 +25,9 @@ DPI = 200
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rng = random.Random(2024)
-    ct01, _ = synth_forms.render_ct01(rng, dpi=DPI)
+    ct01, _ = synth_forms.render_ct01(rng, dpi=DPI, hand=False)
     ct01.convert("L").save(OUT / "01_to_khai_ct01.jpg", quality=80, dpi=(DPI, DPI))
-    khai_sinh, _ = synth_forms.render_khai_sinh(rng, dpi=DPI)
+    khai_sinh, _ = synth_forms.render_khai_sinh(rng, dpi=DPI, hand=False)
     khai_sinh.convert("L").save(OUT / "02_to_khai_khai_sinh.jpg", quality=80, dpi=(DPI, DPI))
     card, _person, _payload = synth_cards.card_copy(seed=11, dpi=DPI, angle=3.0, contrast=0.7)
     Image.fromarray(card).save(OUT / "03_ban_sao_cccd.jpg", quality=80, dpi=(DPI, DPI))

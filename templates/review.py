@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ocr.handwriting import Evidence
 from ocr.model import Document, Field
 from ocr.textnorm import collapse_spaces, fold, nfc
 from templates.addresses import check_place_name, check_unit_name
@@ -36,6 +37,14 @@ REVIEW_CONFIDENCE = 0.80
 #: real colour scans stays under 14 at the 99th percentile; ballpoint blue is 40 and more.
 COLOURED_INK_SHARE = 0.25
 COLOURED_CHROMA = 30
+#: Handwriting score (ocr/handwriting.py, 0-1) from which the shapes of the ink under a value are
+#: taken for handwriting whatever its colour (bench/bench_handwriting.py: 1.5 % of real print
+#: lines, 96 % of real handwritten lines). A value of one or two words rests on fewer than
+#: SURE_WINDOWS windows, too little to tell alone: it counts as handwriting when it scores so and
+#: the form's other values do not say print. One hand fills a whole form: when most of its
+#: values look handwritten, every value of the form is sent to review.
+HANDWRITING_SCORE = 0.8
+SURE_WINDOWS = 3
 
 MISSING = "Không đọc được giá trị, cần nhập tay"
 LOW_CONFIDENCE = "Độ tin cậy thấp, cần kiểm tra"
@@ -63,17 +72,31 @@ class Signals:
     """What the page says about one value beyond its text: computed by `ink_signals`."""
 
     coloured_share: float = 0.0  # share of ink pixels that are coloured
+    handwriting: Optional[Evidence] = None  # shapes of handwriting rather than print
+
+    @property
+    def coloured(self) -> bool:
+        return self.coloured_share > COLOURED_INK_SHARE
+
+    def handwritten(self, form_hand: Optional[bool]) -> bool:
+        """Handwriting by its shapes, or on a form most of whose values are (None: it cannot tell)."""
+        h = self.handwriting
+        if form_hand or h is None:
+            return bool(form_hand)
+        return h.score >= HANDWRITING_SCORE and (h.windows >= SURE_WINDOWS or form_hand is None)
 
 
 def review_fields(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> None:
     """Set `needs_review` on every field, adding the reasons to `problems`."""
     images = _PageImages(doc)
     labels = _label_phrases(template)
+    signals = {fid: images.signals(f) for fid, f in fields.items() if f.value is not None}
+    form_hand = filled_by_hand([s for s in signals.values() if s is not None])
     for spec in template.fields:
         f = fields.get(spec.id)
         if f is None:
             continue
-        reasons = _reasons(spec, f, labels, images)
+        reasons = _reasons(spec, f, labels, signals.get(spec.id), form_hand)
         for r in reasons:
             if r not in f.problems:
                 f.problems.append(r)
@@ -84,7 +107,18 @@ def review_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
             f.needs_review = f.value is None or not f.valid or bool(f.problems)
 
 
-def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> list[str]:
+def filled_by_hand(signals: Sequence[Signals]) -> Optional[bool]:
+    """Whether most of a form's values look handwritten; None when fewer than three can tell.
+
+    A vote of values, not of windows: neat digits in boxes look like print one by one and
+    would outweigh the words around them."""
+    scores = [s.handwriting.score for s in signals if s.handwriting is not None]
+    if len(scores) < 3:
+        return None
+    return sum(x >= HANDWRITING_SCORE for x in scores) * 2 > len(scores)
+
+
+def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form_hand: Optional[bool]) -> list[str]:
     if f.value is None:
         return [MISSING]
     out = []
@@ -115,8 +149,7 @@ def _reasons(spec, f: Field, labels: Sequence[str], images: "_PageImages") -> li
         out.extend(check_unit_name(f.value))
     if spec.check == "dia_danh":
         out.extend(check_place_name(f.value))
-    sig = images.signals(f)
-    if sig is not None and sig.coloured_share > COLOURED_INK_SHARE:
+    if (sig is not None and (sig.coloured or sig.handwritten(form_hand))) or (sig is None and form_hand):
         out.append(HANDWRITTEN)
     return out
 
@@ -140,11 +173,16 @@ def _label_phrases(template: Template) -> list[str]:
 
 
 def label_inside(value: str, phrases: Sequence[str]) -> Optional[str]:
-    """The first printed label or instruction phrase found word for word inside a value."""
+    """The first printed label or instruction phrase found word for word inside a value, or
+    holding the whole value of two words or more (a piece of a label read as the value)."""
     key = _words_key(value)
     for phrase in phrases:
         if _words_key(phrase) in key:
             return phrase
+    if len(key.split()) >= 2:
+        for phrase in phrases:
+            if key in _words_key(phrase):
+                return phrase
     return None
 
 
@@ -260,11 +298,13 @@ def _decode(data: bytes) -> Optional[np.ndarray]:
 
 
 def ink_signals(crop: np.ndarray) -> Signals:
-    """Ink under a value: how much of it is coloured (pen, stamp) rather than black print."""
+    """Ink under a value: how much of it is coloured (pen, stamp), and whether its shapes are handwriting."""
     import cv2
 
+    from ocr.handwriting import handwriting_evidence
+
     if crop.ndim == 2 or crop.shape[2] < 3:
-        return Signals()
+        return Signals(handwriting=handwriting_evidence(crop))
     bgr = crop[:, :, :3]
     grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
@@ -273,4 +313,5 @@ def ink_signals(crop: np.ndarray) -> Signals:
         return Signals()
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.int16)
     chroma = np.hypot(lab[:, :, 1] - 128, lab[:, :, 2] - 128)[ink > 0]
-    return Signals(coloured_share=float(np.count_nonzero(chroma > COLOURED_CHROMA)) / n)
+    return Signals(coloured_share=float(np.count_nonzero(chroma > COLOURED_CHROMA)) / n,
+                   handwriting=handwriting_evidence(grey))

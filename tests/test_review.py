@@ -119,15 +119,17 @@ fields:
   - {id: quoc_tich, label: "Quốc tịch", check: quoc_tich}
   - {id: ghi_chu, label: "Ghi chú"}
   - {id: kinh_gui, label: "Kính gửi", check: co_quan}
+  - {id: tail, label: "Phần cuối"}
 """)
     fields = _fields(ho_ten="Lê Thị Quỳnh", me_ho_ten="LÊ THỊ QUÝNH", dan_toc="Thải", quoc_tich="Việt Nam",
-                     ghi_chu="5) Tổ dân phố 12", kinh_gui="Ủy ban nhân dân xã la Lâu")
+                     ghi_chu="5) Tổ dân phố 12", kinh_gui="Ủy ban nhân dân xã la Lâu", tail="người yêu cầu")
     rv.review_fields(tpl, fields)
     assert fields["kinh_gui"].problems == ["Không nhận ra xã/phường 'la Lâu' trong danh mục (kiểm tra chữ và dấu)"]
     assert rv.NOT_IN_LIST.format("Thải", "54 dân tộc") in fields["dan_toc"].problems
     assert not fields["quoc_tich"].needs_review
     assert any(p.startswith("Cùng chữ nhưng khác dấu") for p in fields["ho_ten"].problems)
     assert rv.FOOTNOTE.format("5)") in fields["ghi_chu"].problems
+    assert rv.LABEL_WORDS.format("Họ tên người yêu cầu") in fields["tail"].problems  # a piece of a label
     fields = _fields(ho_ten="LÊ THỊ QƯỲNH", me_ho_ten="Xyz Văn Tư", dan_toc="Ê Đê", quoc_tich="Lào",
                      kinh_gui="Ủy ban nhân dân xã Ia Lâu")
     rv.review_fields(tpl, fields)
