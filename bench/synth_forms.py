@@ -217,6 +217,19 @@ class Page:
             x = end + self.dpi // 10
         self.y += self.line_h
 
+    def date_slots(self, label: str, date: Optional[str], end: int) -> int:
+        """A date written into printed slots "……/……/………" (day, month, year); the x after them."""
+        x = self.label(self.left, label)
+        parts = date.split("/") if date else [None, None, None]
+        for k, (part, width) in enumerate(zip(parts, (0.14, 0.14, 0.22))):
+            x1 = min(end, x + int(width * (end - self.left)))
+            self.value(x, x1, part)
+            if k < 2:
+                self.draw.text((x1, self.y), "/", font=self.label_font, fill=0)
+                x1 += self.width("/ ", self.label_font)
+            x = x1
+        return x
+
     def long_field(self, label: str, value: Optional[str]):
         """A label whose value may wrap onto a second dotted line."""
         vx = self.label(self.left, label)
@@ -290,6 +303,41 @@ class Page:
         self.center("Độc lập - Tự do - Hạnh phúc", self.bold, 1.6)
 
 
+def _edition(rng: random.Random, editions: list[str]) -> str:
+    """The printed edition of a form, drawn beside the page's generator (its values stay the seed's)."""
+    return random.Random(repr(rng.getstate()[1][8:16])).choice(editions)
+
+
+_UNITS = "không một hai ba bốn năm sáu bảy tám chín".split()
+
+
+def number_in_words(n: int) -> str:
+    """Vietnamese number words up to 9999, as people write dates out ("hai mươi mốt")."""
+    if n < 10:
+        return _UNITS[n]
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        head = "mười" if tens == 1 else _UNITS[tens] + " mươi"
+        tail = {0: "", 1: " mốt" if tens > 1 else " một", 4: " tư" if tens > 1 else " bốn",
+                5: " lăm"}.get(unit, " " + _UNITS[unit])
+        return head + tail
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        tail = "" if not rest else (" linh " + _UNITS[rest] if rest < 10 else " " + number_in_words(rest))
+        return _UNITS[hundreds] + " trăm" + tail
+    thousands, rest = divmod(n, 1000)
+    if not rest:
+        return _UNITS[thousands] + " nghìn"
+    if rest >= 100:
+        return _UNITS[thousands] + " nghìn " + number_in_words(rest)
+    return _UNITS[thousands] + " nghìn không trăm " + ("linh " if rest < 10 else "") + number_in_words(rest)
+
+
+def date_in_words(date: str) -> str:
+    d, m, y = (int(x) for x in date.split("/"))
+    return f"Ngày {number_in_words(d)} tháng {number_in_words(m)} năm {number_in_words(y)}"
+
+
 def _maybe(rng: random.Random, value, p_empty=0.1):
     return None if rng.random() < p_empty else value
 
@@ -307,7 +355,7 @@ def _agency(rng, address: str) -> str:
 
 
 def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
-                hand: Optional[bool] = None) -> tuple[Image.Image, dict]:
+                hand: Optional[bool] = None, edition: Optional[str] = None) -> tuple[Image.Image, dict]:
     me = make_person(rng)
     head = make_person(rng)
     pg = Page(dpi, rng, fonts, hand)
@@ -324,17 +372,38 @@ def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
     phone_shown = t["so_dien_thoai"]
     if phone_shown and rng.random() < 0.3:
         phone_shown = f"{phone_shown[:4]} {phone_shown[4:7]} {phone_shown[7:]}"
+    # TT 66/2023 as published; the same with items 7 and 8 on one line and the birth date in
+    # printed slots; the longer TT 56/2021 edition (residence, job, "Quan hệ với chủ hộ", /CMND)
+    edition = edition or _edition(rng, ["tt66", "tt66-row", "tt56"])
     pg.fields([("Kính gửi(1)", t["kinh_gui"], 100)])
     pg.fields([("1. Họ, chữ đệm và tên", t["ho_ten"], 100)])
-    pg.fields([("2. Ngày, tháng, năm sinh", _date_style(rng, t["ngay_sinh"]), 62),
-               ("3. Giới tính", t["gioi_tinh"], 38)])
-    pg.boxes("4. Số định danh cá nhân", t["so_dinh_danh"])
+    date = _date_style(rng, t["ngay_sinh"])
+    if edition == "tt66":
+        pg.fields([("2. Ngày, tháng, năm sinh", date, 62), ("3. Giới tính", t["gioi_tinh"], 38)])
+    else:
+        end = pg.date_slots("2. Ngày, tháng, năm sinh", t["ngay_sinh"], pg.left + (pg.right - pg.left) * 62 // 100)
+        pg.value(pg.label(end + pg.dpi // 10, "3. Giới tính"), pg.right, t["gioi_tinh"])
+        pg.y += pg.line_h
+    cmnd = "/CMND" if edition == "tt56" else ""
+    pg.boxes("4. Số định danh cá nhân" + cmnd, t["so_dinh_danh"])
     pg.fields([("5. Số điện thoại liên hệ", phone_shown, 52), ("6. Email", t["email"], 48)])
-    pg.fields([("7. Họ, chữ đệm và tên chủ hộ", t["ho_ten_chu_ho"], 100)])
-    pg.fields([("8. Mối quan hệ với chủ hộ", t["quan_he_chu_ho"], 100)])
-    pg.boxes("9. Số định danh cá nhân của chủ hộ", t["so_dinh_danh_chu_ho"])
-    pg.long_field("10. Nội dung đề nghị(2)", t["noi_dung_de_nghi"])
-    pg.text("11. Những thành viên trong hộ gia đình cùng thay đổi:")
+    n = 7
+    if edition == "tt56":
+        for label in ("Nơi thường trú", "Nơi tạm trú", "Nơi ở hiện tại"):
+            pg.long_field(f"{n}. {label}", me["dia_chi"] if label != "Nơi tạm trú" else None)
+            n += 1
+        pg.fields([(f"{n}. Nghề nghiệp, nơi làm việc", "Tự do", 100)])
+        n += 1
+    relation = "Quan hệ với chủ hộ" if edition == "tt56" else "Mối quan hệ với chủ hộ"
+    if edition == "tt66-row":
+        pg.fields([(f"{n}. Họ, chữ đệm và tên chủ hộ", t["ho_ten_chu_ho"], 60),
+                   (f"{n + 1}. {relation}", t["quan_he_chu_ho"], 40)])
+    else:
+        pg.fields([(f"{n}. Họ, chữ đệm và tên chủ hộ", t["ho_ten_chu_ho"], 100)])
+        pg.fields([(f"{n + 1}. {relation}", t["quan_he_chu_ho"], 100)])
+    pg.boxes(f"{n + 2}. Số định danh cá nhân{cmnd} của chủ hộ", t["so_dinh_danh_chu_ho"])
+    pg.long_field(f"{n + 3}. Nội dung đề nghị(2)", t["noi_dung_de_nghi"])
+    pg.text(f"{n + 4}. Những thành viên trong hộ gia đình cùng thay đổi:")
     members = []
     for _ in range(rng.randint(0, 3)):
         p = make_person(rng, born=(1960, 2020))
@@ -345,12 +414,12 @@ def render_ct01(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
              [[m["ho_ten"], m["ngay_sinh"], m["gioi_tinh"], m["so_dinh_danh"], m["quan_he_chu_ho"]] for m in members])
     pg.text("......., ngày ...... tháng ...... năm ......", x=int(4.6 * dpi))
     pg.text("Ý KIẾN CỦA CHỦ HỘ(3)                 NGƯỜI KÊ KHAI(6)", pg.bold, x=int(1.3 * dpi))
-    truth = {"form": "ct01", "fields": t, "thanh_vien": members, "hand": bool(pg.hand_font)}
+    truth = {"form": "ct01", "fields": t, "thanh_vien": members, "hand": bool(pg.hand_font), "edition": edition}
     return pg.img, truth
 
 
 def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
-                     hand: Optional[bool] = None) -> tuple[Image.Image, dict]:
+                     hand: Optional[bool] = None, edition: Optional[str] = None) -> tuple[Image.Image, dict]:
     mother = make_person(rng, "Nữ", (1975, 2004))
     father = make_person(rng, "Nam", (1970, 2002))
     child = make_person(rng, born=(2023, 2024))
@@ -380,7 +449,14 @@ def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
     pg.fields([("Quan hệ với người được khai sinh", t["nyc_quan_he"], 100)])
     pg.text("Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:", pg.bold)
     pg.fields([("Họ, chữ đệm, tên", t["ho_ten"], 100)])
+    # as published (TT 04/2020), or filled in as the instructions ask: the date in words too, and
+    # the copies wanted ticked at the foot (later printings)
+    edition = edition or _edition(rng, ["tt04", "tt04-words"])
+    words = date_in_words(t["ngay_sinh"]) if edition == "tt04-words" else None
     pg.fields([("Ngày, tháng, năm sinh", _date_style(rng, t["ngay_sinh"]), 50), ("ghi bằng chữ", None, 50)])
+    if words:
+        pg.value(pg.left, pg.right, words)
+        pg.y += pg.line_h
     pg.fields([("Giới tính", t["gioi_tinh"], 30), ("Dân tộc", t["dan_toc"], 30), ("Quốc tịch", t["quoc_tich"], 40)])
     pg.long_field("Nơi sinh(4)", t["noi_sinh"])
     pg.long_field("Quê quán", t["que_quan"])
@@ -394,7 +470,10 @@ def render_khai_sinh(rng: random.Random, dpi: int = 300, fonts: str = "dejavu",
     pg.text("nhiệm trước pháp luật về cam đoan của mình.")
     pg.text("Làm tại: ............, ngày ...... tháng ...... năm ......", x=int(3.6 * dpi))
     pg.text("Người yêu cầu", pg.bold, x=int(5.2 * dpi))
-    return pg.img, {"form": "khai_sinh", "fields": t, "hand": bool(pg.hand_font)}
+    if edition == "tt04-words":
+        pg.y += pg.line_h * 2
+        pg.text("Đề nghị cấp bản sao(6): Có ☐, Không ☐     Số lượng: ...... bản")
+    return pg.img, {"form": "khai_sinh", "fields": t, "hand": bool(pg.hand_font), "edition": edition}
 
 
 _FAKE_TEXT = {"name": lambda rng, p: _caps(rng, p["ho_ten"]), "date": lambda rng, p: p["ngay_sinh"],
@@ -444,10 +523,12 @@ def degrade(img: Image.Image, rng: random.Random, level: float = 1.0) -> Image.I
 RENDERERS = {"ct01": render_ct01, "khai_sinh": render_khai_sinh}
 
 
-def render(form: str, rng: random.Random, dpi: int = 300, fonts: str = "dejavu", hand: Optional[bool] = None):
-    """A filled form and its truth; `hand` forces (True) or forbids (False) filling it in by hand."""
+def render(form: str, rng: random.Random, dpi: int = 300, fonts: str = "dejavu", hand: Optional[bool] = None,
+           edition: Optional[str] = None):
+    """A filled form and its truth; `hand` forces (True) or forbids (False) filling it in by hand,
+    `edition` picks the printed edition (else drawn)."""
     if form in RENDERERS:
-        return RENDERERS[form](rng, dpi, fonts, hand)
+        return RENDERERS[form](rng, dpi, fonts, hand, edition)
     return render_template(load_template(form), rng, dpi, fonts, hand)
 
 

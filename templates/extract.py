@@ -369,6 +369,8 @@ def read_value(index: LabelIndex, hit: Hit, spec: FieldSpec) -> Value:
         if any(h.start < len(other.toks) and other.toks[h.start] in region for h in index.by_row.get(other.index, [])):
             continue
         cand = _content(region, boxed)
+        if cand and cand[-1].text.endswith(":"):
+            continue  # the tail of a printed label ("… cá nhân/CMND:"), not a value above the dots
         if _score(cand) > _score(best):
             best, best_row = cand, other
     value = Value(toks=list(best), page=row.page)
@@ -376,7 +378,7 @@ def read_value(index: LabelIndex, hit: Hit, spec: FieldSpec) -> Value:
     after = max(row.index, best_row.index)
     if not best:
         below = _next_row(rows, rows[after])
-        if below is None or below.index in index.by_row:
+        if below is None or below.index in index.by_row or _printed_item(below):
             return value
         value.toks = _content(below.toks)
         last = below
@@ -390,7 +392,8 @@ def read_value(index: LabelIndex, hit: Hit, spec: FieldSpec) -> Value:
                 break
             below = rows[k]
             k += 1
-            if below.index in index.by_row or below.y0 - last.y1 > 1.6 * max(last.height, below.height):
+            if below.index in index.by_row or below.y0 - last.y1 > 1.6 * max(last.height, below.height) \
+                    or _printed_item(below):
                 break
             more = _content(below.toks)
             if not more:
@@ -403,6 +406,19 @@ def read_value(index: LabelIndex, hit: Hit, spec: FieldSpec) -> Value:
             value.toks.extend(more)
             last = below
     return value
+
+
+def _printed_item(row: Row) -> bool:
+    """A printed item of the form ("7. Nơi thường trú:"), a label this template does not know
+    (another edition's): words and a colon at the row's start, its number maybe misread.
+    Never the value or the continuation of the item above it."""
+    toks = [t for t in row.toks if not t.filler]
+    if toks and (toks[0].enum or len(toks[0].text) <= 3 and not toks[0].text.endswith(":")):
+        toks = toks[1:]  # the item number, or what OCR made of it ("II" for "7.")
+    for k, t in enumerate(toks[:6]):
+        if t.text.endswith(":"):
+            return k >= 1 and all(u.text.rstrip(":").replace(",", "").isalpha() for u in toks[:k + 1])
+    return False
 
 
 def _next_row(rows: list[Row], row: Row) -> Optional[Row]:

@@ -88,7 +88,7 @@ class Signals:
 
 def review_fields(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> None:
     """Set `needs_review` on every field, adding the reasons to `problems`."""
-    images = _PageImages(doc)
+    images = PageImages(doc)
     labels = _label_phrases(template)
     signals = {fid: images.signals(f) for fid, f in fields.items() if f.value is not None}
     form_hand = filled_by_hand([s for s in signals.values() if s is not None])
@@ -269,24 +269,44 @@ def _cross_checks(template: Template, fields: dict[str, Field]) -> None:
 # ---------------------------------------------------------------- ink under a value
 
 
-class _PageImages:
+class PageImages:
     """Page archive images decoded once per document, for the ink signals of its values."""
 
     def __init__(self, doc: Optional[Document]):
         self.pages = doc.pages if doc is not None else []
         self.decoded: dict[int, Optional[np.ndarray]] = {}
+        self.unruled: dict[int, Optional[np.ndarray]] = {}
+
+    def without_leaders(self, number: int) -> Optional[np.ndarray]:
+        """The page in grey with dot leaders, rules and box borders painted over: handwriting sits
+        on the dots, and dots fused with its letters hide their shapes."""
+        if number not in self.unruled:
+            import cv2
+
+            from ocr.form_lines import remove_rules_and_leaders
+
+            image = self.page(number)
+            if image is not None and image.ndim == 3:
+                image = cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
+            self.unruled[number] = None if image is None else remove_rules_and_leaders(image, self.pages[number - 1].dpi)
+        return self.unruled[number]
+
+    def page(self, number: Optional[int]) -> Optional[np.ndarray]:
+        if not number or number > len(self.pages):
+            return None
+        if number not in self.decoded:
+            self.decoded[number] = _decode(self.pages[number - 1].image)
+        return self.decoded[number]
 
     def signals(self, f: Field) -> Optional[Signals]:
-        if not f.page or not f.bbox or f.page > len(self.pages):
-            return None
-        if f.page not in self.decoded:
-            self.decoded[f.page] = _decode(self.pages[f.page - 1].image)
-        image = self.decoded[f.page]
+        image = self.page(f.page) if f.bbox else None
         if image is None:
             return None
-        x0, y0, x1, y1 = (int(v) for v in f.bbox)
-        crop = image[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
-        return ink_signals(crop) if crop.size else None
+        x0, y0, x1, y1 = (max(0, int(v)) for v in f.bbox)
+        crop = image[y0:y1, x0:x1]
+        if not crop.size:
+            return None
+        return ink_signals(crop, self.without_leaders(f.page)[y0:y1, x0:x1])
 
 
 def _decode(data: bytes) -> Optional[np.ndarray]:
@@ -297,14 +317,15 @@ def _decode(data: bytes) -> Optional[np.ndarray]:
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
 
 
-def ink_signals(crop: np.ndarray) -> Signals:
-    """Ink under a value: how much of it is coloured (pen, stamp), and whether its shapes are handwriting."""
+def ink_signals(crop: np.ndarray, unruled: Optional[np.ndarray] = None) -> Signals:
+    """Ink under a value: how much of it is coloured (pen, stamp), and whether its shapes are
+    handwriting (judged on `unruled`, the same crop without dot leaders and rules, when given)."""
     import cv2
 
     from ocr.handwriting import handwriting_evidence
 
     if crop.ndim == 2 or crop.shape[2] < 3:
-        return Signals(handwriting=handwriting_evidence(crop))
+        return Signals(handwriting=handwriting_evidence(crop if unruled is None else unruled))
     bgr = crop[:, :, :3]
     grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
@@ -314,4 +335,4 @@ def ink_signals(crop: np.ndarray) -> Signals:
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.int16)
     chroma = np.hypot(lab[:, :, 1] - 128, lab[:, :, 2] - 128)[ink > 0]
     return Signals(coloured_share=float(np.count_nonzero(chroma > COLOURED_CHROMA)) / n,
-                   handwriting=handwriting_evidence(grey))
+                   handwriting=handwriting_evidence(grey if unruled is None else unruled))

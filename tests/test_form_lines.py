@@ -148,7 +148,7 @@ def test_dots_touching_a_value_written_over_them_go_at_full_resolution():
     from ocr.model import PageImage
 
     rng = random.Random(1004)
-    img, truth = render("khai_sinh", rng, 300, "liberation", hand=False)
+    img, truth = render("khai_sinh", rng, 300, "liberation", hand=False, edition="tt04")
     page = clean_page(PageImage(pixels=np.asarray(degrade(img, rng).convert("L")), dpi=300, source="t"))
     got = text(ocr_image(remove_rules_and_leaders(page.ocr_image, 300), 300))
     for field in ("kinh_gui", "nyc_ho_ten", "que_quan"):

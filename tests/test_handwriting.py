@@ -44,7 +44,7 @@ def test_too_little_ink_says_nothing():
 
 def _reviewed(hand: bool) -> dict:
     rng = random.Random(1012)
-    img, truth = render("ct01", rng, 300, "liberation", hand=hand)
+    img, truth = render("ct01", rng, 300, "liberation", hand=hand, edition="tt56")
     grey = np.asarray(degrade(img, rng).convert("L"))  # grey: no colour to give the pen away
     page = process_page(PageJob("scan", 0, PageImage(grey, 300, "scan")), PipelineOptions(jobs=1))
     doc = Document(stem="t", source=["scan"], pages=[page])
