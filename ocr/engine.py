@@ -15,6 +15,7 @@ import re
 import subprocess
 import tempfile
 import threading
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
@@ -25,7 +26,7 @@ import pytesseract
 
 from ocr.errors import SohoaError
 from ocr.model import Choices, OcrPage, Word
-from ocr.textnorm import nfc
+from ocr.textnorm import fold, nfc
 
 # Dot leaders, underscores and rules printed on forms are not text.
 _LEADER_RUN = re.compile(r"[.…·_]{3,}|[-–—=]{4,}")
@@ -63,8 +64,23 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
     tsv, choices = _tsv(grey, dpi, lang, psm, barred=barred, with_choices=corrector is not None)
     words = parse_tsv(tsv)
     if corrector is not None and choices is not None and len(choices) == len(words):
-        words = corrector(words, choices)
+        words = corrector([replace(w, doubt=mark_doubt(c)) for w, c in zip(words, choices)], choices)
     return OcrPage(width=width, height=height, words=tidy_words(words))
+
+
+def mark_doubt(choices: Choices) -> float:
+    """The confidence of the strongest alternative that differs from a letter of the reading only
+    in its diacritics (the same base letter): 0 when the engine offered none."""
+    doubt = 0.0
+    for alts in choices:
+        if not alts:
+            continue
+        top = alts[0][0]
+        base = fold(top).lower()
+        for letter, conf in alts[1:]:
+            if letter != top and letter.strip() and fold(letter).lower() == base:
+                doubt = max(doubt, conf)
+    return doubt
 
 
 def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng", charset: str = "",
@@ -251,7 +267,7 @@ def tidy_words(words: list[Word]) -> list[Word]:
         if not text or _BORDER_ONLY.match(text):
             continue
         if text != w.text:
-            w = Word(text=text, bbox=w.bbox, conf=w.conf, block=w.block, par=w.par, line=w.line)
+            w = replace(w, text=text)
         kept.append(w)
     return _join_boxed_digits(kept)
 

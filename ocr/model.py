@@ -50,6 +50,9 @@ class Word:
     block: int = 0
     par: int = 0
     line: int = 0
+    # Confidence (0-100) of the strongest letter the engine offered instead of one of the word's
+    # that differs from it only in its marks ("i" against "ỉ"): how unsure the marks are.
+    doubt: float = 0.0
 
 
 #: Per-character alternatives of one OCR word: for each character, (letter, confidence 0-100)

@@ -345,3 +345,23 @@ def test_garbled_date_is_read_again_as_digits():
     understand(doc)
     f = doc.fields["ngay_sinh"]
     assert (f.value, f.needs_review) == ("06/10/2001", True) and REREAD in f.problems
+
+
+def test_name_with_unsure_marks_is_sent_to_review():
+    """The engine read "Bình" but nearly read its marks otherwise: the name is not vouched for;
+    the same name read surely is."""
+    from ocr.engine import mark_doubt
+    from templates import review as rv
+
+    assert mark_doubt([[("B", 97.0)], [("ì", 72.0), ("i", 78.0), ("í", 20.0)], [("n", 95.0), ("m", 60.0)]]) == 78.0
+    assert mark_doubt([[("a", 90.0), ("o", 80.0)]]) == 0.0
+    for doubt, flagged in ((78.0, True), (10.0, False)):
+        page = build_page(CT01)
+        for w in page.words:
+            if w.text == "Bình":
+                w.doubt = doubt
+        doc = doc_of(page)
+        understand(doc)
+        f = doc.fields["ho_ten_chu_ho"]
+        assert (f.value, rv.UNSURE_MARKS.format("Bình") in f.problems, f.needs_review) == \
+            ("Nguyễn Văn Bình", flagged, flagged)
