@@ -54,8 +54,13 @@ def title_score(match: str, rows: list[Row]) -> float:
     return best
 
 
-def _require_ok(req: list[str], page_text: str) -> bool:
-    return all(fuzz.partial_ratio(" ".join(fold(r).split()), page_text) >= REQUIRE_MIN for r in req)
+def _present(text: str, page_text: str) -> bool:
+    return fuzz.partial_ratio(" ".join(fold(text).split()), page_text) >= REQUIRE_MIN
+
+
+def _require_ok(tpl: Template, page_text: str) -> bool:
+    return all(_present(r, page_text) for r in tpl.require) and (
+        not tpl.require_any or any(_present(r, page_text) for r in tpl.require_any))
 
 
 def _labels_may_be_there(keys: set[str], rows: list[Row]) -> bool:
@@ -77,7 +82,7 @@ def score_template(tpl: Template, rows: list[Row], barcodes: list[Barcode]) -> f
     if not rows:
         return 0.0
     page_text = " ".join(fold(" ".join(r.text for r in rows)).split())
-    if tpl.require and not _require_ok(tpl.require, page_text):
+    if (tpl.require or tpl.require_any) and not _require_ok(tpl, page_text):
         return 0.0
     title = max((title_score(m, rows) for m in tpl.match), default=0.0)
     folded_lines = "\n".join(" ".join(fold(r.text).split()) for r in rows)

@@ -72,6 +72,7 @@ class Template:
     match_regex: list[str] = field(default_factory=list)
     match_barcode: list[str] = field(default_factory=list)
     require: list[str] = field(default_factory=list)
+    require_any: list[str] = field(default_factory=list)  # at least one of these must appear
     fields: list[FieldSpec] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)  # printed text that ends a value, not a field
     tables: list[TableSpec] = field(default_factory=list)
@@ -202,7 +203,7 @@ class _Builder:
         if not isinstance(data, dict):
             self.fail((), "Mẫu tờ khai phải là một bảng khóa: giá trị (id, name, match, fields)",
                       "a template must be a mapping (id, name, match, fields)")
-        known = {"id", "name", "match", "match_regex", "match_barcode", "require", "fields", "stops",
+        known = {"id", "name", "match", "match_regex", "match_barcode", "require", "require_any", "fields", "stops",
                  "tables", "extractor", "description", "version"}
         for key in data:
             if key not in known:
@@ -248,6 +249,7 @@ class _Builder:
         tables = [self.table(t, i) for i, t in enumerate(data.get("tables") or [])]
         return Template(id=tpl_id, name=nfc(name), match=match, match_regex=regexes, match_barcode=barcodes,
                         require=self.strings(data.get("require"), ("require",), "require"),
+                        require_any=self.strings(data.get("require_any"), ("require_any",), "require_any"),
                         fields=fields, stops=self.strings(data.get("stops"), ("stops",), "stops"),
                         tables=tables, extractor=extractor, path=Path(self.path))
 

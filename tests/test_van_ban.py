@@ -165,6 +165,21 @@ def test_official_letter_recognised_despite_a_garbled_number(number_line, is_let
     assert (form == "van_ban") == is_letter
 
 
+@pytest.mark.parametrize("motto,is_letter", [
+    (["CỘNG HOÀ XÃ HỘI CHỮN€M VÌ °&XM", "Độc lập - Tự do - Hạnh phúc"], True),  # first line under a signature
+    (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Đôc lâp Tư d0 - Hanh phuc"], True),
+    (["Bản tin nội bộ", "Số đặc biệt"], False),  # no motto: no official document
+])
+def test_either_line_of_the_national_motto_will_do(motto, is_letter):
+    from templates import recognize
+
+    page = _words([("ỦY BAN NHÂN DÂN", 300, 200), (motto[0], 1200, 200), ("THÀNH PHỐ ĐÀ NẴNG", 300, 260),
+                   (motto[1], 1200, 260), ("Số: 75 /UBND-SGDĐT", 300, 380),
+                   ("V/v thực hiện Thông báo số 496-TB/TU", 300, 600)])
+    form, _confidence = recognize([page])
+    assert (form == "van_ban") == is_letter
+
+
 def test_number_line_without_its_label_and_date_line_with_a_garbled_ngay(template):
     """A handwritten number and day can take the printed "Số:" and "ngày" with them in OCR:
     the number line is still the number (not part of the agency), the place still read."""
