@@ -585,6 +585,8 @@ class Workspace:
             for c in self.corrections:
                 if c["doc"] == doc_id and c["field"] in d.fields:
                     self._apply_correction(d.fields[c["field"]], c["new"])
+                elif c["doc"] == doc_id and _CELL.match(c["field"]):
+                    _set_cell(d.extra, c["field"], c["new"])
             d.understood = True
             self.autosave()
         return True
@@ -611,6 +613,27 @@ class Workspace:
             if d.saved:
                 d.saved = {**d.saved, "stale": True}
             corr = {"doc": d.id, "field": field_id, "old": old, "new": new or None,
+                    "user": user or current_user(), "when": _now(), "recorded": False}
+            self.corrections.append(corr)
+            self.autosave()
+            return corr
+
+    def edit_table_cell(self, doc_index: int, table_id: str, row: int, column: str, new: str,
+                        user: Optional[str] = None) -> Optional[dict]:
+        """The officer's correction of one cell of a form's table (CT01's household members);
+        a row past the last adds a member. Logged like a field, as "thanh_vien[2].ho_ten"."""
+        new = collapse_spaces(nfc(new or ""))
+        cell = f"{table_id}[{row + 1}].{column}"
+        with self.lock:
+            d = self.documents[doc_index]
+            rows = d.extra.get(table_id) or []
+            old = rows[row].get(column) if row < len(rows) and isinstance(rows[row], dict) else None
+            if (old or "") == new:
+                return None
+            _set_cell(d.extra, cell, new or None)
+            if d.saved:
+                d.saved = {**d.saved, "stale": True}
+            corr = {"doc": d.id, "field": cell, "old": old, "new": new or None,
                     "user": user or current_user(), "when": _now(), "recorded": False}
             self.corrections.append(corr)
             self.autosave()
@@ -645,6 +668,21 @@ class Workspace:
         with self.lock:
             corr["recorded"] = True
             self.autosave()
+
+
+_CELL = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
+
+
+def _set_cell(extra: dict, cell: str, value: Optional[str]) -> None:
+    """Put `value` into `extra` at "table[row].column" (rows counted from 1), adding rows."""
+    m = _CELL.match(cell)
+    table, row, column = m.group(1), int(m.group(2)) - 1, m.group(3)
+    rows = extra.get(table)
+    if not isinstance(rows, list):
+        rows = extra[table] = []
+    while len(rows) <= row:
+        rows.append({})
+    rows[row][column] = value
 
 
 def _new_id() -> str:

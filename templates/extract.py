@@ -539,10 +539,12 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
         if any(h.key in stop_keys for h in index.by_row.get(row.index, [])) or (
                 "ngay" in folded and "thang" in folded and " nam" in folded):
             break
-        if all(t.conf < JUNK_CONF or t.filler for t in row.toks):
+        content = [t for t in row.toks if not t.filler]
+        if all(t.conf < JUNK_CONF for t in content) or (
+                len(content) == 1 and content[0].key.isdigit() and len(content[0].key) <= 2):
             prev = row
             i += 1
-            continue  # specks or border remains read as characters
+            continue  # specks or border remains read as characters, or an empty member row's number
         cells: dict[str, list[Tok]] = {}
         left = min(a for a, _b in columns.values())
         for k, t in enumerate(row.toks):
@@ -566,6 +568,8 @@ def read_table(index: LabelIndex, table: TableSpec, template: Template) -> list[
         row_out = {}
         for col in table.columns[1:]:
             raw = collapse_spaces(" ".join(t.text for t in _content(rec.get(col.id, [])))) or None
+            if raw and col.type == "name":  # the row number run into the name ("1 Vũ Thanh Thảo")
+                raw = re.sub(r"^\d{1,2}[.)]?\s+", "", raw) or None
             value, valid, _problems = normalize(col.type, raw)
             row_out[col.id] = value if valid else raw
         if any(row_out.values()):

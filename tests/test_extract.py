@@ -365,3 +365,14 @@ def test_name_with_unsure_marks_is_sent_to_review():
         f = doc.fields["ho_ten_chu_ho"]
         assert (f.value, rv.UNSURE_MARKS.format("Bình") in f.problems, f.needs_review) == \
             ("Nguyễn Văn Bình", flagged, flagged)
+
+
+def test_row_number_run_into_a_members_name_is_not_part_of_it():
+    """The TT column's number read inside the name cell ("1 Vũ Thanh Thảo") stays out of the name."""
+    lines = [list(row) for row in CT01]
+    lines[14] = [(330, "1 Nguyễn Thị Hoa"), (900, "01/02/1992"), (1420, "Nữ"), (1680, "051192001234"), (2230, "Vợ")]
+    lines[15] = [(330, "2. Nguyễn Minh Khoa"), (900, "10/10/2015"), (1420, "Nam"), (1680, "051215004321"),
+                 (2230, "Con")]
+    doc = doc_of(build_page(lines))
+    understand(doc)
+    assert [m["ho_ten"] for m in doc.extra["thanh_vien"]] == ["Nguyễn Thị Hoa", "Nguyễn Minh Khoa"]

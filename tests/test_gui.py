@@ -11,9 +11,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from PyQt5.QtCore import QMimeData, QModelIndex, QPoint, QPointF, Qt, QUrl  # noqa: E402
-from PyQt5.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
-from PyQt5.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PyQt5.QtCore import QEvent, QMimeData, QModelIndex, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent  # noqa: E402
+from PyQt5.QtWidgets import QApplication, QLineEdit, QMessageBox  # noqa: E402
 
 from scanner_app.gui.main_window import MainWindow  # noqa: E402
 from scanner_app.gui.widgets import FieldPanel  # noqa: E402
@@ -47,9 +47,6 @@ def wait_idle(qtbot, w, timeout=60000):
 
 def type_text(widget, text: str) -> None:
     """Key presses carrying Vietnamese characters (QTest.keyClicks handles Latin-1 only)."""
-    from PyQt5.QtCore import QEvent
-    from PyQt5.QtGui import QKeyEvent
-
     for ch in text:
         for kind in (QEvent.KeyPress, QEvent.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.NoModifier, ch))
@@ -437,3 +434,52 @@ def test_window_fits_the_screen_and_remembers_its_geometry(qtbot, tmp_path):
     w2.show()
     assert (w2.width(), w2.height()) == (640, 480)
     w2.close()
+
+
+def test_household_members_are_an_editable_table(window, qtbot, tmp_path):
+    """CT01's member table is shown as a grid of its own, names without their row numbers; the
+    officer corrects a cell and adds a member by keyboard, the corrections are audited, and the
+    saved JSON holds them."""
+    import random
+
+    from bench.synth_forms import render
+
+    img, truth = render("ct01", random.Random(1003), 200, "dejavu", hand=False, edition="tt66")
+    path = tmp_path / "ct01_members.png"
+    img.convert("L").save(path, dpi=(200, 200))
+    w = window
+    w.import_files([path])
+    wait_idle(qtbot, w, timeout=90000)
+    qtbot.waitUntil(lambda: "thanh_vien" in w.fields.tables, timeout=5000)
+    grid = w.fields.tables["thanh_vien"]
+    headers = [grid.horizontalHeaderItem(c).text() for c in range(grid.columnCount())]
+    assert headers[0] == "Họ, chữ đệm và tên" and "TT" not in headers
+    names = [grid.item(r, 0).text() for r in range(grid.rowCount() - 1)]
+    assert names == [m["ho_ten"] for m in truth["thanh_vien"]]
+    assert grid.rowCount() == len(names) + 1  # the empty row that adds a member
+
+    def edit_cell(row: int, col: int, text: str) -> None:
+        """As the officer does: double-click the cell, type, Enter."""
+        centre = grid.visualRect(grid.model().index(row, col)).center()
+        qtbot.mouseClick(grid.viewport(), Qt.LeftButton, pos=centre)
+        qtbot.mouseDClick(grid.viewport(), Qt.LeftButton, pos=centre)
+        qtbot.waitUntil(lambda: any(e.isVisible() for e in grid.viewport().findChildren(QLineEdit)), timeout=2000)
+        editor = next(e for e in grid.viewport().findChildren(QLineEdit) if e.isVisible())
+        editor.selectAll()
+        type_text(editor, text)
+        for kind in (QEvent.KeyPress, QEvent.KeyRelease):  # to the editor, whatever the window's focus
+            QApplication.sendEvent(editor, QKeyEvent(kind, Qt.Key_Return, Qt.NoModifier))
+        # the delegate commits and deletes its editor on the next turn of the event loop
+        qtbot.waitUntil(lambda: not any(e.isVisible() for e in grid.viewport().findChildren(QLineEdit)), timeout=2000)
+
+
+    edit_cell(0, 0, "Bùi Xuân Sang")
+    edit_cell(len(names), 0, "Bùi Minh Khang")
+    assert [c["field"] for c in w.ws.corrections[-2:]] == ["thanh_vien[1].ho_ten", f"thanh_vien[{len(names) + 1}].ho_ten"]
+    assert w.ws.corrections[-2]["old"] == names[0] and w.ws.unsaved()
+    assert grid.rowCount() == len(names) + 2
+    with qtbot.waitSignal(w.save().done, timeout=60000):
+        pass
+    saved = json.loads(open(w.ws.documents[0].saved["json"], encoding="utf-8").read())
+    members = [m["ho_ten"] for m in saved["thanh_vien"]]
+    assert members == ["Bùi Xuân Sang"] + names[1:] + ["Bùi Minh Khang"]

@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.fields = FieldPanel()
         self.fields.field_focused.connect(self._field_focused)
         self.fields.field_edited.connect(self._field_edited)
+        self.fields.table_edited.connect(self._table_edited)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.thumbs)
         split.addWidget(self.view)
@@ -473,13 +474,14 @@ class MainWindow(QMainWindow):
         with self.ws.lock:
             doc = self.ws.documents[i]
             fields = {k: dict(v) for k, v in doc.fields.items()}
+            tables = {k: [dict(r) for r in v if isinstance(r, dict)] for k, v in doc.extra.items() if isinstance(v, list)}
             form, npages, understood = doc.form, len(doc.pages), doc.understood
             total = len(self.ws.documents)
         form_text = f"{form} ({doc.form_confidence:.0%})" if form else tr("form_unknown")
         header = tr("doc_header", n=i + 1, total=total, pages=npages, form=form_text)
         if not understood:
             header += " — " + tr("processing")
-        self.fields.set_document(i, header, fields, field_labels(form))
+        self.fields.set_document(i, header, fields, field_labels(form), tables, table_columns(form))
         self._set_form_combo(doc.form_choice, form)
 
     def _set_form_combo(self, choice: Optional[str], form: Optional[str]) -> None:
@@ -660,18 +662,33 @@ class MainWindow(QMainWindow):
         corr = self.ws.edit_field(i, fid, value, self.user)
         if corr is None:
             return
-        saved = self.ws.documents[i].saved
+        self._record_correction(i, corr)
+        self.status(tr("status_correction", field=fid))
+        self._refresh_fields()
+        self.update_title()
+
+    def _record_correction(self, doc_index: int, corr: dict) -> None:
+        """Into the store's audit trail at once when the document was saved there already."""
+        saved = self.ws.documents[doc_index].saved
         if saved and saved.get("store_id"):
             try:
                 with dossier_store() as store:
                     if store is not None:
-                        store.record_correction(saved["store_id"], fid, corr["old"], corr["new"], corr["user"])
+                        store.record_correction(saved["store_id"], corr["field"], corr["old"], corr["new"],
+                                                corr["user"])
                         self.ws.mark_recorded(corr)
             except SohoaError as exc:
                 self.show_error(exc.message)
-        self.status(tr("status_correction", field=fid))
-        self._refresh_fields()
-        self.update_title()
+
+    def _table_edited(self, table_id: str, row: int, column: str, value: str) -> None:
+        i = self.fields.doc_index
+        if i is None or i >= len(self.ws.documents):
+            return
+        corr = self.ws.edit_table_cell(i, table_id, row, column, value, self.user)
+        if corr is not None:
+            self._record_correction(i, corr)
+            self.status(tr("status_correction", field=corr["field"]))
+            self.update_title()
 
     def next_doubtful(self) -> None:
         cur = next((k for k, e in self.fields.edits.items() if e.hasFocus()), None)
@@ -899,24 +916,31 @@ def known_forms() -> list[tuple[str, str]]:
     return sorted((t.id, str(getattr(t, "name", "") or "")) for t in load_templates())
 
 
-def field_labels(form: Optional[str]) -> dict[str, str]:
-    """Printed labels of a form's fields for the review panel (field id when unknown)."""
+def form_template(form: Optional[str]):
+    """The built-in template of a form id (None when unknown): labels for the review panel."""
     if not form:
-        return {}
-    cache = field_labels.__dict__.setdefault("cache", {})
+        return None
+    cache = form_template.__dict__.setdefault("cache", {})
     if form not in cache:
-        labels = {}
         try:
             from templates import load_templates
 
-            for t in load_templates():
-                if getattr(t, "id", None) == form:
-                    for f in getattr(t, "fields", []):
-                        fid = getattr(f, "id", None) or (f.get("id") if isinstance(f, dict) else None)
-                        label = getattr(f, "label", None) or (f.get("label") if isinstance(f, dict) else None)
-                        if fid and label:
-                            labels[fid] = str(label).rstrip(": ")
+            cache[form] = next((t for t in load_templates() if t.id == form), None)
         except Exception:  # labels are cosmetic; never fail the window over them
-            log.debug("no template labels for %s", form, exc_info=True)
-        cache[form] = labels
+            log.debug("no template for %s", form, exc_info=True)
+            cache[form] = None
     return cache[form]
+
+
+def field_labels(form: Optional[str]) -> dict[str, str]:
+    """Printed labels of a form's fields for the review panel (field id when unknown)."""
+    template = form_template(form)
+    return {f.id: f.label.rstrip(": ") for f in template.fields} if template else {}
+
+
+def table_columns(form: Optional[str]) -> dict[str, list[tuple[str, str]]]:
+    """(column id, printed header) of each table of a form, the row-number column left out."""
+    template = form_template(form)
+    if template is None:
+        return {}
+    return {t.id: [(c.id, c.label) for c in t.columns[1:]] for t in template.tables}

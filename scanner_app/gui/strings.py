@@ -9,6 +9,8 @@ _LANG = "vi"
 STRINGS: dict[str, tuple[str, str]] = {
     "title": ("Số hóa hồ sơ — {code}", "Số hóa hồ sơ (dossier digitising) — {code}"),
     "title_no_code": ("hồ sơ mới", "new dossier"),
+    "table_thanh_vien": ("Thành viên hộ gia đình cùng thay đổi (sửa trực tiếp trong bảng; dòng trống để thêm)",
+                         "Household members changing too (edit in the grid; the empty row adds one)"),
     "no_scanner_short": ("Chưa có máy quét", "No scanner"),
     "no_scanner": ("Chưa tìm thấy máy quét. Hãy kiểm tra cáp và nguồn điện của máy quét, cài trình điều khiển "
                    "(driver) của hãng, rồi bấm Cài đặt › Tìm máy quét. Không có máy quét vẫn làm được: "

@@ -7,8 +7,8 @@ from typing import Optional
 from PyQt5.QtCore import QEvent, QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 from PyQt5.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QGraphicsPixmapItem, QGraphicsRectItem,
-                             QGraphicsScene, QGraphicsView, QLabel, QLineEdit, QListView, QListWidget,
-                             QListWidgetItem, QScrollArea, QVBoxLayout, QWidget)
+                             QGraphicsScene, QGraphicsView, QHeaderView, QLabel, QLineEdit, QListView, QListWidget,
+                             QListWidgetItem, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from scanner_app.devices.files import FILE_SUFFIXES
 from scanner_app.gui.strings import tr
@@ -232,6 +232,7 @@ class FieldPanel(QWidget):
 
     field_focused = pyqtSignal(str)
     field_edited = pyqtSignal(str, str)
+    table_edited = pyqtSignal(str, int, str, str)  # table id, row (0-based), column id, text
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -251,10 +252,19 @@ class FieldPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.inner = QWidget()
-        self.form = QFormLayout(self.inner)
+        inner = QVBoxLayout(self.inner)
+        inner.setContentsMargins(0, 0, 0, 0)
+        form_box = QWidget()
+        self.form = QFormLayout(form_box)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.WrapAllRows)  # labels above: values get the full width
         self.form.setVerticalSpacing(4)
+        inner.addWidget(form_box)
+        self.tables_box = QVBoxLayout()  # a form's tables (CT01's household members), editable
+        inner.addLayout(self.tables_box)
+        inner.addStretch(1)
+        self.tables: dict[str, QTableWidget] = {}
+        self.table_rows: dict[str, list[dict]] = {}
         self.scroll.setWidget(self.inner)
         outer.addWidget(self.scroll, 1)
         self.edits: dict[str, QLineEdit] = {}
@@ -263,7 +273,8 @@ class FieldPanel(QWidget):
         self.doc_index: Optional[int] = None
 
     def set_document(self, doc_index: Optional[int], header: str, fields: dict[str, dict],
-                     labels: dict[str, str] | None = None) -> None:
+                     labels: dict[str, str] | None = None, tables: dict[str, list[dict]] | None = None,
+                     columns: dict[str, list[tuple[str, str]]] | None = None) -> None:
         focused = next((k for k, e in self.edits.items() if e.hasFocus()), None)
         same = doc_index == self.doc_index and list(fields) == list(self.fields)
         self.doc_index = doc_index
@@ -301,6 +312,57 @@ class FieldPanel(QWidget):
             self._colour(fid)
         if focused in self.edits:
             self.edits[focused].setFocus()
+        self._set_tables(tables or {}, columns or {}, same)
+
+    def _set_tables(self, tables: dict[str, list[dict]], columns: dict[str, list[tuple[str, str]]],
+                    same_document: bool) -> None:
+        """One editable grid per table of the form, its rows the members read, plus an empty row
+        to add one; the row number is the grid's, never part of a value."""
+        if same_document and set(columns) == set(self.tables) and all(
+                self.table_rows.get(t) == tables.get(t, []) or self.tables[t].state() == QAbstractItemView.EditingState
+                for t in columns):
+            return
+        while self.tables_box.count():
+            w = self.tables_box.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.tables.clear()
+        self.table_rows = {t: [dict(r) for r in tables.get(t, []) if isinstance(r, dict)] for t in columns}
+        for tid, cols in columns.items():
+            rows = self.table_rows[tid]
+            title = QLabel(tr("table_" + tid))  # the table id itself when it has no name
+            title.setStyleSheet("font-weight: bold")
+            grid = QTableWidget(len(rows) + 1, len(cols))
+            grid.setObjectName(f"table_{tid}")
+            grid.setHorizontalHeaderLabels([label for _cid, label in cols])
+            grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+            grid.horizontalHeader().setStretchLastSection(True)
+            for r, row in enumerate(rows):
+                for c, (cid, _label) in enumerate(cols):
+                    grid.setItem(r, c, QTableWidgetItem(row.get(cid) or ""))
+            grid.setMinimumHeight(min(260, 40 + 30 * (len(rows) + 1)))
+            grid.cellChanged.connect(
+                lambda r, c, tid=tid, cols=cols, grid=grid: self._cell_changed(grid, tid, r, c, cols[c][0]))
+            self.tables_box.addWidget(title)
+            self.tables_box.addWidget(grid)
+            self.tables[tid] = grid
+
+    def _cell_changed(self, grid: QTableWidget, tid: str, row: int, col: int, cid: str) -> None:
+        if self.tables.get(tid) is not grid:
+            return  # a grid already replaced by a newer one
+        item = grid.item(row, col)
+        text = item.text() if item is not None else ""
+        rows = self.table_rows.setdefault(tid, [])
+        while len(rows) <= row:
+            rows.append({})
+        if (rows[row].get(cid) or "") == text:
+            return
+        rows[row][cid] = text or None
+        if row == grid.rowCount() - 1 and text:  # the empty row was used: offer another
+            grid.blockSignals(True)
+            grid.insertRow(grid.rowCount())
+            grid.blockSignals(False)
+        self.table_edited.emit(tid, row, cid, text)
 
     def _colour(self, fid: str) -> None:
         f = self.fields.get(fid, {})
