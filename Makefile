@@ -18,7 +18,7 @@ BUILD_REQUIRES := 'setuptools>=68' wheel
 # --universal: one set of pins, with markers for the packages only some Pythons (3.11+) or OSes need
 LOCK_ARGS := --extra test --generate-hashes --universal --custom-compile-command "make lock" --quiet
 
-.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model
+.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model qt-vi
 
 install: system-packages $(STAMP)
 
@@ -70,6 +70,11 @@ HAND_FONTS := fonts-dancingscript fonts-comic-neue fonts-kaushanscript fonts-hum
 handwriting-model: install
 	@$(MAKE) -s system-packages APT_PACKAGES="$(HAND_FONTS)"
 	$(BIN)/python ocr/data/build_handwriting.py
+
+# Vietnamese for Qt's own buttons and dialogs (Qt ships no qtbase_vi): the .ts source compiled.
+qt-vi:
+	@$(MAKE) -s system-packages APT_PACKAGES="qttools5-dev-tools"
+	/usr/lib/qt5/bin/lrelease -silent scanner_app/gui/i18n/qt_vi.ts -qm scanner_app/gui/i18n/qt_vi.qm
 
 # The figures of docs/benchmarks.md (tens of minutes; OCRmyPDF is the comparison).
 bench: install

@@ -483,3 +483,18 @@ def test_household_members_are_an_editable_table(window, qtbot, tmp_path):
     saved = json.loads(open(w.ws.documents[0].saved["json"], encoding="utf-8").read())
     members = [m["ho_ten"] for m in saved["thanh_vien"]]
     assert members == ["Bùi Xuân Sang"] + names[1:] + ["Bùi Minh Khang"]
+
+
+def test_qt_dialogs_speak_vietnamese(window):
+    """Qt's own buttons and file dialog in Vietnamese (Qt ships no qtbase_vi: ours,
+    scanner_app/gui/i18n); the window's yes/no question keeps "Không" as the default."""
+    from PyQt5.QtWidgets import QFileDialog, QLabel, QPushButton
+
+    box = QMessageBox(QMessageBox.Question, "?", "?", QMessageBox.Yes | QMessageBox.No | QMessageBox.Cancel, window)
+    assert [box.button(b).text() for b in (QMessageBox.Yes, QMessageBox.No, QMessageBox.Cancel)] == \
+        ["&Có", "&Không", "Hủy"]
+    dialog = QFileDialog(window, "Nhập tệp")
+    dialog.setOption(QFileDialog.DontUseNativeDialog)
+    labels = {w.text() for w in dialog.findChildren(QLabel)}
+    buttons = {w.text() for w in dialog.findChildren(QPushButton)}
+    assert {"Tìm trong:", "Loại tệp:"} <= labels and {"&Mở", "Hủy"} <= buttons, (labels, buttons)

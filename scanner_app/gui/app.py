@@ -2,6 +2,33 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+#: Vietnamese for Qt's own strings (Có/Không, Mở, Hủy, the file dialog): scanner_app/gui/i18n/qt_vi.ts.
+QT_VI = Path(__file__).resolve().parent / "i18n" / "qt_vi.qm"
+
+
+def install_qt_translation(app) -> bool:
+    """Qt's own buttons and dialogs in Vietnamese when the UI is Vietnamese (removed again for
+    English); the translator is kept on `app`."""
+    from PyQt5.QtCore import QTranslator
+
+    from scanner_app.gui.strings import language
+
+    current = getattr(app, "qt_vi_translator", None)
+    if language() != "vi":
+        if current is not None:
+            app.removeTranslator(current)
+            app.qt_vi_translator = None
+        return False
+    if current is not None:
+        return True
+    translator = QTranslator(app)
+    if not translator.load(str(QT_VI)):
+        return False
+    app.installTranslator(translator)
+    app.qt_vi_translator = translator
+    return True
 
 
 def run_app(argv: list[str] | None = None, workspace=None) -> int:

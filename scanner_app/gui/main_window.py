@@ -21,6 +21,7 @@ from exports.package import package_path
 from ocr.errors import SohoaError
 from scanner_app.devices import RESOLUTIONS, SOURCES, open_device
 from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
+from scanner_app.gui.app import install_qt_translation
 from scanner_app.gui.strings import set_language, tr
 from scanner_app.gui.widgets import DOUBTFUL, THUMB, FieldPanel, PageView, ThumbList, dropped_files, field_status
 from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or load_settings()
         set_language(self.settings.ui_lang)
+        install_qt_translation(QApplication.instance())  # Qt's own Yes/No, Open, Cancel in Vietnamese
         self.ws = workspace or Workspace.open()
         self.user = current_user()
         self.scan_worker: Optional[ScanWorker] = None
@@ -858,6 +860,7 @@ class MainWindow(QMainWindow):
                 combo.setCurrentIndex(idx)
         if lang_changed:
             set_language(settings.ui_lang)
+            install_qt_translation(QApplication.instance())
             self.retranslate()
 
     def _save_settings(self) -> None:
