@@ -185,6 +185,9 @@ def test_errors_are_shown_and_the_app_keeps_working(window, qtbot, tmp_path):
         w.scan(device="nonexistent:0")
     assert "Không tìm thấy máy quét" in w.errors[-1]
     assert ["Không tìm thấy máy quét" in b.text() for b in error_boxes(w)] == [True]
+    # Vietnamese in the box and the status bar; the English wording only as the box's details
+    box = error_boxes(w)[0]
+    assert " / " not in box.text() and box.detailedText() and " / " not in w.status_label.text()
 
     w.source_combo.setCurrentIndex(w.source_combo.findData("ADF"))
     with qtbot.waitSignal(w.scan_finished, timeout=10000):

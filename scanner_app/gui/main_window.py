@@ -260,11 +260,15 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
 
     def show_error(self, message: str, title_key: str = "error_title") -> None:
-        """A non-blocking Vietnamese error box; the app keeps running whatever happened."""
+        """A non-blocking error box, Vietnamese first and the English wording (of a library
+        error's "vi / en" message) as its details; the app keeps running whatever happened."""
         log.warning("shown to user: %s", message)
         self.errors.append(message)
-        self.status(message)
-        box = QMessageBox(QMessageBox.Warning, tr(title_key), message, QMessageBox.Ok, self)
+        vi, _sep, en = message.rpartition(" / ") if " / " in message else (message, "", "")
+        self.status(vi)
+        box = QMessageBox(QMessageBox.Warning, tr(title_key), vi, QMessageBox.Ok, self)
+        if en:
+            box.setDetailedText(en)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.setObjectName("error_box")
         box.open()
