@@ -306,6 +306,12 @@ def test_saved_dossier_exported_and_signed_from_the_app(window, qtbot, tmp_path,
     for box in error_boxes(w):
         qtbot.keyClick(box, Qt.Key_Return)  # the officer dismisses the message
     QApplication.setActiveWindow(w)  # the offscreen platform gives activation back to no window
+    shown = len(w.errors)
+    qtbot.keyClick(w.fields.edits["email"], Qt.Key_E, Qt.ControlModifier)  # Ctrl+E from inside a field
+    assert len(w.errors) == shown + 1 and "lưu hồ sơ" in w.errors[-1]  # export answers: save first
+    for box in error_boxes(w):
+        qtbot.keyClick(box, Qt.Key_Return)
+    QApplication.setActiveWindow(w)
     qtbot.keyClick(w.fields.edits["email"], Qt.Key_S, Qt.ControlModifier)  # Ctrl+S from inside a field
     qtbot.waitUntil(lambda: not w.busy() and not w.ws.unsaved(), timeout=60000)
     assert not w.windowTitle().endswith("*")
@@ -501,3 +507,20 @@ def test_qt_dialogs_speak_vietnamese(window):
     labels = {w.text() for w in dialog.findChildren(QLabel)}
     buttons = {w.text() for w in dialog.findChildren(QPushButton)}
     assert {"Tìm trong:", "Loại tệp:"} <= labels and {"&Mở", "Hủy"} <= buttons, (labels, buttons)
+
+
+def test_window_commands_reach_the_window_from_inside_a_field(window):
+    """On X11 desktops a line edit claims Ctrl+E (end of line) and more: the review fields let the
+    window's commands through (tests/test_gui.py's export test does it with real keys under xcb)."""
+    from PyQt5.QtGui import QKeySequence
+
+    keys = window.fields.window_keys
+    for seq in ("Ctrl+E", "Ctrl+S", "F3", "Ctrl+N", "Ctrl+O"):
+        assert QKeySequence(seq)[0] in keys, seq
+    for seq in ("Ctrl+C", "Ctrl+V", "Ctrl+Z", "Del", "Ctrl+A"):
+        assert QKeySequence(seq)[0] not in keys, seq
+    edit = QLineEdit()
+    edit.installEventFilter(window.fields)
+    override = QKeyEvent(QEvent.ShortcutOverride, Qt.Key_E, Qt.ControlModifier)
+    QApplication.sendEvent(edit, override)
+    assert not override.isAccepted()

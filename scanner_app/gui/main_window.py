@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.save_worker: Optional[SaveWorker] = None
         self.watching = False
         self.errors: list[str] = []  # every error shown, newest last (tests and logs read it)
+        self.last_error_shown = ""  # the status-bar text of the newest error
         self.icons: dict[str, QIcon] = {}
         self.page_sizes: dict[str, tuple[int, int]] = {}
         self._shown_revision = -1
@@ -178,6 +179,7 @@ class MainWindow(QMainWindow):
         for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_split, self.act_merge,
                   self.act_rescan):
             self.thumbs.addAction(a)
+        self.fields.window_keys = window_keys(self.actions())
 
         mb = self.menuBar()
         self.menu_file = mb.addMenu(tr("menu_file"))
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         log.warning("shown to user: %s", message)
         self.errors.append(message)
         vi, _sep, en = message.rpartition(" / ") if " / " in message else (message, "", "")
+        self.last_error_shown = vi
         self.status(vi)
         box = QMessageBox(QMessageBox.Warning, tr(title_key), vi, QMessageBox.Ok, self)
         if en:
@@ -349,10 +352,12 @@ class MainWindow(QMainWindow):
         self.refresh(select=pid)
 
     def _scan_done(self, count: int) -> None:
+        if self.scan_worker is not None:
+            self.scan_worker.wait(2000)  # its run() is returning: not "busy" for the next click
         if self.watching:
             self.watching = False
             self.act_watch.setChecked(False)
-        if not self.errors or self.status_label.text() != self.errors[-1]:
+        if not self.errors or self.status_label.text() != self.last_error_shown:
             self.status(tr("status_scanned", n=count))
         self._end()
         if self.processor.is_busy:
@@ -921,6 +926,25 @@ def known_forms() -> list[tuple[str, str]]:
     from templates import load_templates
 
     return sorted((t.id, str(getattr(t, "name", "") or "")) for t in load_templates())
+
+
+#: Keys a field keeps for editing even when a window command has them too (Delete: a page).
+_EDITING_KEYS = (QKeySequence.Undo, QKeySequence.Redo, QKeySequence.Copy, QKeySequence.Cut, QKeySequence.Paste,
+                 QKeySequence.SelectAll, QKeySequence.Delete)
+
+
+def window_keys(actions) -> set[int]:
+    """The key combinations of the window's commands with Ctrl or a function key, editing keys left out."""
+    editing = {seq[0] for std in _EDITING_KEYS for seq in QKeySequence.keyBindings(std) if seq.count()}
+    keys = set()
+    for act in actions:
+        for seq in act.shortcuts():
+            if seq.count() != 1 or seq[0] in editing:
+                continue
+            combo = seq[0]
+            if combo & int(Qt.ControlModifier) or Qt.Key_F1 <= (combo & ~int(Qt.KeyboardModifierMask)) <= Qt.Key_F35:
+                keys.add(combo)
+    return keys
 
 
 def form_template(form: Optional[str]):

@@ -264,6 +264,9 @@ class FieldPanel(QWidget):
         inner.addLayout(self.tables_box)
         inner.addStretch(1)
         self.tables: dict[str, QTableWidget] = {}
+        #: Key combinations (modifiers | key) of the window's commands that must reach the window
+        #: from inside a field: a line edit takes Ctrl+E (end of line) and more on X11 desktops.
+        self.window_keys: set[int] = set()
         self.table_rows: dict[str, list[dict]] = {}
         self.scroll.setWidget(self.inner)
         outer.addWidget(self.scroll, 1)
@@ -400,6 +403,9 @@ class FieldPanel(QWidget):
         return fid
 
     def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and (int(event.modifiers()) | event.key()) in self.window_keys:
+            event.ignore()  # not the field's: the window's command runs (Ctrl+S, Ctrl+E, F3 ...)
+            return True
         if isinstance(obj, QLineEdit):
             fid = obj.objectName().removeprefix("field_")
             if event.type() == QEvent.FocusIn:
