@@ -524,3 +524,19 @@ def test_window_commands_reach_the_window_from_inside_a_field(window):
     override = QKeyEvent(QEvent.ShortcutOverride, Qt.Key_E, Qt.ControlModifier)
     QApplication.sendEvent(edit, override)
     assert not override.isAccepted()
+
+
+def test_commands_that_must_wait_are_disabled_while_a_scan_runs(window, qtbot, tmp_path):
+    pages = []
+    for k in range(3):
+        pages.append(tmp_path / f"p{k}.png")
+        Image.new("L", (800, 1100), 255).save(pages[-1])
+    w = window
+    with qtbot.waitSignal(w.scan_finished, timeout=30000):
+        w.import_files(pages)
+        assert [a.isEnabled() for a in (w.act_scan, w.act_import, w.act_save, w.act_export)] == [False] * 4
+        assert w.act_next.isEnabled()  # reviewing goes on meanwhile
+    assert [a.isEnabled() for a in (w.act_scan, w.act_import, w.act_save, w.act_export)] == [True] * 4
+    assert not w.busy()
+    with qtbot.waitSignal(w.scan_finished, timeout=30000):
+        assert w.scan(resolution=50) is not None  # the next click is taken, not answered "busy"

@@ -280,16 +280,30 @@ class MainWindow(QMainWindow):
         return bool((self.scan_worker and self.scan_worker.isRunning())
                     or (self.save_worker and self.save_worker.isRunning()))
 
-    def _begin(self, total: int = 0) -> None:
+    def _job_actions(self) -> list[QAction]:
+        """Commands that cannot run beside a scan or a save: disabled meanwhile, not answered "busy"."""
+        return [self.act_scan, self.act_import, self.act_save, self.act_export, self.act_new_dossier,
+                self.act_rescan]
+
+    def _begin(self, total: int = 0, job: bool = True) -> None:
+        """Progress shown; for a scan or a save (`job`) the commands that must wait are disabled."""
         self.progress.setRange(0, total)
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
+        if job:
+            for act in self._job_actions():
+                act.setEnabled(False)
 
     def _end(self) -> None:
+        for worker in (self.scan_worker, self.save_worker):
+            if worker is not None and worker.isRunning():
+                worker.wait(2000)  # its run() is returning, its last signal already here
         if not self.busy():
             self.progress.hide()
             self.cancel_button.hide()
+            for act in self._job_actions():
+                act.setEnabled(True)
 
     def profile(self, **overrides):
         chosen = dict(source=self.source_combo.currentData(), resolution=int(self.res_combo.currentData()),
@@ -352,8 +366,6 @@ class MainWindow(QMainWindow):
         self.refresh(select=pid)
 
     def _scan_done(self, count: int) -> None:
-        if self.scan_worker is not None:
-            self.scan_worker.wait(2000)  # its run() is returning: not "busy" for the next click
         if self.watching:
             self.watching = False
             self.act_watch.setChecked(False)
@@ -361,7 +373,7 @@ class MainWindow(QMainWindow):
             self.status(tr("status_scanned", n=count))
         self._end()
         if self.processor.is_busy:
-            self._begin(self.processor.total_count)
+            self._begin(self.processor.total_count, job=False)
         self.scan_finished.emit(count)
 
     def toggle_watch(self, on: bool) -> None:
