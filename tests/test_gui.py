@@ -331,6 +331,21 @@ def test_saved_dossier_exported_and_signed_from_the_app(window, qtbot, tmp_path,
     wrong = issue(bad, "Người Khác")
     assert w.export_package(tmp_path / "x.zip", wrong.p12, "sai-mật-khẩu") is None
     assert "Sai mật khẩu" in w.errors[-1]
+    # File › Verify: the package as exported is sound; one changed byte in a PDF is caught
+    with qtbot.waitSignal(w.verify_finished, timeout=60000) as sig:
+        w.verify_package(tmp_path / "goi.zip")
+    assert sig.args == [str(tmp_path / "goi.zip"), True] and "nguyên vẹn" in w.status_label.text()
+    tampered = tmp_path / "sua.zip"
+    with zipfile.ZipFile(tmp_path / "goi.zip") as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data[:-2] + b"%\n" if info.filename.endswith(".pdf") else data)
+    with qtbot.waitSignal(w.verify_finished, timeout=60000) as sig:
+        w.verify_package(tampered)
+    assert sig.args == [str(tampered), False]
+    box = next(b for b in w.findChildren(QMessageBox) if b.objectName() == "verify_box" and b.isVisible()
+               and "KHÔNG đạt" in b.text())
+    assert box.detailedText()
 
 
 def _letter(dpi: int) -> Image.Image:

@@ -25,7 +25,7 @@ from scanner_app.gui.app import install_qt_translation
 from scanner_app.gui.strings import set_language, tr
 from scanner_app.gui.widgets import DOUBTFUL, THUMB, FieldPanel, PageView, ThumbList, dropped_files, field_status
 from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
-                                     dossier_store)
+                                     VerifyWorker, dossier_store)
 from scanner_app.settings import Settings, load_settings, save_settings
 from scanner_app.workspace import OTHER_FORM, Workspace, current_user, dossier_code_in
 
@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
     scan_finished = pyqtSignal(int)
     #: emitted on the UI thread when an export ends: the ZIP's path, or "" when it failed
     export_finished = pyqtSignal(str)
+    verify_finished = pyqtSignal(str, bool)  # the package, whether it is sound
 
     def __init__(self, workspace: Optional[Workspace] = None, settings: Optional[Settings] = None) -> None:
         super().__init__()
@@ -159,6 +160,8 @@ class MainWindow(QMainWindow):
                                      "save_tip")
         self.act_export = self._action("export", lambda: self.export_dialog(), "Ctrl+E", S.SP_DriveNetIcon,
                                        "export_tip")
+        self.act_verify = self._action("verify", lambda: self.verify_dialog(), "Ctrl+Shift+V",
+                                       S.SP_DialogApplyButton, "verify_tip")
         self.act_new_doc = self._action("new_document", self.new_document, "Ctrl+N", S.SP_FileIcon,
                                         "new_document_tip")
         self.act_new_dossier = self._action("new_dossier", self.new_dossier, "Ctrl+Shift+N", S.SP_TrashIcon)
@@ -183,7 +186,8 @@ class MainWindow(QMainWindow):
 
         mb = self.menuBar()
         self.menu_file = mb.addMenu(tr("menu_file"))
-        for a in (self.act_scan, self.act_import, self.act_watch, None, self.act_save, self.act_export, self.act_new_doc,
+        for a in (self.act_scan, self.act_import, self.act_watch, None, self.act_save, self.act_export, self.act_verify,
+                  self.act_new_doc,
                   self.act_new_dossier, None, self.act_settings, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_page = mb.addMenu(tr("menu_page"))
@@ -821,6 +825,37 @@ class MainWindow(QMainWindow):
         if path:
             self.status(tr("status_exported", path=path))
         self.export_finished.emit(path)
+
+    def verify_dialog(self) -> Optional[VerifyWorker]:
+        path, _ = QFileDialog.getOpenFileName(self, tr("verify"), str(self.settings.output_path),
+                                              tr("export_zip_filter"))
+        return self.verify_package(Path(path)) if path else None
+
+    def verify_package(self, path: Path) -> VerifyWorker:
+        """Check a package (hashes, files, signatures) off the UI thread; the answer in a box."""
+        worker = VerifyWorker(path, self)
+        worker.failed.connect(self.show_error)
+        worker.done.connect(self._verify_done)
+        self.status(tr("status_verifying", path=str(path)))
+        worker.start()
+        self._verify_worker = worker
+        return worker
+
+    def _verify_done(self, path: str, ok: bool, lines: list) -> None:
+        if ok:
+            text = tr("verify_ok", path=path)
+            box = QMessageBox(QMessageBox.Information, tr("verify"), text, QMessageBox.Ok, self)
+        else:
+            text = tr("verify_bad", path=path)
+            box = QMessageBox(QMessageBox.Warning, tr("verify"), text, QMessageBox.Ok, self)
+        if lines:
+            box.setDetailedText("\n".join(lines))
+        box.setObjectName("verify_box")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        self.status(text)
+        if lines or ok:
+            box.open()
+        self.verify_finished.emit(path, ok)
 
     # ------------------------------------------------------------------ search
     def search(self, query: str) -> Optional[QDialog]:

@@ -9,6 +9,12 @@ _LANG = "vi"
 STRINGS: dict[str, tuple[str, str]] = {
     "title": ("Số hóa hồ sơ — {code}", "Số hóa hồ sơ (dossier digitising) — {code}"),
     "title_no_code": ("hồ sơ mới", "new dossier"),
+    "verify": ("Kiểm tra gói hồ sơ…", "Verify a dossier package…"),
+    "verify_tip": ("Kiểm tra một gói ZIP đã xuất: mã băm, đủ tệp, chữ ký số",
+                   "Check an exported ZIP: hashes, every file, digital signatures"),
+    "status_verifying": ("Đang kiểm tra gói {path}…", "Verifying {path}…"),
+    "verify_ok": ("Gói hồ sơ nguyên vẹn: {path}", "The package is intact: {path}"),
+    "verify_bad": ("Gói hồ sơ KHÔNG đạt: {path} (xem chi tiết)", "The package FAILED: {path} (see details)"),
     "table_thanh_vien": ("Thành viên hộ gia đình cùng thay đổi (sửa trực tiếp trong bảng; dòng trống để thêm)",
                          "Household members changing too (edit in the grid; the empty row adds one)"),
     "no_scanner_short": ("Chưa có máy quét", "No scanner"),

@@ -276,6 +276,28 @@ class ExportWorker(QThread):
         self.done.emit(str(result.path))
 
 
+class VerifyWorker(QThread):
+    """Check a dossier package as `sohoa verify` does (hashes, listed files, signatures)."""
+
+    failed = pyqtSignal(str)
+    done = pyqtSignal(str, bool, list)  # the package, whether it is sound, its report lines
+
+    def __init__(self, path: Path, parent=None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+
+    def run(self) -> None:
+        from exports.package import verify_package
+
+        try:
+            report = verify_package(self.path)
+        except SohoaError as exc:
+            self.failed.emit(exc.message)
+            self.done.emit(str(self.path), False, [])
+            return
+        self.done.emit(str(self.path), report.ok, list(report.problems or report.lines))
+
+
 class SaveWorker(QThread):
     """Each document as `<MaHoSo>.<NN>.pdf` + `.json` in `<output>/<MaHoSo>/`, recorded in the store."""
 
