@@ -58,6 +58,7 @@ class PageJob:
     source: str
     index: int = 0
     image: Optional[PageImage] = None
+    upright: bool = False  # the officer turned the page: keep the turn, no automatic orientation
 
 
 JobResult = Union[ProcessedPage, SohoaError]
@@ -71,7 +72,7 @@ def process_page(job: PageJob, options: PipelineOptions) -> ProcessedPage:
         ocr = OcrPage(width=clean.archive.shape[1], height=clean.archive.shape[0],
                       words=page.embedded_words)
     else:
-        clean = clean_page(page)
+        clean = clean_page(page, detect_orientation=not job.upright)
         ocr = (OcrPage(width=clean.ocr_image.shape[1], height=clean.ocr_image.shape[0])
                if clean.blank else _ocr(clean, options))
     barcodes = [] if clean.blank else _barcodes(clean.archive)

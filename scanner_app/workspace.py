@@ -76,6 +76,7 @@ class WsPage:
     clean: Optional[str] = None  # encoded archive image after cleanup
     ocr: Optional[str] = None  # JSON: the ProcessedPage without its image bytes
     cover: bool = False  # a QR cover sheet: gives the dossier code, not part of any document
+    upright: bool = False  # turned by the officer: processing keeps the turn (no auto-orientation)
 
 
 @dataclass
@@ -364,11 +365,16 @@ class Workspace:
             return [pid for d in self.documents for pid in d.pages if not self.pages[pid].clean]
 
     def rotate_page(self, page_id: str, degrees: int = 90) -> None:
-        """Turn the acquired image clockwise; the page must then be processed again."""
+        """Turn the acquired image clockwise; the page must then be processed again, and the
+        officer's turn sticks: automatic orientation no longer turns it back."""
         img = self.page_image(page_id)
         k = {90: -1, 180: 2, 270: 1}[degrees % 360] if degrees % 360 else 0
         img.pixels = np.ascontiguousarray(np.rot90(img.pixels, k))
         self.replace_scan(page_id, img)
+        with self.lock:
+            if page_id in self.pages:
+                self.pages[page_id].upright = True
+                self.autosave()
 
     def replace_scan(self, page_id: str, image: PageImage) -> None:
         """A rescan (or rotation) of a page: same place in its document, processing redone."""
@@ -384,6 +390,7 @@ class Workspace:
             old = (page.scan, page.clean, page.ocr)
             page.scan, page.dpi, page.source, page.index = new.scan, new.dpi, new.source, new.index
             page.clean = page.ocr = None
+            page.upright = False  # a new image: automatic orientation again (a turn sets it back)
             self._cache.pop(page_id, None)
             self._touch_docs_of(page_id)
             self.autosave()

@@ -182,3 +182,31 @@ def test_damaged_state_is_kept_aside_not_fatal(tmp_path):
     ws = Workspace.open(root)
     assert ws.page_order() == []
     assert (root / "workspace.damaged.json").exists()
+
+
+def test_the_officers_turn_sticks(ws):
+    """A page the officer turned is processed as turned: automatic orientation, which reads the
+    text as sideways and would turn it back, is off for it; a rescan turns it on again."""
+    from conftest import render_lines
+
+    from ocr.pipeline import PageJob, PipelineOptions, process_page
+
+    text = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "",
+            "Đơn đề nghị cấp bản sao trích lục hộ tịch", "Kính gửi: Ủy ban nhân dân xã Hòa Phú",
+            "Họ, chữ đệm và tên người yêu cầu: Nguyễn Văn An", "Nơi cư trú: thôn 3, xã Hòa Phú"]
+    grey = np.asarray(render_lines(text, dpi=150).convert("L"))
+    pid = ws.add_scan(PageImage(pixels=grey, dpi=150, source="don.png"))
+    ws.rotate_page(pid, 90)  # the officer wants it sideways (a landscape table, say)
+    assert ws.pages[pid].upright
+
+    def processed():
+        img = ws.page_image(pid)
+        return process_page(PageJob(pid, 0, img, upright=ws.pages[pid].upright), PipelineOptions(jobs=1))
+
+    kept = processed()
+    assert kept.rotation == 0 and kept.width > kept.height
+    ws.pages[pid].upright = False  # what automatic orientation would have done
+    turned_back = processed()
+    assert turned_back.rotation != 0 and turned_back.width < turned_back.height
+    ws.replace_scan(pid, PageImage(pixels=grey, dpi=150, source="don.png"))  # a rescan
+    assert not ws.pages[pid].upright

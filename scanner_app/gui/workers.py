@@ -200,7 +200,8 @@ class ProcessWorker(QThread):
                     self.pending.discard(pid)
                 continue
             img.source = pid  # the job's source names the workspace page
-            jobs.append(PageJob(pid, img.index, img))
+            page = self.ws.pages.get(pid)
+            jobs.append(PageJob(pid, img.index, img, upright=bool(page and page.upright)))
         for job, result in road.recognise(jobs, options):
             pid = job.source
             with self._lock:
