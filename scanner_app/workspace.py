@@ -617,13 +617,7 @@ class Workspace:
             if (old or "") == new:
                 return None
             self._apply_correction(f, new)
-            if d.saved:
-                d.saved = {**d.saved, "stale": True}
-            corr = {"doc": d.id, "field": field_id, "old": old, "new": new or None,
-                    "user": user or current_user(), "when": _now(), "recorded": False}
-            self.corrections.append(corr)
-            self.autosave()
-            return corr
+            return self._log_correction(d, field_id, old, new, user)
 
     def edit_table_cell(self, doc_index: int, table_id: str, row: int, column: str, new: str,
                         user: Optional[str] = None) -> Optional[dict]:
@@ -638,13 +632,18 @@ class Workspace:
             if (old or "") == new:
                 return None
             _set_cell(d.extra, cell, new or None)
-            if d.saved:
-                d.saved = {**d.saved, "stale": True}
-            corr = {"doc": d.id, "field": cell, "old": old, "new": new or None,
-                    "user": user or current_user(), "when": _now(), "recorded": False}
-            self.corrections.append(corr)
-            self.autosave()
-            return corr
+            return self._log_correction(d, cell, old, new, user)
+
+    def _log_correction(self, d: "WsDocument", field_id: str, old: Optional[str], new: str,
+                        user: Optional[str]) -> dict:
+        """(old, new, who, when) of an officer's change, the document no longer as saved. Under the lock."""
+        if d.saved:
+            d.saved = {**d.saved, "stale": True}
+        corr = {"doc": d.id, "field": field_id, "old": old, "new": new or None,
+                "user": user or current_user(), "when": _now(), "recorded": False}
+        self.corrections.append(corr)
+        self.autosave()
+        return corr
 
     def mark_saved(self, doc_index: int, pdf: Path, json_path: Path, store_id: Optional[int] = None) -> None:
         with self.lock:
