@@ -2,11 +2,11 @@
 
 Colour already betrays a ballpoint value on a colour scan; on a grey or black-and-white scan, and
 for black pens, only the shapes are left. Print has letters of a few exact heights standing on one
-baseline with strokes of one design; handwriting has neither. The value's ink is scaled to a fixed
-letter height and cut into overlapping square windows; each window's gradient histogram (HOG) is
-scored by a linear model trained on rendered print (many typefaces, scan defects) against rendered
-handwriting (handwriting typefaces, their letters jittered as a hand does), and the window scores
-are averaged. `ocr/data/build_handwriting.py` (`make handwriting-model`) trains the model; the
+baseline with strokes of one design; handwriting has neither. Each text line of the value's ink is
+scaled to a fixed x-height and cut into overlapping square windows; each window's gradient
+histogram (HOG) is scored by a small network (one hidden layer) trained on rendered print (many
+typefaces, scan defects) against rendered handwriting (handwriting typefaces, their letters
+jittered as a hand does), and the window scores are averaged. `ocr/data/build_handwriting.py` (`make handwriting-model`) trains the model; the
 fonts it never saw and the real handwritten lines of shared/realdocs measure it
 (bench/bench_handwriting.py).
 """

@@ -21,7 +21,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ocr.handwriting import Evidence
+from ocr.handwriting import Evidence, handwriting_evidence
 from ocr.model import Document, Field
 from ocr.textnorm import collapse_spaces, fold, nfc
 from templates.addresses import check_place_name, check_unit_name
@@ -38,8 +38,8 @@ REVIEW_CONFIDENCE = 0.80
 COLOURED_INK_SHARE = 0.25
 COLOURED_CHROMA = 30
 #: Handwriting score (ocr/handwriting.py, 0-1) from which the shapes of the ink under a value are
-#: taken for handwriting whatever its colour (bench/bench_handwriting.py: 1.5 % of real print
-#: lines, 96 % of real handwritten lines). A value of one or two words rests on fewer than
+#: taken for handwriting whatever its colour (bench/bench_handwriting.py: 2.2 % of real print
+#: lines, 92 % of real handwritten lines, 3 % and 95 % on faces it never trained on). A value of one or two words rests on fewer than
 #: SURE_WINDOWS windows, too little to tell alone: it counts as handwriting when it scores so and
 #: the form's other values do not say print. One hand fills a whole form: when most of its
 #: values look handwritten, every value of the form is sent to review.
@@ -285,21 +285,6 @@ class PageImages:
     def __init__(self, doc: Optional[Document]):
         self.pages = doc.pages if doc is not None else []
         self.decoded: dict[int, Optional[np.ndarray]] = {}
-        self.unruled: dict[int, Optional[np.ndarray]] = {}
-
-    def without_leaders(self, number: int) -> Optional[np.ndarray]:
-        """The page in grey with dot leaders, rules and box borders painted over: handwriting sits
-        on the dots, and dots fused with its letters hide their shapes."""
-        if number not in self.unruled:
-            import cv2
-
-            from ocr.form_lines import remove_rules_and_leaders
-
-            image = self.page(number)
-            if image is not None and image.ndim == 3:
-                image = cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
-            self.unruled[number] = None if image is None else remove_rules_and_leaders(image, self.pages[number - 1].dpi)
-        return self.unruled[number]
 
     def page(self, number: Optional[int]) -> Optional[np.ndarray]:
         if not number or number > len(self.pages):
@@ -327,7 +312,24 @@ class PageImages:
         crop = image[y0:y1, x0:x1]
         if not crop.size:
             return None
-        return ink_signals(crop, self.without_leaders(f.page)[y0:y1, x0:x1])
+        return ink_signals(crop, self._without_leaders(image, (x0, y0, x1, y1), self.pages[f.page - 1].dpi))
+
+    @staticmethod
+    def _without_leaders(image: np.ndarray, box: tuple[int, int, int, int], dpi: float) -> np.ndarray:
+        """The value's crop in grey with dot leaders, rules and box borders painted over (found on
+        a margin around it): handwriting sits on the dots, and dots fused with its letters hide
+        their shapes."""
+        import cv2
+
+        from ocr.form_lines import remove_rules_and_leaders
+
+        x0, y0, x1, y1 = box
+        pad = y1 - y0
+        ax, ay = max(0, x0 - pad), max(0, y0 - pad)
+        around = image[ay:y1 + pad, ax:x1 + pad]
+        if around.ndim == 3:
+            around = cv2.cvtColor(around[:, :, :3], cv2.COLOR_BGR2GRAY)
+        return remove_rules_and_leaders(around, dpi)[y0 - ay:y1 - ay, x0 - ax:x1 - ax]
 
 
 def _decode(data: bytes) -> Optional[np.ndarray]:
@@ -342,8 +344,6 @@ def ink_signals(crop: np.ndarray, unruled: Optional[np.ndarray] = None) -> Signa
     """Ink under a value: how much of it is coloured (pen, stamp), and whether its shapes are
     handwriting (judged on `unruled`, the same crop without dot leaders and rules, when given)."""
     import cv2
-
-    from ocr.handwriting import handwriting_evidence
 
     if crop.ndim == 2 or crop.shape[2] < 3:
         return Signals(handwriting=handwriting_evidence(crop if unruled is None else unruled))
