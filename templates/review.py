@@ -38,12 +38,13 @@ REVIEW_CONFIDENCE = 0.80
 COLOURED_INK_SHARE = 0.25
 COLOURED_CHROMA = 30
 #: Handwriting score (ocr/handwriting.py, 0-1) from which the shapes of the ink under a value are
-#: taken for handwriting whatever its colour (bench/bench_handwriting.py: 2.2 % of real print
-#: lines, 92 % of real handwritten lines, 3 % and 95 % on faces it never trained on). A value of one or two words rests on fewer than
+#: taken for handwriting whatever its colour (bench/bench_handwriting.py at 0.9: 1.5 % of real
+#: print lines, 92 % of real handwritten lines, 2.7 % and 95 % on faces it never trained on; 0.8
+#: caught no more real handwriting and flagged half as many typed values again at 200 dpi). A value of one or two words rests on fewer than
 #: SURE_WINDOWS windows, too little to tell alone: it counts as handwriting when it scores so and
 #: the form's other values do not say print. One hand fills a whole form: when most of its
 #: values look handwritten, every value of the form is sent to review.
-HANDWRITING_SCORE = 0.8
+HANDWRITING_SCORE = 0.9
 SURE_WINDOWS = 3
 #: A word of a name whose marks the engine nearly read otherwise (an alternative letter differing
 #: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78) is not vouched for.
