@@ -11,6 +11,7 @@ Methods are thread-safe (one re-entrant lock): the app runs heavy ones (`add_sca
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import getpass
 import json
@@ -77,6 +78,8 @@ class WsPage:
     ocr: Optional[str] = None  # JSON: the ProcessedPage without its image bytes
     cover: bool = False  # a QR cover sheet: gives the dossier code, not part of any document
     upright: bool = False  # turned by the officer: processing keeps the turn (no auto-orientation)
+    blank: bool = False  # cleanup found no content: left out of the document's PDF ...
+    keep_blank: bool = False  # ... unless the officer keeps it
 
 
 @dataclass
@@ -90,6 +93,13 @@ class WsDocument:
     understood: bool = False  # False when pages changed since the last form recognition
     saved: Optional[dict] = None  # {"pdf": ..., "json": ..., "store_id": ..., "stale": edited since}
     form_choice: Optional[str] = None  # the officer's form: None = recognise, "other" = no form
+
+    def changed(self, understood: bool = False) -> None:
+        """Pages or fields changed: to be understood again, and its saved files are out of date
+        (kept named, so the next save replaces them instead of writing a second copy)."""
+        self.understood = understood
+        if self.saved:
+            self.saved = {**self.saved, "stale": True}
 
 
 def _processed_to_dict(p: ProcessedPage) -> dict:
@@ -161,6 +171,11 @@ class Workspace:
         self.restored = False
         self.revision = 0  # bumped on every change; the UI compares to know when to refresh
         self._cache: dict[str, ProcessedPage] = {}
+        # page files an undo may bring back (deleted pages, images before a turn); listed in
+        # the state so a restore does not adopt them, deleted when the session ends
+        self.trash: set[str] = set()
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
 
     # ------------------------------------------------------------ persistence
     @classmethod
@@ -177,8 +192,13 @@ class Workspace:
             except (OSError, ValueError, TypeError, KeyError) as exc:
                 log.error("workspace state %s unreadable (%s); keeping it aside", state, exc)
                 shutil.copy2(state, state.with_suffix(".damaged.json"))
+        emptied = bool(ws.trash)
+        ws._unlink(*ws.trash)  # the undo history ended with the last session
+        ws.trash.clear()
         if ws._adopt_orphans():
             ws.restored = True
+            ws.autosave()
+        elif emptied:
             ws.autosave()
         return ws
 
@@ -188,6 +208,7 @@ class Workspace:
         self.pages = {p["id"]: WsPage(**p) for p in data.get("pages", [])}
         self.documents = [WsDocument(**d) for d in data.get("documents", [])]
         self.corrections = list(data.get("corrections", []))
+        self.trash = set(data.get("trash", []))
         # drop references to page files that never made it to disk
         for pid, page in list(self.pages.items()):
             if not (self.pages_dir / page.scan).exists():
@@ -198,7 +219,7 @@ class Workspace:
 
     def _adopt_orphans(self) -> bool:
         """Scans written to disk whose listing the crash prevented: append them in write order."""
-        known = {n for p in self.pages.values() for n in (p.scan, p.clean, p.ocr) if n}
+        known = {n for p in self.pages.values() for n in (p.scan, p.clean, p.ocr) if n} | self.trash
         orphans = []
         for f in self.pages_dir.iterdir():
             if f.name in known:
@@ -235,6 +256,7 @@ class Workspace:
                 "pages": [asdict(p) for p in self.pages.values()],
                 "documents": [asdict(d) for d in self.documents],
                 "corrections": list(self.corrections),
+                "trash": sorted(self.trash),
             }
 
     def autosave(self) -> None:
@@ -261,6 +283,9 @@ class Workspace:
             self.documents.clear()
             self.corrections.clear()
             self._cache.clear()
+            self.trash.clear()
+            self._undo.clear()
+            self._redo.clear()
             self.created = _now()
             self.autosave()
 
@@ -269,17 +294,23 @@ class Workspace:
         return not self.pages and not self.dossier_code
 
     # ------------------------------------------------------------ pages
-    def add_scan(self, image: PageImage, doc_index: Optional[int] = None, position: Optional[int] = None) -> str:
-        """Store an acquired page (file first, then the listing) and append it to a document."""
+    def add_scan(self, image: PageImage, doc_index: Optional[int] = None, position: Optional[int] = None,
+                 after: Optional[str] = None) -> str:
+        """Store an acquired page (file first, then the listing) and append it to a document, or
+        put it right after page `after` (the officer's insertion point) when that page is still there."""
         page = self._write_scan(image)
         with self.lock:
             self.pages[page.id] = page
             if not self.documents:
                 self.documents.append(WsDocument(id=_new_id()))
-            doc = self.documents[-1 if doc_index is None else doc_index]
-            doc.pages.insert(len(doc.pages) if position is None else position, page.id)
-            doc.understood = False
-            doc.saved = None
+            at = self.doc_index_of(after) if after else None
+            if at is not None:
+                doc = self.documents[at]
+                doc.pages.insert(doc.pages.index(after) + 1, page.id)
+            else:
+                doc = self.documents[-1 if doc_index is None else doc_index]
+                doc.pages.insert(len(doc.pages) if position is None else position, page.id)
+            doc.changed()
             self.autosave()
         return page.id
 
@@ -337,6 +368,7 @@ class Workspace:
                 return
             old = (page.clean, page.ocr)
             page.clean, page.ocr = clean_name, ocr_name
+            page.blank = bool(result.blank)
             self._cache[page_id] = result
             for doc in self.documents:
                 if page_id in doc.pages:
@@ -365,19 +397,26 @@ class Workspace:
             return [pid for d in self.documents for pid in d.pages if not self.pages[pid].clean]
 
     def rotate_page(self, page_id: str, degrees: int = 90) -> None:
-        """Turn the acquired image clockwise; the page must then be processed again, and the
-        officer's turn sticks: automatic orientation no longer turns it back."""
-        img = self.page_image(page_id)
-        k = {90: -1, 180: 2, 270: 1}[degrees % 360] if degrees % 360 else 0
-        img.pixels = np.ascontiguousarray(np.rot90(img.pixels, k))
-        self.replace_scan(page_id, img)
-        with self.lock:
-            if page_id in self.pages:
-                self.pages[page_id].upright = True
-                self.autosave()
+        self.rotate_pages([page_id], degrees)
+
+    def rotate_pages(self, page_ids: list[str], degrees: int = 90) -> None:
+        """Turn the acquired images clockwise (one undo step); the pages must then be processed
+        again, and the officer's turn sticks: automatic orientation no longer turns them back."""
+        before = self._snapshot()
+        for page_id in page_ids:
+            img = self.page_image(page_id)
+            k = {90: -1, 180: 2, 270: 1}[degrees % 360] if degrees % 360 else 0
+            img.pixels = np.ascontiguousarray(np.rot90(img.pixels, k))
+            self.replace_scan(page_id, img)
+            with self.lock:
+                if page_id in self.pages:
+                    self.pages[page_id].upright = True
+                    self.autosave()
+        self._push_step("undo_rotate", before)
 
     def replace_scan(self, page_id: str, image: PageImage) -> None:
-        """A rescan (or rotation) of a page: same place in its document, processing redone."""
+        """A rescan (or rotation) of a page: same place in its document, processing redone.
+        The old image stays in the trash until the session ends, for an undo."""
         with self.lock:
             if page_id not in self.pages:
                 return
@@ -387,30 +426,44 @@ class Workspace:
             if page is None:
                 self._unlink(new.scan)
                 return
-            old = (page.scan, page.clean, page.ocr)
+            self._to_trash(page.scan, page.clean, page.ocr)
             page.scan, page.dpi, page.source, page.index = new.scan, new.dpi, new.source, new.index
             page.clean = page.ocr = None
+            page.blank = False
             page.upright = False  # a new image: automatic orientation again (a turn sets it back)
             self._cache.pop(page_id, None)
             self._touch_docs_of(page_id)
             self.autosave()
-            self._unlink(*old)
 
     def delete_page(self, page_id: str) -> None:
-        with self.lock:
-            self._touch_docs_of(page_id)
-            self._forget(page_id, unlink=True)
-            self.autosave()
+        self.delete_pages([page_id])
 
-    def _forget(self, page_id: str, unlink: bool = False) -> None:
-        page = self.pages.pop(page_id, None)
+    def delete_pages(self, page_ids: list[str]) -> None:
+        """Out of the dossier in one undo step; the files wait in the trash until the session ends."""
+        with self.lock:
+            before = self._snapshot()
+            for page_id in page_ids:
+                self._touch_docs_of(page_id)
+                self._retire(page_id)
+            self.autosave()
+            self._push_step("undo_delete", before)
+
+    def _retire(self, page_id: str) -> None:
+        page = self.pages.get(page_id)
+        self._forget(page_id)
+        if page:
+            self._to_trash(page.scan, page.clean, page.ocr)
+
+    def _forget(self, page_id: str) -> None:
+        self.pages.pop(page_id, None)
         self._cache.pop(page_id, None)
         for doc in self.documents:
             if page_id in doc.pages:
                 doc.pages.remove(page_id)
         self.documents = [d for d in self.documents if d.pages]
-        if unlink and page:
-            self._unlink(page.scan, page.clean, page.ocr)
+
+    def _to_trash(self, *names: Optional[str]) -> None:
+        self.trash.update(n for n in names if n)
 
     def _unlink(self, *names: Optional[str]) -> None:
         for n in names:
@@ -420,8 +473,7 @@ class Workspace:
     def _touch_docs_of(self, page_id: str) -> None:
         for doc in self.documents:
             if page_id in doc.pages:
-                doc.understood = False
-                doc.saved = None
+                doc.changed()
 
     def mark_cover(self, page_id: str, code: str) -> None:
         """A QR cover sheet: take the dossier code from it and take it out of the documents."""
@@ -452,38 +504,96 @@ class Workspace:
                     return i
         return None
 
-    def set_page_order(self, order: list[str]) -> None:
-        """A drag-and-drop result: documents start at the same pages as before; the rest follows."""
+    def move_pages(self, page_ids: list[str], target: Optional[str], after: bool = False) -> None:
+        """A drag and drop: the pages (in their order) go before page `target`, or after it, into
+        its document; no target puts them at the end of the last document."""
         with self.lock:
-            if sorted(order) != sorted(self.page_order()):
-                raise ValueError("page order must be a permutation of the current pages")
-            if order == self.page_order():
+            moving = [p for p in self.page_order() if p in set(page_ids)]
+            if not moving or target in moving:
                 return
-            starts = {d.pages[0]: d for d in self.documents}
-            new_docs: list[WsDocument] = []
-            leading: list[str] = []  # pages dragged before the first document's start join it
-            for pid in order:
-                if pid in starts:
-                    doc = starts[pid]
-                    doc._old = list(doc.pages)  # type: ignore[attr-defined]
-                    doc.pages = leading + [pid]
-                    leading = []
-                    new_docs.append(doc)
-                elif new_docs:
-                    new_docs[-1].pages.append(pid)
-                else:
-                    leading.append(pid)
-            for d in new_docs:
-                if getattr(d, "_old", None) != d.pages:
-                    d.understood = False
-                    d.saved = None
-                if hasattr(d, "_old"):
-                    del d._old
-            self.documents = new_docs
+            before = self._snapshot()
+            for d in self.documents:
+                d_old = list(d.pages)
+                d.pages = [p for p in d.pages if p not in moving]
+                if d.pages != d_old:
+                    d.changed()
+            at = self.doc_index_of(target) if target else None
+            if at is None:
+                doc, pos = self.documents[-1] if self.documents else None, None
+                if doc is None:
+                    doc = WsDocument(id=_new_id())
+                    self.documents.append(doc)
+                pos = len(doc.pages)
+            else:
+                doc = self.documents[at]
+                pos = doc.pages.index(target) + (1 if after else 0)
+            doc.pages[pos:pos] = moving
+            doc.changed()
+            self.documents = [d for d in self.documents if d.pages]
             self.autosave()
+            self._push_step("undo_move", before)
 
-    def split_before(self, page_id: str) -> int:
-        """Start a new document at this page; returns its index."""
+    def shift_pages(self, page_ids: list[str], delta: int) -> None:
+        """Move up (-1) or down (+1) by one place; past its document's edge a page joins the
+        neighbouring document (last page of the one before / first of the one after)."""
+        with self.lock:
+            chosen = set(page_ids)
+            flat = [(i, p) for i, d in enumerate(self.documents) for p in d.pages]
+            if not chosen & {p for _i, p in flat}:
+                return
+            before = self._snapshot()
+            for _doc, pid in (flat if delta < 0 else reversed(flat)):
+                if pid not in chosen:
+                    continue
+                doc = self.documents[self.doc_index_of(pid)]
+                pos = doc.pages.index(pid)
+                j = self.documents.index(doc)
+                if 0 <= pos + delta < len(doc.pages):
+                    if doc.pages[pos + delta] in chosen:
+                        continue  # blocked by a chosen page that could not move
+                    doc.pages[pos], doc.pages[pos + delta] = doc.pages[pos + delta], pid
+                    touched = [doc]
+                elif 0 <= j + delta < len(self.documents):
+                    other = self.documents[j + delta]
+                    doc.pages.remove(pid)
+                    other.pages.insert(len(other.pages) if delta < 0 else 0, pid)
+                    touched = [doc, other]
+                else:
+                    continue
+                for d in touched:
+                    d.changed()
+            self.documents = [d for d in self.documents if d.pages]
+            self.autosave()
+            self._push_step("undo_move", before)
+
+    def set_keep_blank(self, page_ids: list[str], keep: bool) -> None:
+        """The officer keeps a page that cleanup found blank (a back side that matters) in the PDF."""
+        with self.lock:
+            before = self._snapshot()
+            for pid in page_ids:
+                page = self.pages.get(pid)
+                if page is not None and page.keep_blank != keep:
+                    page.keep_blank = keep
+                    self._touch_docs_of(pid)
+            self.autosave()
+            self._push_step("undo_keep_blank", before)
+
+    def kept_pages(self, doc_index: int) -> list[str]:
+        """The document's pages that go into its PDF: all but blank ones the officer did not keep."""
+        with self.lock:
+            return [p for p in self.documents[doc_index].pages
+                    if not (self.pages[p].blank and not self.pages[p].keep_blank)]
+
+    def dropped_blank(self) -> list[dict]:
+        """Blank pages left out of the PDFs, named as batch lists them in dossier.json."""
+        with self.lock:
+            return [{"file": self.pages[p].source, "page": self.pages[p].index + 1}
+                    for d in self.documents for p in d.pages
+                    if self.pages[p].blank and not self.pages[p].keep_blank]
+
+    def split_before(self, page_id: str, undoable: bool = True) -> int:
+        """Start a new document at this page; returns its index. The stack's own splitting
+        (`undoable=False`) is no officer's step to undo."""
         with self.lock:
             i = self.doc_index_of(page_id)
             if i is None:
@@ -492,12 +602,14 @@ class Workspace:
             pos = doc.pages.index(page_id)
             if pos == 0:
                 return i
+            before = self._snapshot()
             new = WsDocument(id=_new_id(), pages=doc.pages[pos:])
             doc.pages = doc.pages[:pos]
-            doc.understood = False
-            doc.saved = None
+            doc.changed()
             self.documents.insert(i + 1, new)
             self.autosave()
+            if undoable:
+                self._push_step("undo_split", before)
             return i + 1
 
     def merge_with_previous(self, doc_index: int) -> int:
@@ -505,12 +617,13 @@ class Workspace:
         with self.lock:
             if doc_index <= 0 or doc_index >= len(self.documents):
                 return doc_index
+            before = self._snapshot()
             prev, doc = self.documents[doc_index - 1], self.documents[doc_index]
             prev.pages.extend(doc.pages)
-            prev.understood = False
-            prev.saved = None
+            prev.changed()
             del self.documents[doc_index]
             self.autosave()
+            self._push_step("undo_merge", before)
             return doc_index - 1
 
     def new_document(self) -> int:
@@ -527,12 +640,14 @@ class Workspace:
             if code != self.dossier_code:
                 self.dossier_code = code
                 for d in self.documents:
-                    d.saved = None
+                    d.changed(understood=d.understood)
                 self.autosave()
 
     def stem(self, doc_index: int) -> str:
-        """`<MaHoSo>.<NN>` as batch names documents."""
-        return f"{self.folder_name()}.{doc_index + 1:02d}"
+        """`<MaHoSo>.<NN>` as batch names documents; a document of blank pages only has no number."""
+        with self.lock:
+            n = sum(1 for i in range(doc_index + 1) if self.kept_pages(i))
+        return f"{self.folder_name()}.{max(n, 1):02d}"
 
     def folder_name(self) -> str:
         """Windows-safe folder/file name of the dossier, as batch names it."""
@@ -545,7 +660,7 @@ class Workspace:
         """The workspace document as the exporters take it (pages, form, current field values)."""
         with self.lock:
             d = self.documents[doc_index]
-            ids = list(d.pages)
+            ids = self.kept_pages(doc_index)
             form, conf = d.form, d.form_confidence
             fields = {k: _field_from_dict(v) for k, v in d.fields.items()}
             extra = dict(d.extra)
@@ -574,25 +689,27 @@ class Workspace:
             if doc_index >= len(self.documents) or not self.ready(doc_index):
                 return False
             d = self.documents[doc_index]
-            doc_id, ids = d.id, list(d.pages)
+            doc_id, ids, kept = d.id, list(d.pages), self.kept_pages(doc_index)
             choice = d.form_choice
-        pages = [self.processed(p) for p in ids]
+        pages = [self.processed(p) for p in kept]
         if choice:
             options = dataclasses.replace(options, form="auto" if choice == OTHER_FORM else choice)
         result = assemble(self.stem(doc_index), [p.source for p in pages], pages, options)
-        if choice == OTHER_FORM:
-            result.form, result.form_confidence, result.fields = None, 1.0, {}
+        if choice == OTHER_FORM or not pages:  # "other", or blank pages only: no fields to read
+            result.form, result.form_confidence, result.fields = None, 1.0 if pages else 0.0, {}
         with self.lock:
             d = next((x for x in self.documents if x.id == doc_id), None)
-            if d is None or d.pages != ids:
+            if d is None or d.pages != ids or self.kept_pages(self.documents.index(d)) != kept:
                 return False  # changed meanwhile; the caller will run again
             d.form, d.form_confidence = result.form, float(result.form_confidence)
             d.fields = {k: field_to_dict(f) for k, f in result.fields.items()}
             d.extra = result.extra
             for c in self.corrections:
-                if c["doc"] == doc_id and c["field"] in d.fields:
+                if c["doc"] != doc_id or c.get("undone") or c.get("reverts"):
+                    continue
+                if c["field"] in d.fields:
                     self._apply_correction(d.fields[c["field"]], c["new"])
-                elif c["doc"] == doc_id and _CELL.match(c["field"]):
+                elif _CELL.match(c["field"]):
                     _set_cell(d.extra, c["field"], c["new"])
             d.understood = True
             self.autosave()
@@ -616,8 +733,9 @@ class Workspace:
             old = f.get("value")
             if (old or "") == new:
                 return None
+            before = copy.deepcopy(f)
             self._apply_correction(f, new)
-            return self._log_correction(d, field_id, old, new, user)
+            return self._log_correction(d, field_id, old, new, user, before)
 
     def edit_table_cell(self, doc_index: int, table_id: str, row: int, column: str, new: str,
                         user: Optional[str] = None) -> Optional[dict]:
@@ -632,16 +750,17 @@ class Workspace:
             if (old or "") == new:
                 return None
             _set_cell(d.extra, cell, new or None)
-            return self._log_correction(d, cell, old, new, user)
+            return self._log_correction(d, cell, old, new, user, old)
 
     def _log_correction(self, d: "WsDocument", field_id: str, old: Optional[str], new: str,
-                        user: Optional[str]) -> dict:
-        """(old, new, who, when) of an officer's change, the document no longer as saved. Under the lock."""
-        if d.saved:
-            d.saved = {**d.saved, "stale": True}
+                        user: Optional[str], before) -> dict:
+        """(old, new, who, when) of an officer's change, the document no longer as saved, and
+        the undo step that puts `before` (the field as it was, or the cell's text) back. Under the lock."""
+        d.changed(understood=d.understood)
         corr = {"doc": d.id, "field": field_id, "old": old, "new": new or None,
                 "user": user or current_user(), "when": _now(), "recorded": False}
         self.corrections.append(corr)
+        self._push(_Step("undo_edit", {"doc": d.id, "field": field_id, "value": before, "corr": corr}))
         self.autosave()
         return corr
 
@@ -660,20 +779,180 @@ class Workspace:
             if d.form_choice == form:
                 return
             d.form_choice = form
-            d.understood = False
-            if d.saved:
-                d.saved = {**d.saved, "stale": True}
+            d.changed()
             self.autosave()
 
     def unsaved(self) -> bool:
         """True when something the officer did is not in the saved PDF/JSON yet."""
         with self.lock:
-            return any(d.saved is None or d.saved.get("stale") for d in self.documents)
+            return any((d.saved is None or d.saved.get("stale")) and self.kept_pages(i)
+                       for i, d in enumerate(self.documents))
 
     def mark_recorded(self, corr: dict) -> None:
         with self.lock:
             corr["recorded"] = True
             self.autosave()
+
+    def unrecorded(self, doc_index: int) -> list[dict]:
+        """Corrections of this document the store has not had yet (an undone one never goes)."""
+        with self.lock:
+            doc_id = self.documents[doc_index].id
+            return [c for c in self.corrections
+                    if c["doc"] == doc_id and not c.get("recorded") and not c.get("undone")]
+
+    # ------------------------------------------------------------ undo and redo
+    # A page step keeps the dossier's shape before it (documents and page records); undoing
+    # puts that shape back and keeps, in place, whatever arrived meanwhile (pages still being
+    # scanned, the stack's own splits): nothing the officer did not undo is lost. A field step
+    # keeps the field as it was; its correction stays in the log, marked undone.
+    def _snapshot(self) -> dict:
+        with self.lock:
+            return {"docs": [copy.deepcopy(asdict(d)) for d in self.documents],
+                    "pages": {pid: asdict(p) for pid, p in self.pages.items()}}
+
+    @staticmethod
+    def _shape(snap: dict) -> tuple:
+        return ([(d["id"], d["pages"]) for d in snap["docs"]],
+                {pid: (p["scan"], p["upright"], p["keep_blank"]) for pid, p in snap["pages"].items()})
+
+    def _push_step(self, label: str, before: dict) -> None:
+        """Record a page step when it changed something."""
+        with self.lock:
+            if self._shape(before) != self._shape(self._snapshot()):
+                self._push(_Step(label, before))
+
+    def _push(self, step: "_Step") -> None:
+        self._undo.append(step)
+        del self._undo[:-UNDO_LIMIT]
+        self._redo.clear()
+
+    def undo_label(self) -> Optional[str]:
+        with self.lock:
+            return self._undo[-1].label if self._undo else None
+
+    def redo_label(self) -> Optional[str]:
+        with self.lock:
+            return self._redo[-1].label if self._redo else None
+
+    def undo(self) -> Optional[str]:
+        """Take back the officer's last step; returns its label (None when there is none)."""
+        return self._travel(self._undo, self._redo)
+
+    def redo(self) -> Optional[str]:
+        return self._travel(self._redo, self._undo)
+
+    def _travel(self, source: list, target: list) -> Optional[str]:
+        with self.lock:
+            if not source:
+                return None
+            step = source.pop()
+            if "field" in step.state:
+                step.state = self._swap_field(step.state)
+            else:
+                now = self._snapshot()
+                self._restore(step.state, removed=step.removed)
+                step.removed = [p for p in self.pages if p not in now["pages"]]  # brought back by it
+                step.state = now
+            target.append(step)
+            self.autosave()
+            return step.label
+
+    def _swap_field(self, state: dict) -> dict:
+        """Put the field (or table cell) back as `state` holds it; the state to swap back to."""
+        d = next((x for x in self.documents if x.id == state["doc"]), None)
+        corr = state["corr"]
+        if d is None:
+            return state
+        fid, value = state["field"], state["value"]
+        if _CELL.match(fid):
+            m = _CELL.match(fid)
+            rows = d.extra.get(m.group(1)) or []
+            row = int(m.group(2)) - 1
+            current = rows[row].get(m.group(3)) if row < len(rows) and isinstance(rows[row], dict) else None
+            _set_cell(d.extra, fid, value)
+        else:
+            current = copy.deepcopy(d.fields.get(fid))
+            if value is None:
+                d.fields.pop(fid, None)
+            else:
+                d.fields[fid] = copy.deepcopy(value)
+        undoing = not corr.get("undone")
+        corr["undone"] = undoing
+        if corr.get("recorded"):
+            # the store has had it: it gets the way back (undo) or the correction again (redo)
+            back = {**corr, "old": corr["new"], "new": corr["old"]} if undoing else dict(corr)
+            back.update(recorded=False, undone=False, when=_now(), reverts=undoing)
+            self.corrections.append(back)
+            if not undoing:
+                corr["undone"], corr = True, back  # the copy is the live one from now on
+        d.changed(understood=d.understood)
+        return {**state, "value": current, "corr": corr}
+
+    def _restore(self, snap: dict, removed: list[str]) -> None:
+        """The dossier's shape as `snap` holds it; pages `removed` by the step go (to the trash)."""
+        for pid in removed:
+            if pid in self.pages:
+                self._touch_docs_of(pid)
+                self._retire(pid)
+        for pid, rec in snap["pages"].items():
+            page = self.pages.get(pid)
+            if page is None and pid not in removed and (self.pages_dir / rec["scan"]).exists():
+                page = self.pages[pid] = WsPage(**rec)  # a deleted page comes back
+                self.trash.discard(rec["scan"])
+                self._adopt_processing(page, rec)
+            elif page is not None and page.scan != rec["scan"] and (self.pages_dir / rec["scan"]).exists():
+                self._to_trash(page.scan, page.clean, page.ocr)  # the image before a turn comes back
+                page.scan, page.dpi, page.upright, page.blank = rec["scan"], rec["dpi"], rec["upright"], rec["blank"]
+                self.trash.discard(rec["scan"])
+                self._adopt_processing(page, rec)
+                self._cache.pop(pid, None)
+                self._touch_docs_of(pid)
+            if page is not None and page.keep_blank != rec["keep_blank"]:
+                page.keep_blank = rec["keep_blank"]
+                self._touch_docs_of(pid)
+        current = {d.id: d for d in self.documents}
+        flat = [p for d in self.documents for p in d.pages]
+        placed: set[str] = set()
+        docs: list[WsDocument] = []
+        for rec in snap["docs"]:
+            pages = [p for p in rec["pages"] if p in self.pages and not self.pages[p].cover and p not in placed]
+            d = current.get(rec["id"])
+            if d is None:  # a document the step merged away
+                d = WsDocument(**{**copy.deepcopy(rec), "pages": [], "understood": False, "saved": None})
+            if d.pages != pages:
+                d.pages = pages
+                d.changed()
+            docs.append(d)
+            placed.update(pages)
+        for n, pid in enumerate(flat):  # arrived after the step: stays after the page it followed
+            if pid in placed or pid not in self.pages:
+                continue
+            prev = next((q for q in reversed(flat[:n]) if q in placed), None)
+            if not docs:
+                docs.append(WsDocument(id=_new_id()))
+            home = next((d for d in docs if prev in d.pages), docs[0])
+            home.pages.insert(home.pages.index(prev) + 1 if prev in home.pages else 0, pid)
+            home.changed()
+            placed.add(pid)
+        self.documents = [d for d in docs if d.pages]
+
+    def _adopt_processing(self, page: WsPage, rec: dict) -> None:
+        """The processed files the record names, when still there; else the page is processed again."""
+        if rec["clean"] and rec["ocr"] and all((self.pages_dir / n).exists() for n in (rec["clean"], rec["ocr"])):
+            page.clean, page.ocr = rec["clean"], rec["ocr"]
+            self.trash.difference_update((rec["clean"], rec["ocr"]))
+        else:
+            page.clean = page.ocr = None
+
+
+@dataclass
+class _Step:
+    label: str  # strings key naming the step in the Edit menu
+    state: dict  # page step: the dossier's shape to go back to; field step: the field's value
+    removed: list = field(default_factory=list)  # pages to take out when going back
+
+
+UNDO_LIMIT = 100
 
 
 _CELL = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")

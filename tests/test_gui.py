@@ -11,8 +11,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from PyQt5.QtCore import QEvent, QMimeData, QModelIndex, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PyQt5.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent  # noqa: E402
+from PyQt5.QtTest import QTest  # noqa: E402
 from PyQt5.QtWidgets import QApplication, QLineEdit, QMessageBox  # noqa: E402
 
 from scanner_app.gui.main_window import MainWindow  # noqa: E402
@@ -20,6 +21,7 @@ from scanner_app.gui.widgets import FieldPanel  # noqa: E402
 from scanner_app.settings import Settings  # noqa: E402
 from scanner_app.workspace import Workspace  # noqa: E402
 
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.gui
 needs_sane = pytest.mark.skipif(sys.platform != "linux", reason="SANE test backend: Linux only (not Windows/macOS)")
 
@@ -77,13 +79,29 @@ def test_title_and_adf_scan_into_the_dossier(window, qtbot):
     assert w.thumbs.item(1).text() == "TL 2 · tr 1"
     w.act_merge.trigger()
     assert [len(d.pages) for d in w.ws.documents] == [3]
-    # drag reorder in the thumbnail list changes the workspace order
+    # keys on the thumbnail strip: Ctrl+Up moves the page up, Delete deletes, Ctrl+Z brings it back
     before = w.ws.page_order()
-    w.thumbs.model().moveRow(QModelIndex(), 2, QModelIndex(), 0)
-    assert w.ws.page_order() == [before[2], before[0], before[1]]
+    w.thumbs.setCurrentRow(2)
+    w.thumbs.setFocus()
+    QTest.keyClick(w.thumbs, Qt.Key_Up, Qt.ControlModifier)
+    assert w.ws.page_order() == [before[0], before[2], before[1]]
+    assert w.act_undo.text() == "Hoàn tác: chuyển trang"
+    QTest.keyClick(w.thumbs, Qt.Key_Delete)
+    assert w.ws.page_order() == [before[0], before[1]]
+    assert "Ctrl+Z" in w.status_label.text()
+    QTest.keyClick(w.thumbs, Qt.Key_Z, Qt.ControlModifier)
+    assert w.ws.page_order() == [before[0], before[2], before[1]] and w.thumbs.count() == 3
+    QTest.keyClick(w.thumbs, Qt.Key_Z, Qt.ControlModifier)
+    assert w.ws.page_order() == before
+    QTest.keyClick(w.thumbs, Qt.Key_Y, Qt.ControlModifier)
+    assert w.ws.page_order() == [before[0], before[2], before[1]]
+    # scan and insert: two new pages right after the selected first page, in scan order
     w.thumbs.setCurrentRow(0)
-    w.act_delete.trigger()
-    assert len(w.ws.page_order()) == 2
+    with qtbot.waitSignal(w.scan_finished, timeout=30000):
+        w.scan_insert(resolution=75, max_pages=2, options={"test_picture": "Color pattern"})
+    order = w.ws.page_order()
+    assert len(order) == 5 and order[0] == before[0] and order[3:] == [before[2], before[1]]
+    assert [p for p in w.ws.pages if p not in before] == order[1:3]  # scanned first, first
 
 
 def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path, sohoa_home):
@@ -136,6 +154,18 @@ def test_review_edit_correction_and_save(window, qtbot, page_png, tmp_path, soho
 
     rows = open_store(sohoa_home).db.execute("SELECT field_id, new FROM corrections ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [("ho_ten", "Nguyễn Văn Bình"), ("email", "an@example.vn")]
+    # Ctrl+Z in a field holding no typing of its own: the window takes the last edit back, the
+    # value is a doubtful reading again (not vouched for), and the store hears of it at once
+    old_email = w.ws.corrections[-1]["old"]
+    w.refresh()
+    email = w.fields.edits["email"]
+    email.setFocus()
+    QTest.keyClick(email, Qt.Key_Z, Qt.ControlModifier)
+    assert w.ws.documents[0].fields["email"].get("corrected") is not True
+    assert w.fields.edits["email"].text() == (old_email or "")
+    rows = open_store(sohoa_home).db.execute("SELECT field_id, old, new FROM corrections ORDER BY id").fetchall()
+    assert tuple(rows[-1]) == ("email", "an@example.vn", old_email)
+    assert w.windowTitle().endswith("*")  # the saved PDF/JSON still hold the edit
 
 
 def test_qr_cover_sheet_gives_the_dossier_code(window, qtbot, tmp_path):
@@ -526,7 +556,7 @@ def test_qt_dialogs_speak_vietnamese(window):
 
 def test_window_commands_reach_the_window_from_inside_a_field(window):
     """On X11 desktops a line edit claims Ctrl+E (end of line) and more: the review fields let the
-    window's commands through (tests/test_gui.py's export test does it with real keys under xcb)."""
+    window's commands through (test_real_mouse_and_keys_under_x11 presses real keys under xcb)."""
     from PyQt5.QtGui import QKeySequence
 
     keys = window.fields.window_keys
@@ -555,3 +585,49 @@ def test_commands_that_must_wait_are_disabled_while_a_scan_runs(window, qtbot, t
     assert not w.busy()
     with qtbot.waitSignal(w.scan_finished, timeout=30000):
         assert w.scan(resolution=50) is not None  # the next click is taken, not answered "busy"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Xvfb and XTest: Linux only (not Windows/macOS)")
+def test_real_mouse_and_keys_under_x11(tmp_path):
+    """A real drag of a thumbnail (X pointer pressed, moved, released) reorders the dossier;
+    real Ctrl+Z / Ctrl+Y undo and redo it; Ctrl+Down moves a page (tests/x11_drive.py)."""
+    import subprocess
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    run = subprocess.run(["xvfb-run", "-a", sys.executable, str(REPO / "tests" / "x11_drive.py"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=180, env=env, cwd=REPO)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    pages = ["trang-1.png", "trang-2.png", "trang-3.png"]
+    assert out["start"] == pages
+    assert out["dragged"] == ["trang-3.png", "trang-1.png", "trang-2.png"]
+    assert out["undone"] == pages
+    assert out["redone"] == ["trang-3.png", "trang-1.png", "trang-2.png"]
+    assert out["moved_down"] == ["trang-1.png", "trang-3.png", "trang-2.png"]
+
+
+def test_blank_pages_are_marked_left_out_and_can_be_kept(window, qtbot, page_png, tmp_path):
+    from pypdf import PdfReader
+
+    w = window
+    blank = tmp_path / "blank.png"
+    Image.new("L", (1654, 2339), 255).save(blank, dpi=(200, 200))
+    w.import_files([page_png("ct01.png", CT01, dpi=200), blank])
+    wait_idle(qtbot, w, timeout=90000)
+    assert [w.thumbs.item(i).text() for i in range(2)] == ["TL 1 · tr 1", "TL 1 · tr 2\ntrang trắng – bỏ"]
+    with qtbot.waitSignal(w.save().done, timeout=60000):
+        pass
+    folder = tmp_path / "out" / w.ws.folder_name()
+    pdf = folder / f"{w.ws.folder_name()}.01.pdf"
+    assert len(PdfReader(pdf).pages) == 1
+    dossier = json.loads((folder / "dossier.json").read_text(encoding="utf-8"))
+    assert dossier["blank_pages_dropped"] == [{"file": str(blank), "page": 1}]
+    # the officer keeps it (a back side that matters): in the PDF at the next save
+    w.thumbs.setCurrentRow(1)
+    assert w.act_keep_blank.isEnabled() and not w.act_keep_blank.isChecked()
+    w.act_keep_blank.trigger()
+    assert w.thumbs.item(1).text().endswith("trang trắng – giữ") and w.windowTitle().endswith("*")
+    wait_idle(qtbot, w)
+    with qtbot.waitSignal(w.save().done, timeout=60000):
+        pass
+    assert len(PdfReader(pdf).pages) == 2

@@ -1,6 +1,7 @@
 """The dossier workspace: page operations, corrections, autosave and restore after a kill."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -50,15 +51,16 @@ def test_pages_documents_split_merge_reorder_delete(ws):
     assert ws.page_order() == ids and len(ws.documents) == 1
     assert ws.split_before(ids[2]) == 1
     assert [d.pages for d in ws.documents] == [ids[:2], ids[2:]]
-    # a drag moves page 4 to the front: it joins the first document, which still starts at page 1
-    ws.set_page_order([ids[3], ids[0], ids[1], ids[2]])
+    # page 4 dropped before page 1: it joins the first document
+    ws.move_pages([ids[3]], ids[0])
     assert [d.pages for d in ws.documents] == [[ids[3], ids[0], ids[1]], [ids[2]]]
+    # dropped after the last page of document 1: the same document, its end
+    ws.move_pages([ids[3]], ids[1], after=True)
+    assert [d.pages for d in ws.documents] == [[ids[0], ids[1], ids[3]], [ids[2]]]
     assert ws.merge_with_previous(1) == 0
-    assert [d.pages for d in ws.documents] == [[ids[3], ids[0], ids[1], ids[2]]]
+    assert [d.pages for d in ws.documents] == [[ids[0], ids[1], ids[3], ids[2]]]
     ws.delete_page(ids[0])
-    assert ids[0] not in ws.pages and not (ws.pages_dir / f"{ids[0]}.scan.png").exists()
-    with pytest.raises(ValueError):
-        ws.set_page_order(ids)
+    assert ids[0] not in ws.pages and ids[0] not in ws.page_order()
     assert ws.new_document() == 1
     new = ws.add_scan(page(50))
     assert ws.doc_index_of(new) == 1
@@ -71,7 +73,8 @@ def test_rotation_turns_the_image_and_drops_the_old_result(ws):
     ws.rotate_page(pid, 90)
     assert ws.page_image(pid).pixels.shape[:2] == (40, 60)
     assert ws.unprocessed() == [pid] and ws.processed(pid) is None
-    assert len(list(ws.pages_dir.iterdir())) == 1  # old scan and results removed
+    assert len(list(ws.pages_dir.iterdir())) == 4  # old scan and results kept for an undo ...
+    assert len(list(Workspace.open(ws.root).pages_dir.iterdir())) == 1  # ... until the session ends
 
 
 def test_processed_pages_and_fields_survive_reopen(ws, tmp_path):
@@ -210,3 +213,103 @@ def test_the_officers_turn_sticks(ws):
     assert turned_back.rotation != 0 and turned_back.width < turned_back.height
     ws.replace_scan(pid, PageImage(pixels=grey, dpi=150, source="don.png"))  # a rescan
     assert not ws.pages[pid].upright
+
+
+def shape(ws, ids):
+    """Documents as lists of page numbers (1-based by `ids`), new pages as "n"."""
+    return [[ids.index(p) + 1 if p in ids else "n" for p in d.pages] for d in ws.documents]
+
+
+def test_page_steps_undo_and_redo(ws):
+    ids = [ws.add_scan(page(v)) for v in (10, 20, 30, 40, 50)]
+    ws.split_before(ids[2])
+    assert shape(ws, ids) == [[1, 2], [3, 4, 5]]
+    ws.shift_pages([ids[2]], -1)  # the first page of document 2 moves up: into document 1
+    assert shape(ws, ids) == [[1, 2, 3], [4, 5]]
+    ws.shift_pages([ids[0]], 1)
+    assert shape(ws, ids) == [[2, 1, 3], [4, 5]]
+    ws.delete_pages([ids[0], ids[3]])
+    assert shape(ws, ids) == [[2, 3], [5]] and ids[0] not in ws.pages
+    assert ws.undo_label() == "undo_delete"
+    assert ws.undo() == "undo_delete"
+    assert shape(ws, ids) == [[2, 1, 3], [4, 5]]
+    assert ws.page_image(ids[0]).pixels[0, 0, 0] == 10  # the page came back with its image
+    assert ws.undo() == "undo_move" and shape(ws, ids) == [[1, 2, 3], [4, 5]]
+    assert ws.redo() == "undo_move" and shape(ws, ids) == [[2, 1, 3], [4, 5]]
+    assert ws.redo() == "undo_delete" and shape(ws, ids) == [[2, 3], [5]]
+    assert ws.redo() is None
+    # steps undone back to the split; a page scanned meanwhile stays where it arrived
+    ws.undo(), ws.undo(), ws.undo()
+    assert shape(ws, ids) == [[1, 2], [3, 4, 5]]
+    new = ws.add_scan(page(60))
+    assert ws.undo() == "undo_split"
+    assert shape(ws, ids) == [[1, 2, 3, 4, 5, "n"]] and new in ws.pages
+    # a new step forgets what could be redone
+    ws.delete_pages([new])
+    assert ws.redo() is None
+    # the stack's own split is no step of the officer's
+    ws.split_before(ids[3], undoable=False)
+    assert shape(ws, ids) == [[1, 2, 3], [4, 5]] and ws.undo_label() == "undo_delete"
+
+
+def test_a_turn_is_undone_with_its_processing(ws):
+    pid = ws.add_scan(page(10, h=60, w=40))
+    ws.set_processed(pid, fake_result(ws, pid, "trước"))
+    ws.rotate_pages([pid], 90)
+    assert ws.page_image(pid).pixels.shape[:2] == (40, 60) and ws.pages[pid].upright
+    assert ws.undo() == "undo_rotate"
+    assert ws.page_image(pid).pixels.shape[:2] == (60, 40) and not ws.pages[pid].upright
+    assert ws.unprocessed() == [] and ws.processed(pid).ocr.words[0].text == "trước"  # no OCR again
+    assert ws.redo() == "undo_rotate" and ws.page_image(pid).pixels.shape[:2] == (40, 60)
+
+
+def test_a_deleted_page_is_not_adopted_back_after_a_restart(ws):
+    ids = [ws.add_scan(page(v)) for v in (10, 20)]
+    ws.delete_pages([ids[1]])
+    again = Workspace.open(ws.root)
+    assert again.page_order() == [ids[0]] and again.undo() is None
+    assert sorted(f.name for f in again.pages_dir.iterdir()) == [f"{ids[0]}.scan.png"]
+
+
+def test_field_edit_undo_keeps_the_log_and_never_vouches(ws):
+    pid = ws.add_scan(page(10))
+    ws.set_processed(pid, fake_result(ws, pid))
+    d = ws.documents[0]
+    d.fields["ho_ten"] = {"value": "NGUYEN VAN AN", "confidence": 0.5, "valid": True, "needs_review": True,
+                          "problems": ["thiếu dấu"]}
+    corr = ws.edit_field(0, "ho_ten", "Nguyễn Văn An", user="canbo1")
+    assert d.fields["ho_ten"]["needs_review"] is False
+    assert ws.undo() == "undo_edit"
+    assert d.fields["ho_ten"]["value"] == "NGUYEN VAN AN" and d.fields["ho_ten"]["needs_review"] is True
+    assert corr in ws.corrections and corr["undone"] and ws.unrecorded(0) == []
+    # recorded in the store before the redo: the store gets it again, the workspace shows it
+    assert ws.redo() == "undo_edit" and d.fields["ho_ten"]["value"] == "Nguyễn Văn An"
+    assert [c["new"] for c in ws.unrecorded(0)] == ["Nguyễn Văn An"]
+    ws.mark_recorded(ws.unrecorded(0)[0])
+    assert ws.undo() == "undo_edit"
+    back = ws.unrecorded(0)
+    assert [(c["old"], c["new"], c["reverts"]) for c in back] == [("Nguyễn Văn An", "NGUYEN VAN AN", True)]
+    # understanding again does not re-apply an undone correction
+    d.understood = False
+    from ocr.pipeline import PipelineOptions
+
+    assert ws.understand(0, PipelineOptions())
+    assert "ho_ten" not in d.fields or d.fields["ho_ten"].get("corrected") is not True
+
+
+def test_blank_pages_are_left_out_unless_kept(ws):
+    ids = [ws.add_scan(page(v)) for v in (10, 20)]
+    for pid in ids:
+        ws.set_processed(pid, fake_result(ws, pid))
+    blank = dataclasses.replace(fake_result(ws, ids[1]), blank=True)
+    ws.set_processed(ids[1], blank)
+    assert ws.kept_pages(0) == [ids[0]] and len(ws.document(0).pages) == 1
+    assert ws.dropped_blank() == [{"file": "src-20", "page": 1}]
+    ws.set_keep_blank([ids[1]], True)
+    assert ws.kept_pages(0) == ids and len(ws.document(0).pages) == 2 and ws.dropped_blank() == []
+    assert ws.undo() == "undo_keep_blank" and ws.kept_pages(0) == [ids[0]]
+    # a document of blank pages only gets no number and needs no saving
+    ws.split_before(ids[1])
+    third = ws.add_scan(page(30))
+    ws.split_before(third)
+    assert ws.stem(2).endswith(".02")

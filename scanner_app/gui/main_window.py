@@ -89,8 +89,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ layout
     def _build_ui(self) -> None:
         self.thumbs = ThumbList()
-        self.thumbs.currentItemChanged.connect(lambda *_: self._show_current())
-        self.thumbs.order_changed.connect(self._reordered)
+        self.thumbs.currentItemChanged.connect(lambda *_: (self._show_current(), self._refresh_edit_actions()))
+        self.thumbs.pages_dropped.connect(self._pages_dropped)
         self.thumbs.files_dropped.connect(self.import_files)
         self.thumbs.setContextMenuPolicy(Qt.ActionsContextMenu)
         self.view = PageView()
@@ -174,13 +174,22 @@ class MainWindow(QMainWindow):
         self.act_split = self._action("split", self.split_here, "Ctrl+T")
         self.act_merge = self._action("merge", self.merge_previous, "Ctrl+M")
         self.act_rescan = self._action("rescan", self.rescan_page, "Ctrl+Shift+R")
+        self.act_scan_insert = self._action("scan_insert", lambda: self.scan_insert(), "Ctrl+I", None,
+                                            "scan_insert_tip")
+        self.act_move_up = self._action("move_up", lambda: self.shift_pages(-1), "Ctrl+Up", S.SP_ArrowUp)
+        self.act_move_down = self._action("move_down", lambda: self.shift_pages(1), "Ctrl+Down", S.SP_ArrowDown)
+        self.act_keep_blank = self._action("keep_blank", self.keep_blank, "Ctrl+B", None, "keep_blank_tip",
+                                           checkable=True)
+        self.act_undo = self._action("undo", self.undo, QKeySequence.Undo, S.SP_ArrowBack)
+        self.act_redo = self._action("redo", self.redo, "Ctrl+Y", S.SP_ArrowForward)
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         self.act_zoom_in = self._action("zoom_in", lambda: self.view.zoom(1.25), QKeySequence.ZoomIn)
         self.act_zoom_out = self._action("zoom_out", lambda: self.view.zoom(0.8), QKeySequence.ZoomOut)
         self.act_zoom_fit = self._action("zoom_fit", self.view.fit_page, "Ctrl+0")
         self.act_next = self._action("next_doubt", self.next_doubtful, "F3")
 
-        for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_split, self.act_merge,
-                  self.act_rescan):
+        for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_move_up, self.act_move_down,
+                  self.act_split, self.act_merge, self.act_keep_blank, self.act_rescan, self.act_scan_insert):
             self.thumbs.addAction(a)
         self.fields.window_keys = window_keys(self.actions())
 
@@ -190,9 +199,13 @@ class MainWindow(QMainWindow):
                   self.act_new_doc,
                   self.act_new_dossier, None, self.act_settings, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
+        self.menu_edit = mb.addMenu(tr("menu_edit"))
+        for a in (self.act_undo, self.act_redo):
+            self.menu_edit.addAction(a)
         self.menu_page = mb.addMenu(tr("menu_page"))
-        for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_split, self.act_merge,
-                  self.act_rescan, None, self.act_next):
+        for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_move_up, self.act_move_down,
+                  None, self.act_split, self.act_merge, self.act_keep_blank, None, self.act_rescan,
+                  self.act_scan_insert, None, self.act_next):
             self.menu_page.addSeparator() if a is None else self.menu_page.addAction(a)
         self.menu_view = mb.addMenu(tr("menu_view"))
         for a in (self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit):
@@ -287,7 +300,7 @@ class MainWindow(QMainWindow):
     def _job_actions(self) -> list[QAction]:
         """Commands that cannot run beside a scan or a save: disabled meanwhile, not answered "busy"."""
         return [self.act_scan, self.act_import, self.act_save, self.act_export, self.act_new_dossier,
-                self.act_rescan]
+                self.act_rescan, self.act_scan_insert]
 
     def _begin(self, total: int = 0, job: bool = True) -> None:
         """Progress shown; for a scan or a save (`job`) the commands that must wait are disabled."""
@@ -316,8 +329,10 @@ class MainWindow(QMainWindow):
         return self.settings.profile(**chosen)
 
     # ------------------------------------------------------------------ acquisition
-    def scan(self, device: Optional[str] = None, **profile_overrides) -> Optional[ScanWorker]:
-        """Scan from the chosen device in a worker; pages appear one by one."""
+    def scan(self, device: Optional[str] = None, insert_after: Optional[str] = None,
+             **profile_overrides) -> Optional[ScanWorker]:
+        """Scan from the chosen device in a worker; pages appear one by one (at the end, or
+        in order right after page `insert_after`)."""
         if self.busy():
             self.show_error(tr("busy"), "warn_title")
             return None
@@ -333,7 +348,7 @@ class MainWindow(QMainWindow):
         if name and name != self.settings.device:
             self.settings.device = name
             self._save_settings()
-        return self._start_scan(lambda: open_device(name), profile)
+        return self._start_scan(lambda: open_device(name), profile, insert_after=insert_after)
 
     def import_files(self, paths: list) -> Optional[ScanWorker]:
         """Files (images, PDFs) go through the same path as scanned pages."""
@@ -351,8 +366,10 @@ class MainWindow(QMainWindow):
         if files:
             self.import_files(files)
 
-    def _start_scan(self, factory, profile, replace_page: Optional[str] = None) -> ScanWorker:
-        worker = ScanWorker(self.ws, factory, profile, replace_page=replace_page, parent=self)
+    def _start_scan(self, factory, profile, replace_page: Optional[str] = None,
+                    insert_after: Optional[str] = None) -> ScanWorker:
+        worker = ScanWorker(self.ws, factory, profile, replace_page=replace_page, insert_after=insert_after,
+                            parent=self)
         worker.page_added.connect(self._page_added)
         worker.failed.connect(self.show_error)
         worker.done.connect(self._scan_done)
@@ -439,7 +456,11 @@ class MainWindow(QMainWindow):
         with self.ws.lock:
             for di, doc in enumerate(self.ws.documents):
                 for pi, pid in enumerate(doc.pages):
-                    entries.append((pid, tr("doc_label", doc=di + 1, page=pi + 1), pi == 0))
+                    label = tr("doc_label", doc=di + 1, page=pi + 1)
+                    page = self.ws.pages[pid]
+                    if page.blank:
+                        label += "\n" + tr("blank_kept_label" if page.keep_blank else "blank_label")
+                    entries.append((pid, label, pi == 0))
         if [e[0] for e in entries] != self.thumbs.page_ids() or self._labels_changed(entries):
             self.thumbs.set_pages(entries, self.icons)
         for pid, _l, _f in entries:
@@ -452,6 +473,18 @@ class MainWindow(QMainWindow):
             self.view.clear_page()
         self._refresh_fields()
         self.update_title()
+        self._refresh_edit_actions()
+
+    def _refresh_edit_actions(self) -> None:
+        """Undo/Redo name the step they take back; "keep blank" shows the current page's choice."""
+        for act, label, key in ((self.act_undo, self.ws.undo_label(), "undo"),
+                                (self.act_redo, self.ws.redo_label(), "redo")):
+            act.setEnabled(label is not None)
+            act.setText(tr(key + "_what", what=tr(label)) if label else tr(key))
+        pid = self.thumbs.current_id()
+        page = self.ws.pages.get(pid) if pid else None
+        self.act_keep_blank.setEnabled(bool(page and page.blank))
+        self.act_keep_blank.setChecked(bool(page and page.keep_blank))
 
     def update_title(self) -> None:
         """"Số hóa hồ sơ — <mã hồ sơ>", `*` while something is not saved yet."""
@@ -573,11 +606,18 @@ class MainWindow(QMainWindow):
         cur = self.thumbs.current_id()
         return ids or ([cur] if cur else [])
 
-    def _reordered(self, order: list) -> None:
-        try:
-            self.ws.set_page_order(order)
-        except ValueError:
-            pass
+    def _pages_dropped(self, ids: list, target: str, after: bool) -> None:
+        self.ws.move_pages(ids, target or None, after)
+        self._pages_changed()
+
+    def shift_pages(self, delta: int) -> None:
+        ids = self._selected()
+        self.ws.shift_pages(ids, delta)
+        self._pages_changed()
+        if ids:
+            self.thumbs.select_ids(ids)
+
+    def _pages_changed(self) -> None:
         self.processor.request_understanding()
         self.refresh()
 
@@ -589,12 +629,11 @@ class MainWindow(QMainWindow):
 
         class Job(QRunnable):
             def run(self_inner) -> None:
+                try:
+                    window.ws.rotate_pages(ids, degrees)
+                except (KeyError, OSError) as exc:
+                    log.warning("rotate %s: %s", ids, exc)
                 for pid in ids:
-                    try:
-                        window.ws.rotate_page(pid, degrees)
-                    except (KeyError, OSError) as exc:
-                        log.warning("rotate %s: %s", pid, exc)
-                        continue
                     window.processor.enqueue(pid)
 
         for pid in ids:
@@ -602,11 +641,40 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().start(Job())
 
     def delete_pages(self) -> None:
-        for pid in self._selected():
-            self.ws.delete_page(pid)
+        ids = self._selected()
+        if not ids:
+            return
+        self.ws.delete_pages(ids)
+        for pid in ids:
             self.icons.pop(pid, None)
-        self.processor.request_understanding()
-        self.refresh()
+        self._pages_changed()
+        self.status(tr("status_deleted", n=len(ids)))
+
+    def keep_blank(self, keep: bool) -> None:
+        self.ws.set_keep_blank(self._selected(), keep)
+        self._pages_changed()
+
+    def undo(self) -> None:
+        self._travel(self.ws.undo, "status_undone")
+
+    def redo(self) -> None:
+        self._travel(self.ws.redo, "status_redone")
+
+    def _travel(self, step, message: str) -> None:
+        """Undo or redo: pages whose image came back are shown and processed again, documents
+        understood again, and a correction's way back reaches the store's audit trail."""
+        label = step()
+        if label is None:
+            return
+        for pid in self.ws.unprocessed():
+            self.icons.pop(pid, None)
+            self.page_sizes.pop(pid, None)
+            self.processor.enqueue(pid)
+        for i in range(len(self.ws.documents)):
+            self._record_pending(i)
+        self._pages_changed()
+        self._show_current()
+        self.status(tr(message, what=tr(label)))
 
     def split_here(self) -> None:
         pid = self.thumbs.current_id()
@@ -637,6 +705,10 @@ class MainWindow(QMainWindow):
             self.show_error(exc.message)
             return
         self._start_scan(lambda: open_device(name), profile, replace_page=pid)
+
+    def scan_insert(self, device: Optional[str] = None, **profile_overrides) -> Optional[ScanWorker]:
+        """Scan with the current settings; the pages go right after the selected page."""
+        return self.scan(device, insert_after=self.thumbs.current_id(), **profile_overrides)
 
     def new_dossier(self) -> None:
         if self.busy():
@@ -689,18 +761,19 @@ class MainWindow(QMainWindow):
         corr = self.ws.edit_field(i, fid, value, self.user)
         if corr is None:
             return
-        self._record_correction(i, corr)
+        self._record_pending(i)
         self.status(tr("status_correction", field=fid))
         self._refresh_fields()
         self.update_title()
 
-    def _record_correction(self, doc_index: int, corr: dict) -> None:
-        """Into the store's audit trail at once when the document was saved there already."""
+    def _record_pending(self, doc_index: int) -> None:
+        """Corrections into the store's audit trail at once when the document was saved there already."""
         saved = self.ws.documents[doc_index].saved
-        if saved and saved.get("store_id"):
+        pending = self.ws.unrecorded(doc_index)
+        if saved and saved.get("store_id") and pending:
             try:
                 with dossier_store() as store:
-                    if store is not None:
+                    for corr in pending if store is not None else ():
                         store.record_correction(saved["store_id"], corr["field"], corr["old"], corr["new"],
                                                 corr["user"])
                         self.ws.mark_recorded(corr)
@@ -713,7 +786,7 @@ class MainWindow(QMainWindow):
             return
         corr = self.ws.edit_table_cell(i, table_id, row, column, value, self.user)
         if corr is not None:
-            self._record_correction(i, corr)
+            self._record_pending(i)
             self.status(tr("status_correction", field=corr["field"]))
             self.update_title()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PyQt5.QtCore import QEvent, QRectF, QSize, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
+from PyQt5.QtCore import QEvent, QItemSelectionModel, QRectF, QSize, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PyQt5.QtWidgets import (QAbstractItemView, QFormLayout, QFrame, QGraphicsPixmapItem, QGraphicsRectItem,
                              QGraphicsScene, QGraphicsView, QHeaderView, QLabel, QLineEdit, QListView, QListWidget,
                              QListWidgetItem, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -35,9 +35,14 @@ def dropped_files(mime) -> list[Path]:
 
 
 class ThumbList(QListWidget):
-    """Pages of all documents in order; drag to reorder, files dropped on it are imported."""
+    """Pages of all documents in order; drag to reorder, files dropped on it are imported.
 
-    order_changed = pyqtSignal(list)
+    A drop only says where the pages should go (`pages_dropped`): the workspace moves them
+    (one undo step) and the list is rebuilt from it, so the list never shows an order the
+    dossier does not have.
+    """
+
+    pages_dropped = pyqtSignal(list, str, bool)  # page ids, the page they go next to ("" = the end), after it
     files_dropped = pyqtSignal(list)
 
     def __init__(self, parent=None) -> None:
@@ -55,8 +60,6 @@ class ThumbList(QListWidget):
         self.setAcceptDrops(True)
         self.setMinimumWidth(THUMB + 44)
         self.setMaximumWidth(THUMB + 60)
-        self._rebuilding = False
-        self.model().rowsMoved.connect(self._moved)
         self._placeholder = QPixmap(THUMB * 3 // 4, THUMB)
         self._placeholder.fill(QColor("#dddddd"))
 
@@ -73,7 +76,6 @@ class ThumbList(QListWidget):
     def set_pages(self, entries: list[tuple[str, str, bool]], icons: dict[str, QIcon]) -> None:
         """(page id, label, starts a document) in order; keeps the current page selected."""
         current = self.current_id()
-        self._rebuilding = True
         self.blockSignals(True)
         self.clear()
         for pid, label, first in entries:
@@ -85,7 +87,6 @@ class ThumbList(QListWidget):
                 it.setBackground(QBrush(QColor("#e3ecf7")))
             self.addItem(it)
         self.blockSignals(False)
-        self._rebuilding = False
         ids = [e[0] for e in entries]
         if current in ids:
             self.setCurrentRow(ids.index(current))
@@ -97,9 +98,26 @@ class ThumbList(QListWidget):
             if self.item(i).data(PAGE_ROLE) == pid:
                 self.item(i).setIcon(icon)
 
-    def _moved(self, *args) -> None:
-        if not self._rebuilding:
-            self.order_changed.emit(self.page_ids())
+    def select_ids(self, ids: list[str]) -> None:
+        for i in range(self.count()):
+            it = self.item(i)
+            it.setSelected(it.data(PAGE_ROLE) in ids)
+            if it.data(PAGE_ROLE) == ids[0]:
+                self.setCurrentItem(it, QItemSelectionModel.Current)
+
+    def drop_target(self, pos) -> tuple[str, bool]:
+        """The page a drop at `pos` goes next to, and whether after it (lower half, or past the end)."""
+        best, best_dist = None, None
+        for i in range(self.count()):
+            rect = self.visualItemRect(self.item(i))
+            dist = 0 if rect.top() <= pos.y() <= rect.bottom() else min(abs(pos.y() - rect.top()),
+                                                                       abs(pos.y() - rect.bottom()))
+            if best_dist is None or dist < best_dist:
+                best, best_dist = i, dist
+        if best is None:
+            return "", False
+        rect = self.visualItemRect(self.item(best))
+        return self.item(best).data(PAGE_ROLE), pos.y() > rect.center().y()
 
     # external files: import instead of reorder
     def dragEnterEvent(self, event) -> None:
@@ -111,6 +129,9 @@ class ThumbList(QListWidget):
     def dragMoveEvent(self, event) -> None:
         if event.source() is None and event.mimeData().hasUrls():
             event.acceptProposedAction()
+        elif event.source() is self:
+            event.setDropAction(Qt.MoveAction)
+            event.accept()
         else:
             super().dragMoveEvent(event)
 
@@ -121,8 +142,16 @@ class ThumbList(QListWidget):
                 event.acceptProposedAction()
                 self.files_dropped.emit(files)
             return
-        super().dropEvent(event)
-        self.order_changed.emit(self.page_ids())
+        if event.source() is not self:
+            event.ignore()
+            return
+        # accepted as "nothing moved here": the view must not remove the dragged items itself
+        event.setDropAction(Qt.IgnoreAction)
+        event.accept()
+        ids = self.selected_ids()
+        target, after = self.drop_target(event.pos())
+        if ids and target not in ids:
+            self.pages_dropped.emit(ids, target, after)
 
 
 class PageView(QGraphicsView):
@@ -403,8 +432,14 @@ class FieldPanel(QWidget):
         return fid
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.ShortcutOverride and (int(event.modifiers()) | event.key()) in self.window_keys:
-            event.ignore()  # not the field's: the window's command runs (Ctrl+S, Ctrl+E, F3 ...)
+        if event.type() == QEvent.ShortcutOverride and (
+                (int(event.modifiers()) | event.key()) in self.window_keys
+                or (isinstance(obj, QLineEdit) and not obj.property("dirty")
+                    and (event.matches(QKeySequence.Undo) or event.matches(QKeySequence.Redo)
+                         or (int(event.modifiers()) | event.key()) == int(Qt.ControlModifier | Qt.Key_Y)))):
+            # not the field's: the window's command runs (Ctrl+S, Ctrl+E, F3 ...; Ctrl+Z/Ctrl+Y
+            # when the field holds no unfinished typing of its own to undo)
+            event.ignore()
             return True
         if isinstance(obj, QLineEdit):
             fid = obj.objectName().removeprefix("field_")

@@ -66,12 +66,13 @@ class ScanWorker(QThread):
     done = pyqtSignal(int)  # pages added
 
     def __init__(self, workspace: Workspace, device_factory: Callable, profile=None,
-                 replace_page: Optional[str] = None, parent=None) -> None:
+                 replace_page: Optional[str] = None, insert_after: Optional[str] = None, parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
         self.device_factory = device_factory  # called in the thread: opening may take seconds
         self.profile = profile
         self.replace_page = replace_page
+        self.insert_after = insert_after  # new pages go after this page, in scan order
         self.device = None
         self._cancel = threading.Event()
         self.count = 0
@@ -93,7 +94,9 @@ class ScanWorker(QThread):
                         self.ws.replace_scan(self.replace_page, page)
                         pid = self.replace_page
                     else:
-                        pid = self.ws.add_scan(page)
+                        pid = self.ws.add_scan(page, after=self.insert_after)
+                        if self.insert_after:
+                            self.insert_after = pid
                     self.count += 1
                     self.page_added.emit(pid)
                     if self.replace_page or self._cancel.is_set():
@@ -237,7 +240,7 @@ class ProcessWorker(QThread):
         ref = split.classify_page(pid, pid, result, None, "qr",
                                   lambda page: recognize([page.ocr], page.barcodes, templates=self._templates))
         if ref.cover is None and split.starts_document(ref):
-            self.ws.split_before(pid)
+            self.ws.split_before(pid, undoable=False)
 
     def _understand_all(self) -> None:
         self._understand_requested.clear()
@@ -327,6 +330,7 @@ class SaveWorker(QThread):
         from scanner_app.dossier import document_summary
 
         total = len(self.ws.documents)
+        skipped = 0
         try:
             with dossier_store() as store:
                 for i in range(total):
@@ -338,6 +342,9 @@ class SaveWorker(QThread):
                         need = not d.understood
                     if need:
                         self.ws.understand(i, self.options_factory())
+                    if not self.ws.kept_pages(i):
+                        skipped += 1  # blank pages only: nothing to save, listed as dropped
+                        continue
                     doc = self.ws.document(i)
                     prev = self.ws.documents[i].saved
                     stem = self.ws.stem(i)
@@ -348,16 +355,14 @@ class SaveWorker(QThread):
                                       dossier_code=self.ws.dossier_code or None, user=self.user)
                     pdf, js, store_id = saved.pdf, saved.json, saved.store_id
                     if store is not None:
-                        doc_id = self.ws.documents[i].id
-                        for c in list(self.ws.corrections):
-                            if c["doc"] == doc_id and not c.get("recorded"):
-                                store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
-                                self.ws.mark_recorded(c)
+                        for c in self.ws.unrecorded(i):
+                            store.record_correction(store_id, c["field"], c["old"], c["new"], c["user"])
+                            self.ws.mark_recorded(c)
                     self.ws.mark_saved(i, pdf, js, store_id)
                     self.summaries.append(document_summary(i + 1, pdf, js, doc.pages, doc))
                     self.count += 1
                     self.saved.emit(i, str(pdf))
-                if self.count == total and total:
+                if self.count + skipped == total and self.count:
                     dossier_json(self.folder, self.ws, self.summaries)
                 self.progress.emit(self.count, total)
         except Exception as exc:
@@ -374,7 +379,7 @@ def dossier_json(folder: Path, ws: Workspace, summaries: list[dict]) -> Path:
     found = classify_code(ws.dossier_code) if ws.dossier_code else None
     status = found[1] if found else ("missing" if not ws.dossier_code else "loose")
     return write_dossier_json(folder, dossier_data(ws.dossier_code or None, status, folder.name, ws.created,
-                                                   summaries, produced_by="sohoa gui",
+                                                   summaries, blank=ws.dropped_blank(), produced_by="sohoa gui",
                                                    corrections=len(ws.corrections)))
 
 
