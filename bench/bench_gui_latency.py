@@ -26,7 +26,7 @@ t0 = time.perf_counter()
 from PyQt5.QtWidgets import QApplication
 from scanner_app.gui.main_window import MainWindow
 app = QApplication(sys.argv[:1])
-w = MainWindow()
+w = MainWindow(confirm_close=False)
 w.show()
 app.processEvents()
 print(time.perf_counter() - t0, flush=True)
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     app = QApplication(sys.argv[:1])
     w = MainWindow(workspace=Workspace.open(tmp / "ws"),
                    settings=Settings(device="test:0", source="ADF", output_dir=str(tmp / "out"),
-                                     resolution=args.resolution))
+                                     resolution=args.resolution), confirm_close=False)
     w.show()
     app.processEvents()
     probe = StallProbe(app)

@@ -61,7 +61,8 @@ def main(argv=None) -> int:
 
     app = QApplication(sys.argv[:1])
     w = MainWindow(workspace=Workspace.open(tmp / "ws"),
-                   settings=Settings(device="test:0", output_dir=str(tmp / "out"), resolution=300))
+                   settings=Settings(device="test:0", output_dir=str(tmp / "out"), resolution=300),
+                   confirm_close=False)
     w.resize(1400, 900)
     w.show()
     wait_until(app, lambda: True)

@@ -35,7 +35,7 @@ CT01 = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do
 @pytest.fixture
 def window(qtbot, tmp_path):
     settings = Settings(device="test:0", output_dir=str(tmp_path / "out"), jobs=1, resolution=200)
-    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings)
+    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings, confirm_close=False)
     qtbot.addWidget(w)
     w.show()
     yield w
@@ -267,7 +267,7 @@ def test_window_restores_the_unsaved_session(qtbot, tmp_path):
     ws.set_dossier_code("000.00.25.H49-240315-0007")
     del ws  # as if the app had been killed here
     w = MainWindow(workspace=Workspace.open(tmp_path / "ws"),
-                   settings=Settings(output_dir=str(tmp_path / "out"), jobs=1))
+                   settings=Settings(output_dir=str(tmp_path / "out"), jobs=1), confirm_close=False)
     qtbot.addWidget(w)
     try:
         assert w.thumbs.count() == 2
@@ -426,8 +426,6 @@ def test_the_officer_changes_a_documents_form_and_fields_follow(window, qtbot, p
     """The form chooser (keyboard on the real combo): "other" drops the form's fields, back to
     recognition brings them again with the officer's correction; New dossier with unsaved work
     keeps the dossier when the officer just presses Enter."""
-    from PyQt5.QtCore import QTimer
-
     w = window
     assert w.windowTitle() == "Số hóa hồ sơ — hồ sơ mới"
     w.import_files([page_png("ct01.png", CT01, dpi=150)])
@@ -455,24 +453,18 @@ def test_the_officer_changes_a_documents_form_and_fields_follow(window, qtbot, p
     wait_idle(qtbot, w)
     assert w.ws.documents[0].form == "khai_sinh" and w.ws.documents[0].form_confidence == 1.0
     # the safe answer is the default: Enter on "discard?" keeps the dossier
-    answered = []
-
-    def press_enter():
-        box = QApplication.activeModalWidget()
-        answered.append(box.text() if box else None)
-        qtbot.keyClick(box, Qt.Key_Return)
-
-    QTimer.singleShot(200, press_enter)
     w.new_dossier()
-    assert answered and "Bỏ hồ sơ" in answered[0]
-    assert len(w.ws.page_order()) == 1
+    box = next(b for b in w.findChildren(QMessageBox) if b.objectName() == "question_box" and b.isVisible())
+    assert "Bỏ hồ sơ" in box.text()
+    qtbot.keyClick(box, Qt.Key_Return)
+    assert not box.isVisible() and len(w.ws.page_order()) == 1
 
 
 def test_window_fits_the_screen_and_remembers_its_geometry(qtbot, tmp_path):
     """The whole window inside the available screen (the offscreen screen is 800×600, smaller
     than a 1366×768 laptop); an empty scanner list tells what to do."""
     settings = Settings(output_dir=str(tmp_path / "out"), jobs=1)
-    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings)
+    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings, confirm_close=False)
     qtbot.addWidget(w)
     w.show()
     avail = QApplication.primaryScreen().availableGeometry()
@@ -483,7 +475,7 @@ def test_window_fits_the_screen_and_remembers_its_geometry(qtbot, tmp_path):
     assert "cáp và nguồn" in w.errors[-1] and "driver" in w.errors[-1] and "Nhập tệp" in w.errors[-1]
     w.resize(640, 480)
     w.close()
-    w2 = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=w.settings)
+    w2 = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=w.settings, confirm_close=False)
     qtbot.addWidget(w2)
     w2.show()
     assert (w2.width(), w2.height()) == (640, 480)
@@ -631,3 +623,38 @@ def test_blank_pages_are_marked_left_out_and_can_be_kept(window, qtbot, page_png
     with qtbot.waitSignal(w.save().done, timeout=60000):
         pass
     assert len(PdfReader(pdf).pages) == 2
+
+
+def test_closing_or_starting_over_with_unsaved_work_asks_and_enter_keeps_it(qtbot, tmp_path, page_png):
+    ws = Workspace.open(tmp_path / "ws")
+    from ocr.model import PageImage
+
+    typed = np.asarray(Image.open(page_png("p.png", CT01[:4], dpi=100)))
+    ws.add_scan(PageImage(pixels=typed, dpi=100, source="p.png"))
+    w = MainWindow(workspace=ws, settings=Settings(output_dir=str(tmp_path / "out"), jobs=1))
+    qtbot.addWidget(w)
+    w.show()
+    wait_idle(qtbot, w)
+
+    def question():
+        return next((b for b in w.findChildren(QMessageBox) if b.objectName() == "question_box" and b.isVisible()),
+                    None)
+
+    try:
+        w.close()
+        box = question()
+        assert box is not None and "chưa lưu" in box.text() and w.isVisible()
+        QTest.keyClick(box, Qt.Key_Return)  # Enter: the safe answer, stay
+        qtbot.waitUntil(lambda: question() is None)
+        assert w.isVisible()
+        w.act_new_dossier.trigger()
+        QTest.keyClick(question(), Qt.Key_Escape)
+        qtbot.waitUntil(lambda: question() is None)
+        assert len(w.ws.page_order()) == 1  # nothing discarded
+        w.close()
+        question().button(QMessageBox.Yes).click()
+        qtbot.waitUntil(lambda: not w.isVisible())
+    finally:
+        w.confirm_close = False
+        w.close()
+    assert len(Workspace.open(tmp_path / "ws").page_order()) == 1  # kept for next time

@@ -77,7 +77,7 @@ def main(root: Path) -> None:
         pixels = np.full((330, 240, 3), 255, np.uint8)
         pixels[40 + 60 * n:90 + 60 * n, 30:210] = rng.integers(0, 120, (50, 180, 3), dtype=np.uint8)
         ws.add_scan(PageImage(pixels=pixels, dpi=100, source=f"trang-{n + 1}.png", index=0))
-    w = MainWindow(workspace=ws, settings=Settings(output_dir=str(root / "out"), jobs=1))
+    w = MainWindow(workspace=ws, settings=Settings(output_dir=str(root / "out"), jobs=1), confirm_close=False)
     w.move(0, 0)
     w.show()
     QTest.qWaitForWindowExposed(w)

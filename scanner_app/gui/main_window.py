@@ -41,8 +41,11 @@ class MainWindow(QMainWindow):
     export_finished = pyqtSignal(str)
     verify_finished = pyqtSignal(str, bool)  # the package, whether it is sound
 
-    def __init__(self, workspace: Optional[Workspace] = None, settings: Optional[Settings] = None) -> None:
+    def __init__(self, workspace: Optional[Workspace] = None, settings: Optional[Settings] = None,
+                 confirm_close: bool = True) -> None:
         super().__init__()
+        #: ask before closing on a running scan/save or unsaved documents (scripts pass False)
+        self.confirm_close = confirm_close
         self.settings = settings or load_settings()
         set_language(self.settings.ui_lang)
         install_qt_translation(QApplication.instance())  # Qt's own Yes/No, Open, Cancel in Vietnamese
@@ -509,12 +512,17 @@ class MainWindow(QMainWindow):
         self.resize(w, h)
         self.move(avail.x() + (avail.width() - w) // 2, avail.y() + max(0, (avail.height() - h - 40) // 2))
 
-    def ask(self, question: str, title_key: str = "warn_title") -> bool:
-        """Yes/No question whose default (Enter, Esc) is the safe answer, No."""
+    def ask(self, question: str, on_yes, title_key: str = "warn_title") -> QMessageBox:
+        """A Yes/No question whose default (Enter, Esc) is the safe answer, No. It does not block:
+        scanning and processing go on while it waits, and `on_yes` runs when the officer says Yes."""
         box = QMessageBox(QMessageBox.Question, tr(title_key), question, QMessageBox.Yes | QMessageBox.No, self)
+        box.setObjectName("question_box")
         box.setDefaultButton(QMessageBox.No)
         box.setEscapeButton(QMessageBox.No)
-        return box.exec_() == QMessageBox.Yes
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.finished.connect(lambda answer: on_yes() if answer == QMessageBox.Yes else None)
+        box.open()
+        return box
 
     def _labels_changed(self, entries) -> bool:
         return any(self.thumbs.item(i).text() != e[1] for i, e in enumerate(entries))
@@ -714,8 +722,14 @@ class MainWindow(QMainWindow):
         if self.busy():
             self.show_error(tr("busy"), "warn_title")
             return
-        if self.ws.documents and self.ws.unsaved() and not self.ask(tr("confirm_new")):
-            return
+        if self.ws.documents and self.ws.unsaved():
+            self.ask(tr("confirm_new"), self._clear_dossier)
+        else:
+            self._clear_dossier()
+
+    def _clear_dossier(self) -> None:
+        if self.busy():
+            return  # a scan started while the question waited
         self.ws.clear()
         self.icons.clear()
         self.page_sizes.clear()
@@ -1019,6 +1033,20 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     # ------------------------------------------------------------------ drag and drop, closing
+    def _close_question(self) -> Optional[str]:
+        """What closing now would interrupt or leave unsaved (nothing is lost: the workspace reopens)."""
+        if self.scan_worker is not None and self.scan_worker.isRunning():
+            return tr("confirm_close_scanning")
+        if self.save_worker is not None and self.save_worker.isRunning():
+            return tr("confirm_close_saving")
+        if self.ws.documents and self.ws.unsaved():
+            return tr("confirm_close_unsaved")
+        return None
+
+    def _close_anyway(self) -> None:
+        self.confirm_close = False
+        self.close()
+
     def dragEnterEvent(self, event) -> None:
         if dropped_files(event.mimeData()):
             event.acceptProposedAction()
@@ -1030,6 +1058,11 @@ class MainWindow(QMainWindow):
             self.import_files(files)
 
     def closeEvent(self, event) -> None:
+        question = self._close_question() if self.confirm_close else None
+        if question:
+            event.ignore()
+            self.ask(question, self._close_anyway)
+            return
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         self._save_settings()
         for w in (self.scan_worker, self.save_worker):

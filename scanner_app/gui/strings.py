@@ -143,6 +143,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "busy": ("Đang có việc chạy; chờ xong hoặc bấm Hủy", "Busy; wait or press Cancel"),
     "not_ready": ("Còn trang chưa nhận dạng xong; chờ một lát rồi lưu", "Pages are still being recognised; wait a moment"),
     "nothing_to_save": ("Chưa có trang nào để lưu", "Nothing to save"),
+    "confirm_close_scanning": ("Đang quét. Dừng quét và thoát? Các trang đã quét được giữ lại.",
+                               "A scan is running. Stop it and quit? Pages scanned so far are kept."),
+    "confirm_close_saving": ("Đang lưu hồ sơ. Dừng lưu và thoát? Lần sau mở lại, hãy lưu lại hồ sơ.",
+                             "The dossier is being saved. Stop and quit? Save it again next time."),
+    "confirm_close_unsaved": ("Có tài liệu chưa lưu thành PDF. Các trang và chỉnh sửa vẫn được giữ và sẽ mở lại "
+                              "lần sau. Thoát bây giờ?",
+                              "Some documents are not saved as PDF yet. Pages and edits are kept and come back "
+                              "next time. Quit now?"),
     "confirm_new": ("Bỏ hồ sơ hiện tại (chưa lưu) và bắt đầu hồ sơ mới?", "Discard the current (unsaved) dossier and start a new one?"),
     "no_code": ("Chưa có mã hồ sơ: các tài liệu sẽ lưu vào thư mục {folder}", "No dossier code: saving into {folder}"),
     "unexpected": ("Lỗi không mong đợi (đã ghi nhật ký): {error}", "Unexpected error (logged): {error}"),
