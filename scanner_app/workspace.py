@@ -770,6 +770,22 @@ class Workspace:
             d.saved = {"pdf": str(pdf), "json": str(json_path), "store_id": store_id, "when": _now()}
             self.autosave()
 
+    def adopt_saved(self, doc_index: int, result: dict, extra: dict, pdf: Path, json_path: Path,
+                    store_id: Optional[int], corrections: list[dict]) -> None:
+        """A reopened document: its fields and tables as saved, shown until its pages are read
+        again; the store's corrections of it become the workspace's (recorded already), so they
+        are re-applied; marked saved as these files."""
+        with self.lock:
+            d = self.documents[doc_index]
+            d.form, d.form_confidence = result.get("form"), float(result.get("form_confidence") or 0.0)
+            d.fields = copy.deepcopy(result.get("fields") or {})
+            d.extra = copy.deepcopy(extra)
+            for c in corrections:
+                self.corrections.append({"doc": d.id, "field": c["field"], "old": c["old"], "new": c["new"],
+                                         "user": c["who"], "when": c["at"], "recorded": True})
+            d.saved = {"pdf": str(pdf), "json": str(json_path), "store_id": store_id, "when": _now()}
+            self.autosave()
+
     def set_form(self, doc_index: int, form: Optional[str]) -> None:
         """The officer chose the document's form (a form id, OTHER_FORM, or None to recognise):
         its fields are extracted again by the next `understand`; the officer's corrections of

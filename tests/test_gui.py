@@ -14,7 +14,8 @@ from PIL import Image  # noqa: E402
 from PyQt5.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent  # noqa: E402
 from PyQt5.QtTest import QTest  # noqa: E402
-from PyQt5.QtWidgets import QApplication, QLineEdit, QMessageBox  # noqa: E402
+from PyQt5.QtWidgets import (QApplication, QDialog, QLineEdit, QListWidget, QMessageBox, QPushButton,  # noqa: E402
+                             QTableWidget)
 
 from scanner_app.gui.main_window import MainWindow  # noqa: E402
 from scanner_app.gui.widgets import FieldPanel  # noqa: E402
@@ -401,10 +402,14 @@ def _letter(dpi: int) -> Image.Image:
     return img
 
 
-def test_a_mixed_stack_becomes_its_documents(window, qtbot, tmp_path):
+def test_an_officers_day(window, qtbot, tmp_path, sohoa_home):
     """A citizen's stack imported at once — a 2-page birth-registration form, two ID-card copies
-    and a letter — is split as `sohoa batch` splits it: four documents with those forms."""
+    and a letter — is split as `sohoa batch` splits it: four documents with those forms. The
+    officer corrects a field by keyboard, saves with Ctrl+S, finds the dossier by a search
+    without diacritics, opens it again in the app (pages, fields, the correction and its log),
+    exports it and verifies the package."""
     from bench.synth_stack import cccd_page, continuation_page, form_page
+    from exports.package import verify_package
 
     pages = [form_page("khai_sinh", 200, 3), continuation_page(200, 4), cccd_page(200, 5), cccd_page(200, 6),
              _letter(200)]
@@ -413,6 +418,9 @@ def test_a_mixed_stack_becomes_its_documents(window, qtbot, tmp_path):
         paths.append(tmp_path / f"stack_{n:02d}.png")
         img.save(paths[-1], dpi=(200, 200))
     w = window
+    w.code_edit.setFocus()
+    type_text(w.code_edit, "000.00.25.H49-240315-0021")
+    qtbot.keyClick(w.code_edit, Qt.Key_Return)
     w.import_files(paths)
     wait_idle(qtbot, w, timeout=180000)
     docs = w.ws.documents
@@ -420,6 +428,53 @@ def test_a_mixed_stack_becomes_its_documents(window, qtbot, tmp_path):
     assert [d.form for d in docs] == ["khai_sinh", "cccd", "cccd", "van_ban"]
     # a document's fields come from its own pages: the card's number is not the form's
     assert docs[1].fields["so_dinh_danh"]["value"] != docs[2].fields["so_dinh_danh"]["value"]
+    # the letter: the officer puts its subject right by keyboard
+    w.thumbs.setCurrentRow(4)
+    qtbot.waitUntil(lambda: "trich_yeu" in w.fields.edits, timeout=5000)
+    edit = w.fields.edits["trich_yeu"]
+    qtbot.mouseClick(edit, Qt.LeftButton)
+    edit.selectAll()
+    type_text(edit, "V/v hướng dẫn lưu trữ hồ sơ điện tử năm 2024")
+    qtbot.keyClick(edit, Qt.Key_Tab)
+    assert w.windowTitle().endswith("*")
+    QApplication.setActiveWindow(w)
+    qtbot.keyClick(edit, Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: not w.busy() and not w.ws.unsaved(), timeout=90000)
+    folder = tmp_path / "out" / "000.00.25.H49-240315-0021"
+    assert sorted(p.name for p in folder.glob("*.pdf")) == [f"000.00.25.H49-240315-0021.0{n}.pdf" for n in (1, 2, 3, 4)]
+    # next morning: a new dossier, then the search finds yesterday's letter without diacritics
+    w.ws.clear()
+    w.refresh()
+    w.search_edit.setFocus()
+    type_text(w.search_edit, "huong dan luu tru nam 2024")
+    qtbot.keyClick(w.search_edit, Qt.Key_Return)
+    dlg = next(d for d in w.findChildren(QDialog) if d.objectName() == "search_dialog" and d.isVisible())
+    hits = dlg.findChild(QListWidget)
+    assert hits.count() >= 1 and hits.item(0).data(Qt.UserRole).endswith(".04.pdf")
+    with qtbot.waitSignal(w.scan_finished, timeout=60000):
+        qtbot.mouseClick(dlg.findChild(QPushButton, "open_in_app"), Qt.LeftButton)
+    assert not w.errors, w.errors
+    assert w.code_edit.text() == "000.00.25.H49-240315-0021"
+    assert [len(d.pages) for d in w.ws.documents] == [2, 1, 1, 1]
+    assert w.thumbs.current_id() == w.ws.documents[3].pages[0]  # on the document the search found
+    letter = w.ws.documents[3]
+    assert letter.fields["trich_yeu"]["value"] == "V/v hướng dẫn lưu trữ hồ sơ điện tử năm 2024"
+    assert not w.windowTitle().endswith("*")
+    wait_idle(qtbot, w, timeout=180000)  # read again; the correction is applied again
+    assert [d.form for d in w.ws.documents] == ["khai_sinh", "cccd", "cccd", "van_ban"]
+    assert letter.fields["trich_yeu"]["value"] == "V/v hướng dẫn lưu trữ hồ sơ điện tử năm 2024"
+    history = w.show_history()
+    table = history.findChild(QTableWidget, "history_table")
+    assert table.rowCount() == 1 and table.item(0, 2).text() == "V/v hướng dẫn lưu trữ hồ sơ điện tử năm 2024"
+    assert table.item(0, 3).text() == w.user
+    history.close()
+    with qtbot.waitSignal(w.export_finished, timeout=60000) as sig:
+        w.export_package(tmp_path / "goi.zip")
+    assert sig.args[0] == str(tmp_path / "goi.zip"), w.errors
+    with qtbot.waitSignal(w.verify_finished, timeout=60000) as sig:
+        w.verify_package(tmp_path / "goi.zip")
+    assert sig.args == [str(tmp_path / "goi.zip"), True]
+    assert verify_package(tmp_path / "goi.zip").ok
 
 
 def test_the_officer_changes_a_documents_form_and_fields_follow(window, qtbot, page_png):

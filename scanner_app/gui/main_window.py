@@ -13,8 +13,9 @@ from typing import Optional
 from PyQt5.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, pyqtSignal
 from PyQt5.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
 from PyQt5.QtWidgets import (QAction, QApplication, QComboBox, QDialog, QFileDialog, QHBoxLayout, QInputDialog,
-                             QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter,
-                             QStyle, QToolBar, QVBoxLayout, QWidget)
+                             QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar,
+                             QPushButton, QSplitter, QStyle, QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout,
+                             QWidget)
 
 import ocr.imageio  # noqa: F401  (image plugins loaded in the GUI thread, before any worker runs)
 from exports.package import package_path
@@ -24,8 +25,8 @@ from scanner_app.devices.files import FILE_SUFFIXES, FilesDevice
 from scanner_app.gui.app import install_qt_translation
 from scanner_app.gui.strings import set_language, tr
 from scanner_app.gui.widgets import DOUBTFUL, THUMB, FieldPanel, PageView, ThumbList, dropped_files, field_status
-from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, SaveWorker, ScanWorker,
-                                     VerifyWorker, dossier_store)
+from scanner_app.gui.workers import (ExportWorker, ImageLoader, ProcessWorker, ReopenWorker, SaveWorker,
+                                     ScanWorker, VerifyWorker, dossier_store)
 from scanner_app.settings import Settings, load_settings, save_settings
 from scanner_app.workspace import OTHER_FORM, Workspace, current_user, dossier_code_in
 
@@ -165,6 +166,9 @@ class MainWindow(QMainWindow):
                                        "export_tip")
         self.act_verify = self._action("verify", lambda: self.verify_dialog(), "Ctrl+Shift+V",
                                        S.SP_DialogApplyButton, "verify_tip")
+        self.act_open_saved = self._action("open_saved", lambda: self.open_saved_dialog(), "Ctrl+Shift+O",
+                                           S.SP_DirOpenIcon, "open_saved_tip")
+        self.act_history = self._action("history", lambda: self.show_history(), "Ctrl+H", None, "history_tip")
         self.act_new_doc = self._action("new_document", self.new_document, "Ctrl+N", S.SP_FileIcon,
                                         "new_document_tip")
         self.act_new_dossier = self._action("new_dossier", self.new_dossier, "Ctrl+Shift+N", S.SP_TrashIcon)
@@ -198,13 +202,14 @@ class MainWindow(QMainWindow):
 
         mb = self.menuBar()
         self.menu_file = mb.addMenu(tr("menu_file"))
-        for a in (self.act_scan, self.act_import, self.act_watch, None, self.act_save, self.act_export, self.act_verify,
+        for a in (self.act_scan, self.act_import, self.act_watch, self.act_open_saved, None, self.act_save,
+                  self.act_export, self.act_verify,
                   self.act_new_doc,
                   self.act_new_dossier, None, self.act_settings, None, self.act_quit):
             self.menu_file.addSeparator() if a is None else self.menu_file.addAction(a)
         self.menu_edit = mb.addMenu(tr("menu_edit"))
-        for a in (self.act_undo, self.act_redo):
-            self.menu_edit.addAction(a)
+        for a in (self.act_undo, self.act_redo, None, self.act_history):
+            self.menu_edit.addSeparator() if a is None else self.menu_edit.addAction(a)
         self.menu_page = mb.addMenu(tr("menu_page"))
         for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_move_up, self.act_move_down,
                   None, self.act_split, self.act_merge, self.act_keep_blank, None, self.act_rescan,
@@ -303,7 +308,7 @@ class MainWindow(QMainWindow):
     def _job_actions(self) -> list[QAction]:
         """Commands that cannot run beside a scan or a save: disabled meanwhile, not answered "busy"."""
         return [self.act_scan, self.act_import, self.act_save, self.act_export, self.act_new_dossier,
-                self.act_rescan, self.act_scan_insert]
+                self.act_rescan, self.act_scan_insert, self.act_open_saved]
 
     def _begin(self, total: int = 0, job: bool = True) -> None:
         """Progress shown; for a scan or a save (`job`) the commands that must wait are disabled."""
@@ -972,10 +977,103 @@ class MainWindow(QMainWindow):
             lst.addItem(it)
         if not hits:
             lst.addItem(tr("search_none"))
-        lst.itemDoubleClicked.connect(
-            lambda it: it.data(Qt.UserRole) and QDesktopServices.openUrl(QUrl.fromLocalFile(it.data(Qt.UserRole))))
+        lst.itemActivated.connect(lambda it: it.data(Qt.UserRole) and (dlg.accept(), self.open_hit(it.data(Qt.UserRole))))
         lay.addWidget(lst)
+        buttons = QHBoxLayout()
+        for key, slot in (("open_in_app", lambda path: (dlg.accept(), self.open_hit(path))),
+                          ("open_pdf", lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))):
+            button = QPushButton(tr(key))
+            button.setObjectName(key)
+            button.clicked.connect(lambda _c=False, slot=slot: lst.currentItem() and lst.currentItem().data(Qt.UserRole)
+                                   and slot(lst.currentItem().data(Qt.UserRole)))
+            buttons.addWidget(button)
+        lay.addLayout(buttons)
+        if hits:
+            lst.setCurrentRow(0)
         dlg.resize(640, 400)
+        dlg.open()
+        return dlg
+
+    def open_hit(self, pdf: str) -> None:
+        """A search hit: its dossier opened in the app, on that document."""
+        self.open_dossier(Path(pdf).parent, select_pdf=pdf)
+
+    def open_saved_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("open_saved"), self.settings.output_dir or "")
+        if folder:
+            self.open_dossier(Path(folder))
+
+    def open_dossier(self, folder: Path, select_pdf: Optional[str] = None) -> None:
+        """A saved dossier back on the counter: pages, fields as saved, corrections and their log."""
+        if self.busy():
+            self.show_error(tr("busy"), "warn_title")
+            return
+        if self.ws.documents and self.ws.unsaved():
+            self.ask(tr("confirm_reopen"), lambda: self._reopen(folder, select_pdf))
+        else:
+            self._reopen(folder, select_pdf)
+
+    def _reopen(self, folder: Path, select_pdf: Optional[str]) -> Optional[ReopenWorker]:
+        if self.busy():
+            return None
+        self.icons.clear()
+        self.page_sizes.clear()
+        worker = ReopenWorker(self.ws, folder, self)
+        worker.progress.connect(lambda done, total: (self.progress.setRange(0, total), self.progress.setValue(done)))
+        worker.failed.connect(self.show_error)
+        worker.done.connect(lambda n: self._reopened(n, folder, select_pdf))
+        self.scan_worker = worker  # acquiring pages, as a scan does: the same commands wait
+        self._begin(0)
+        self.status(tr("status_reopening", folder=str(folder)))
+        worker.start()
+        return worker
+
+    def _reopened(self, count: int, folder: Path, select_pdf: Optional[str]) -> None:
+        self._end()
+        self.code_edit.setText(self.ws.dossier_code)
+        for pid in self.ws.unprocessed():
+            self.processor.enqueue(pid)
+        self.processor.request_understanding()
+        first = None
+        with self.ws.lock:
+            for d in self.ws.documents:
+                if d.pages and (first is None or (select_pdf and d.saved and Path(d.saved["pdf"]) == Path(select_pdf))):
+                    first = d.pages[0]
+        self.refresh(select=first)
+        if count:
+            self.status(tr("status_reopened", n=count, folder=str(folder)))
+        self.scan_finished.emit(count)
+
+    def show_history(self) -> Optional[QDialog]:
+        """The current document's corrections: who changed which field from what to what, and when."""
+        i = self.current_doc_index()
+        if i is None:
+            return None
+        labels = field_labels(self.ws.documents[i].form)
+        with self.ws.lock:
+            doc_id = self.ws.documents[i].id
+            rows = [c for c in self.ws.corrections if c["doc"] == doc_id]
+        dlg = QDialog(self)
+        dlg.setObjectName("history_dialog")
+        dlg.setWindowTitle(tr("history_title", doc=i + 1))
+        lay = QVBoxLayout(dlg)
+        grid = QTableWidget(len(rows), 5)
+        grid.setObjectName("history_table")
+        grid.setHorizontalHeaderLabels([tr(k) for k in ("history_field", "history_old", "history_new",
+                                                        "history_who", "history_when")])
+        grid.setEditTriggers(QTableWidget.NoEditTriggers)
+        for r, c in enumerate(rows):
+            new = c.get("new") or ""
+            if c.get("undone"):
+                new += " " + tr("history_undone")
+            elif c.get("reverts"):
+                new += " " + tr("history_reverts")
+            for col, text in enumerate((labels.get(c["field"], c["field"]), c.get("old") or "", new,
+                                        c.get("user") or "", (c.get("when") or "")[:19].replace("T", " "))):
+                grid.setItem(r, col, QTableWidgetItem(text))
+        grid.resizeColumnsToContents()
+        lay.addWidget(grid if rows else QLabel(tr("history_none")))
+        dlg.resize(720, 320)
         dlg.open()
         return dlg
 

@@ -302,6 +302,34 @@ class VerifyWorker(QThread):
         self.done.emit(str(self.path), report.ok, list(report.problems or report.lines))
 
 
+class ReopenWorker(QThread):
+    """A saved dossier folder back into the workspace (`reopen_dossier`), off the UI thread."""
+
+    progress = pyqtSignal(int, int)
+    failed = pyqtSignal(str)
+    done = pyqtSignal(int)  # documents reopened
+
+    def __init__(self, workspace: Workspace, folder: Path, parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.folder = Path(folder)
+        self.count = 0
+
+    def cancel(self) -> None:
+        """Reopening is not interrupted: half a dossier would be worse than waiting for it."""
+
+    def run(self) -> None:
+        from scanner_app.dossier import reopen_dossier
+
+        try:
+            with dossier_store() as store:
+                self.count = reopen_dossier(self.ws, self.folder, store, progress=self.progress.emit)
+        except Exception as exc:
+            self.failed.emit(_message(exc))
+        finally:
+            self.done.emit(self.count)
+
+
 class SaveWorker(QThread):
     """Each document as `<MaHoSo>.<NN>.pdf` + `.json` in `<output>/<MaHoSo>/`, recorded in the store."""
 
