@@ -295,10 +295,11 @@ class Workspace:
 
     # ------------------------------------------------------------ pages
     def add_scan(self, image: PageImage, doc_index: Optional[int] = None, position: Optional[int] = None,
-                 after: Optional[str] = None) -> str:
+                 after: Optional[str] = None, keep_blank: bool = False) -> str:
         """Store an acquired page (file first, then the listing) and append it to a document, or
         put it right after page `after` (the officer's insertion point) when that page is still there."""
         page = self._write_scan(image)
+        page.keep_blank = keep_blank
         with self.lock:
             self.pages[page.id] = page
             if not self.documents:

@@ -713,3 +713,36 @@ def test_closing_or_starting_over_with_unsaved_work_asks_and_enter_keeps_it(qtbo
         w.confirm_close = False
         w.close()
     assert len(Workspace.open(tmp_path / "ws").page_order()) == 1  # kept for next time
+
+
+@needs_sane
+def test_scan_profiles_from_the_toolbar_and_f_keys(qtbot, tmp_path):
+    from scanner_app.settings import load_settings
+
+    settings = Settings(device="test:0", output_dir=str(tmp_path / "out"), jobs=1, resolution=200,
+                        device_labels={"test:0": "Noname frontend-tester (test:0)"})
+    w = MainWindow(workspace=Workspace.open(tmp_path / "ws"), settings=settings, confirm_close=False)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        # the scanner by its model; scanning still opens it by its name
+        assert w.device_combo.currentText() == "Noname frontend-tester (test:0)"
+        assert w.current_device() == "test:0"
+        assert w.preset_combo.count() == 4 and w.act_presets[2].text().startswith("Quét: CCCD")
+        # F8: the third profile (flatbed, blank pages kept) is chosen and scanned at once
+        QApplication.setActiveWindow(w)
+        with qtbot.waitSignal(w.scan_finished, timeout=60000):
+            QTest.keyClick(w, Qt.Key_F8)
+        assert w.preset_combo.currentIndex() == 2 and w.source_combo.currentData() == "Flatbed"
+        assert w.res_combo.currentData() == 300 and not w.skip_blank
+        assert [p.keep_blank for p in w.ws.pages.values()] == [True]
+        assert w.scan_worker.profile.source == "Flatbed" and w.scan_worker.profile.resolution == 300
+        # the officer's own profile: the toolbar's choices under a name, kept in the settings
+        w.res_combo.setCurrentIndex(w.res_combo.findData(200))
+        w.save_preset("Hộ tịch 200 dpi")
+        assert w.preset_combo.currentText() == "Hộ tịch 200 dpi" and w.preset_combo.count() == 5
+        saved = load_settings().scan_presets()[-1]
+        assert (saved.name, saved.source, saved.resolution, saved.skip_blank) == ("Hộ tịch 200 dpi", "Flatbed", 200,
+                                                                                    False)
+    finally:
+        w.close()

@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self.scan_worker: Optional[ScanWorker] = None
         self.save_worker: Optional[SaveWorker] = None
         self.watching = False
+        self.skip_blank = True  # blank pages left out of the PDF unless the scan profile keeps them
+        self.presets = []
         self.errors: list[str] = []  # every error shown, newest last (tests and logs read it)
         self.last_error_shown = ""  # the status-bar text of the newest error
         self.icons: dict[str, QIcon] = {}
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_ui()
         self._build_actions()
+        self._fill_presets()
         self.fit_to_screen()
 
         self.loader = ImageLoader(self)
@@ -194,6 +197,9 @@ class MainWindow(QMainWindow):
         self.act_zoom_out = self._action("zoom_out", lambda: self.view.zoom(0.8), QKeySequence.ZoomOut)
         self.act_zoom_fit = self._action("zoom_fit", self.view.fit_page, "Ctrl+0")
         self.act_next = self._action("next_doubt", self.next_doubtful, "F3")
+        self.act_presets = [self._action(f"preset_scan_{n}", lambda _c=False, n=n: self.scan_with_preset(n),
+                                         f"F{6 + n}") for n in range(4)]
+        self.act_save_preset = self._action("save_preset", lambda: self.save_preset_dialog())
 
         for a in (self.act_rotate, self.act_rotate_left, self.act_delete, self.act_move_up, self.act_move_down,
                   self.act_split, self.act_merge, self.act_keep_blank, self.act_rescan, self.act_scan_insert):
@@ -202,6 +208,9 @@ class MainWindow(QMainWindow):
 
         mb = self.menuBar()
         self.menu_file = mb.addMenu(tr("menu_file"))
+        self.menu_scan = mb.addMenu(tr("menu_scan"))
+        for a in (*self.act_presets, None, self.act_save_preset):
+            self.menu_scan.addSeparator() if a is None else self.menu_scan.addAction(a)
         for a in (self.act_scan, self.act_import, self.act_watch, self.act_open_saved, None, self.act_save,
                   self.act_export, self.act_verify,
                   self.act_new_doc,
@@ -224,14 +233,20 @@ class MainWindow(QMainWindow):
         tb.setIconSize(QSize(22, 22))
         tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.addToolBar(tb)
+        self.preset_label = QLabel(tr("preset"))
+        tb.addWidget(self.preset_label)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setObjectName("preset_combo")
+        self.preset_combo.setToolTip(tr("preset_tip"))
+        self.preset_combo.activated.connect(lambda i: self.choose_preset(i))
+        tb.addWidget(self.preset_combo)
         self.device_label = QLabel(tr("device"))
         tb.addWidget(self.device_label)
         self.device_combo = QComboBox()
         self.device_combo.setObjectName("device_combo")
         self.device_combo.setEditable(True)
         self.device_combo.setMinimumWidth(150)
-        if self.settings.device:
-            self.device_combo.addItem(self.settings.device)
+        self._set_devices([self.settings.device] if self.settings.device else [])
         self.device_combo.lineEdit().setPlaceholderText(tr("no_scanner_short"))
         self.device_combo.setToolTip(tr("no_scanner"))
         tb.addWidget(self.device_combo)
@@ -308,7 +323,7 @@ class MainWindow(QMainWindow):
     def _job_actions(self) -> list[QAction]:
         """Commands that cannot run beside a scan or a save: disabled meanwhile, not answered "busy"."""
         return [self.act_scan, self.act_import, self.act_save, self.act_export, self.act_new_dossier,
-                self.act_rescan, self.act_scan_insert, self.act_open_saved]
+                self.act_rescan, self.act_scan_insert, self.act_open_saved, *self.act_presets]
 
     def _begin(self, total: int = 0, job: bool = True) -> None:
         """Progress shown; for a scan or a save (`job`) the commands that must wait are disabled."""
@@ -344,7 +359,7 @@ class MainWindow(QMainWindow):
         if self.busy():
             self.show_error(tr("busy"), "warn_title")
             return None
-        name = (device or self.device_combo.currentText()).strip()
+        name = (device or self.current_device()).strip()
         if not name:
             self.show_error(tr("no_scanner"), "warn_title")
             return None
@@ -356,7 +371,8 @@ class MainWindow(QMainWindow):
         if name and name != self.settings.device:
             self.settings.device = name
             self._save_settings()
-        return self._start_scan(lambda: open_device(name), profile, insert_after=insert_after)
+        return self._start_scan(lambda: open_device(name), profile, insert_after=insert_after,
+                                keep_blank=not self.skip_blank)
 
     def import_files(self, paths: list) -> Optional[ScanWorker]:
         """Files (images, PDFs) go through the same path as scanned pages."""
@@ -375,9 +391,9 @@ class MainWindow(QMainWindow):
             self.import_files(files)
 
     def _start_scan(self, factory, profile, replace_page: Optional[str] = None,
-                    insert_after: Optional[str] = None) -> ScanWorker:
+                    insert_after: Optional[str] = None, keep_blank: bool = False) -> ScanWorker:
         worker = ScanWorker(self.ws, factory, profile, replace_page=replace_page, insert_after=insert_after,
-                            parent=self)
+                            keep_blank=keep_blank, parent=self)
         worker.page_added.connect(self._page_added)
         worker.failed.connect(self.show_error)
         worker.done.connect(self._scan_done)
@@ -711,13 +727,80 @@ class MainWindow(QMainWindow):
         pid = self.thumbs.current_id()
         if not pid or self.busy():
             return
-        name = self.device_combo.currentText().strip()
+        name = self.current_device()
         try:
             profile = self.profile(max_pages=1)
         except SohoaError as exc:
             self.show_error(exc.message)
             return
         self._start_scan(lambda: open_device(name), profile, replace_page=pid)
+
+    # ------------------------------------------------------------------ scan profiles and devices
+    def _fill_presets(self) -> None:
+        self.presets = self.settings.scan_presets()
+        self.preset_combo.clear()
+        for n, p in enumerate(self.presets):
+            self.preset_combo.addItem(p.name)
+            if n < len(self.act_presets):
+                self.preset_combo.setItemData(n, f"F{6 + n}", Qt.ToolTipRole)
+        for n, act in enumerate(self.act_presets):
+            act.setVisible(n < len(self.presets))
+            if n < len(self.presets):
+                act.setText(tr("preset_scan", name=self.presets[n].name))
+        self.preset_combo.setCurrentIndex(-1)
+
+    def choose_preset(self, index: int) -> bool:
+        """The toolbar takes the profile's feeder/flatbed, resolution, colour (and scanner, when it
+        names one); its blank-page choice applies to the next scans."""
+        if not 0 <= index < len(self.presets):
+            return False
+        p = self.presets[index]
+        self.preset_combo.setCurrentIndex(index)
+        for combo, value in ((self.source_combo, p.source), (self.res_combo, p.resolution), (self.mode_combo, p.mode)):
+            i = combo.findData(value)
+            if i < 0 and combo is self.res_combo:
+                combo.addItem(f"{value} dpi", value)
+                i = combo.count() - 1
+            if i >= 0:
+                combo.setCurrentIndex(i)
+        if p.device:
+            self._set_devices([p.device], select=p.device)
+        self.skip_blank = p.skip_blank
+        return True
+
+    def scan_with_preset(self, index: int) -> Optional[ScanWorker]:
+        return self.scan() if self.choose_preset(index) else None
+
+    def save_preset_dialog(self) -> None:
+        name, ok = QInputDialog.getText(self, tr("save_preset"), tr("preset_name"))
+        if ok and name.strip():
+            self.save_preset(name.strip())
+
+    def save_preset(self, name: str) -> None:
+        """The toolbar's current choices kept as a named profile (one of that name is replaced)."""
+        entry = {"name": name, "source": self.source_combo.currentData(),
+                 "resolution": int(self.res_combo.currentData()), "mode": self.mode_combo.currentData(),
+                 "skip_blank": self.skip_blank, "device": ""}
+        self.settings.presets = [p for p in self.settings.presets if p.get("name") != name] + [entry]
+        self._save_settings()
+        self._fill_presets()
+        self.preset_combo.setCurrentIndex(self.preset_combo.findText(name))
+
+    def current_device(self) -> str:
+        """The chosen scanner's name (what open_device takes), whether picked by its model or typed."""
+        i = self.device_combo.currentIndex()
+        text = self.device_combo.currentText().strip()
+        if i >= 0 and self.device_combo.itemText(i) == text and self.device_combo.itemData(i):
+            return str(self.device_combo.itemData(i))
+        return text
+
+    def _set_devices(self, names: list[str], select: Optional[str] = None) -> None:
+        """Scanners shown by their model ("Canon DR-C225 (…)") as discovery named them."""
+        for name in names:
+            if self.device_combo.findData(name) < 0:
+                self.device_combo.addItem(self.settings.device_labels.get(name) or name, name)
+        if select:
+            self.device_combo.setCurrentIndex(self.device_combo.findData(select))
 
     def scan_insert(self, device: Optional[str] = None, **profile_overrides) -> Optional[ScanWorker]:
         """Scan with the current settings; the pages go right after the selected page."""
@@ -1090,10 +1173,9 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.processor.options_factory = settings.pipeline_options
         self._save_settings()
-        if settings.device and self.device_combo.findText(settings.device) < 0:
-            self.device_combo.addItem(settings.device)
         if settings.device:
-            self.device_combo.setCurrentText(settings.device)
+            self._set_devices([settings.device], select=settings.device)
+        self._fill_presets()
         for combo, value in ((self.source_combo, settings.source), (self.res_combo, settings.resolution),
                              (self.mode_combo, settings.mode)):
             idx = combo.findData(value)
@@ -1120,6 +1202,13 @@ class MainWindow(QMainWindow):
         self.menu_file.setTitle(tr("menu_file"))
         self.menu_page.setTitle(tr("menu_page"))
         self.menu_view.setTitle(tr("menu_view"))
+        self.menu_edit.setTitle(tr("menu_edit"))
+        self.menu_scan.setTitle(tr("menu_scan"))
+        self.preset_label.setText(tr("preset"))
+        self.preset_combo.setToolTip(tr("preset_tip"))
+        chosen = self.preset_combo.currentIndex()
+        self._fill_presets()
+        self.preset_combo.setCurrentIndex(chosen)
         self.device_label.setText(tr("device"))
         self.code_label.setText(tr("dossier_code"))
         self.code_edit.setPlaceholderText(tr("dossier_code_ph"))

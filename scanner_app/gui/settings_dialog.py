@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                              QLineEdit, QPushButton, QSpinBox, QWidget)
 
@@ -97,9 +98,11 @@ class SettingsDialog(QDialog):
     def _found(self, devices: list) -> None:
         current = self.device.currentText()
         for d in devices:
+            if d.vendor or d.model:  # the toolbar shows the model from now on
+                self.settings.device_labels[d.name] = d.label
             if self.device.findText(d.name) < 0:
                 self.device.addItem(d.name)
-                self.device.setItemData(self.device.count() - 1, d.label)
+                self.device.setItemData(self.device.count() - 1, d.label, Qt.ToolTipRole)
         self.device.setCurrentText(current or (devices[0].name if devices else ""))
         self.find_button.setEnabled(True)
         self.find_button.setText(tr("find_devices"))

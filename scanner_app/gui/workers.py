@@ -66,13 +66,15 @@ class ScanWorker(QThread):
     done = pyqtSignal(int)  # pages added
 
     def __init__(self, workspace: Workspace, device_factory: Callable, profile=None,
-                 replace_page: Optional[str] = None, insert_after: Optional[str] = None, parent=None) -> None:
+                 replace_page: Optional[str] = None, insert_after: Optional[str] = None, keep_blank: bool = False,
+                 parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
         self.device_factory = device_factory  # called in the thread: opening may take seconds
         self.profile = profile
         self.replace_page = replace_page
         self.insert_after = insert_after  # new pages go after this page, in scan order
+        self.keep_blank = keep_blank  # the profile keeps blank pages in the PDF
         self.device = None
         self._cancel = threading.Event()
         self.count = 0
@@ -94,7 +96,7 @@ class ScanWorker(QThread):
                         self.ws.replace_scan(self.replace_page, page)
                         pid = self.replace_page
                     else:
-                        pid = self.ws.add_scan(page, after=self.insert_after)
+                        pid = self.ws.add_scan(page, after=self.insert_after, keep_blank=self.keep_blank)
                         if self.insert_after:
                             self.insert_after = pid
                     self.count += 1
