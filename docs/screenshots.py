@@ -1,4 +1,4 @@
-"""Screenshots of the real app for the README: empty, pages in, a doubtful field under review, saving.
+"""Screenshots of the real app for the README and the officer's guide, at the counter PC's 1366×768.
 
 Runs the app offscreen (or on $DISPLAY, e.g. under `xvfb-run`) with a private workspace and
 store, imports a synthetic dossier (a QR cover sheet from bench/synth_stack.py and the bundled
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     w = MainWindow(workspace=Workspace.open(tmp / "ws"),
                    settings=Settings(device="test:0", output_dir=str(tmp / "out"), resolution=300),
                    confirm_close=False)
-    w.resize(1400, 900)
+    w.resize(1366, 738)  # a 1366×768 screen less its taskbar
     w.show()
     wait_until(app, lambda: True)
 
@@ -103,6 +103,19 @@ def main(argv=None) -> int:
         shot("app-saving.png")
         wait_until(app, lambda: not saver.isRunning())
     shot("app-saved.png")
+
+    # the officer searches without diacritics; the hit opens the dossier again in the app
+    from ocr.textnorm import fold
+
+    name = (w.ws.documents[0].fields.get("ho_ten") or {}).get("value") or "nguyen"
+    query = fold(name)  # typed without diacritics
+    w.search_edit.setText(query)
+    dialog = w.search(query)
+    wait_until(app, lambda: True)
+    if dialog is not None:
+        dialog.grab().save(str(args.out / "app-search.png"))
+        print(args.out / "app-search.png")
+        dialog.close()
     w.close()
     return 0
 

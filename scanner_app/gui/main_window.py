@@ -238,6 +238,9 @@ class MainWindow(QMainWindow):
         self.preset_combo = QComboBox()
         self.preset_combo.setObjectName("preset_combo")
         self.preset_combo.setToolTip(tr("preset_tip"))
+        self.preset_combo.setPlaceholderText(tr("preset_none"))
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_combo.setMinimumContentsLength(16)
         self.preset_combo.activated.connect(lambda i: self.choose_preset(i))
         tb.addWidget(self.preset_combo)
         self.device_label = QLabel(tr("device"))
@@ -747,7 +750,12 @@ class MainWindow(QMainWindow):
             act.setVisible(n < len(self.presets))
             if n < len(self.presets):
                 act.setText(tr("preset_scan", name=self.presets[n].name))
-        self.preset_combo.setCurrentIndex(-1)
+        # the profile the toolbar's choices already are, if any
+        same = [n for n, p in enumerate(self.presets)
+                if (p.source, p.resolution, p.mode) == (self.source_combo.currentData(), self.res_combo.currentData(),
+                                                        self.mode_combo.currentData())
+                and p.skip_blank == self.skip_blank and not p.device]
+        self.preset_combo.setCurrentIndex(same[0] if same else -1)
 
     def choose_preset(self, index: int) -> bool:
         """The toolbar takes the profile's feeder/flatbed, resolution, colour (and scanner, when it

@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "menu_edit": ("&Sửa", "&Edit"),
     "menu_scan": ("&Quét", "&Scan"),
     "preset": ("Cấu hình:", "Profile:"),
+    "preset_none": ("(chọn cấu hình quét)", "(choose a scan profile)"),
     "preset_tip": ("Cấu hình quét đã đặt tên (F6–F9 quét ngay theo cấu hình 1–4)",
                    "Named scan profiles (F6–F9 scan at once with profile 1–4)"),
     "preset_scan": ("Quét: {name}", "Scan: {name}"),
