@@ -313,3 +313,17 @@ def test_blank_pages_are_left_out_unless_kept(ws):
     third = ws.add_scan(page(30))
     ws.split_before(third)
     assert ws.stem(2).endswith(".02")
+
+
+def test_a_table_cell_edit_is_undone(ws):
+    pid = ws.add_scan(page(10))
+    ws.set_processed(pid, fake_result(ws, pid))
+    ws.documents[0].extra["thanh_vien"] = [{"ho_ten": "Vu Thanh Thao", "quan_he": "Em"}]
+    ws.edit_table_cell(0, "thanh_vien", 0, "ho_ten", "Vũ Thanh Thảo")
+    ws.edit_table_cell(0, "thanh_vien", 1, "ho_ten", "Hoàng Thanh Khoa")  # a member added
+    assert ws.undo() == "undo_edit"
+    assert [r.get("ho_ten") for r in ws.documents[0].extra["thanh_vien"]] == ["Vũ Thanh Thảo", None]
+    assert ws.undo() == "undo_edit"
+    assert ws.documents[0].extra["thanh_vien"][0]["ho_ten"] == "Vu Thanh Thao"
+    assert ws.redo() == "undo_edit"
+    assert ws.documents[0].extra["thanh_vien"][0]["ho_ten"] == "Vũ Thanh Thảo"
