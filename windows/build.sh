@@ -178,6 +178,8 @@ do_install() {
 	for f in sohoa.exe uninstall.exe _internal/tessdata/vie.traineddata; do
 		[ -f "$APP_DIR/$f" ] || { log "not installed: C:\\sohoa\\$f"; return 1; }
 	done
+	# Wine 8 workaround on the installed copy only: _wmi crashes in Wine (propsys VariantToString)
+	mkdir -p "$W/aside/installed" && mv "$APP_DIR/_internal/_wmi.pyd" "$W/aside/installed/"
 	local lnk
 	lnk=$(find "$WINEPREFIX/drive_c/users" -path '*Start Menu*/sohoa/*' -name '*.lnk' | head -1)
 	[ -n "$lnk" ] || { log "no Start-menu entry"; return 1; }
