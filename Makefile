@@ -18,7 +18,7 @@ BUILD_REQUIRES := 'setuptools>=68' wheel
 # --universal: one set of pins, with markers for the packages only some Pythons (3.11+) or OSes need
 LOCK_ARGS := --extra test --generate-hashes --universal --custom-compile-command "make lock" --quiet
 
-.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model qt-vi
+.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model qt-vi windows
 
 install: system-packages $(STAMP)
 
@@ -95,3 +95,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) output build *.egg-info
+
+# The Windows installer, built and proven under Wine (docs/windows.md): tests under Wine,
+# PyInstaller app, NSIS installer in dist/, silent install, demo compared with Linux, GUI window.
+windows: install
+	nice -n 10 bash windows/build.sh

@@ -5,6 +5,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import IO, Iterator
@@ -65,6 +66,28 @@ def _cut_utf8(text: str, limit: int) -> str:
     return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
+#: Characters no Windows file name may hold (NTFS, FAT, SMB shares), control characters included.
+_NOT_ON_WINDOWS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+#: Device names Windows reserves in every folder, whatever the extension ("CON.pdf", "com1 .json").
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                              *(f"{dev}{n}" for dev in ("COM", "LPT") for n in "123456789\u00b9\u00b2\u00b3")})
+
+
+def portable_name(name: str, limit: int = NAME_MAX) -> str:
+    """`name` as a file or folder name that is legal on Windows and POSIX alike, so an output
+    folder can live on (or be copied to) NTFS, a FAT stick or an SMB share: each character
+    Windows forbids becomes '_', trailing dots and spaces go (Windows drops them silently), a
+    reserved device name gets a '_' in front, and the name fits `limit` bytes of UTF-8 (never
+    half a letter). 255 UTF-8 bytes are at most 255 UTF-16 code units, NTFS's own limit.
+    A name that is portable already comes back unchanged."""
+    name = _cut_utf8(_NOT_ON_WINDOWS.sub("_", name), limit).rstrip(". ")
+    if not name:
+        return "_"
+    if name.split(".")[0].rstrip(" ").upper() in WINDOWS_RESERVED:
+        name = _cut_utf8("_" + name, limit).rstrip(". ")
+    return name
+
+
 def part_prefix(name: str) -> str:
     """Prefix of the temporary name of `name`: fits NAME_MAX whatever the final name's length
     (a 250-byte output name failed with 'File name too long' once the suffix was added)."""
@@ -84,9 +107,10 @@ def short_stem(stem: str, room: int) -> str:
 def free_stem(folder: str | os.PathLike, stem: str, suffixes: tuple[str, ...],
               overwrite: bool = False) -> str:
     """`stem`, or the first of `stem-2`, `stem-3` ... for which no `stem+suffix` exists yet.
-    An over-long stem is shortened (`short_stem`) so every name fits, `-NNN` included."""
+    The stem is made portable first (`portable_name`: legal on Windows too), and an over-long
+    one is shortened (`short_stem`) so every name fits, `-NNN` included."""
     folder = Path(folder)
-    stem = short_stem(stem, max((len(sfx.encode("utf-8")) for sfx in suffixes), default=0) + 5)
+    stem = short_stem(portable_name(stem), max((len(sfx.encode("utf-8")) for sfx in suffixes), default=0) + 5)
     candidate, n = stem, 2
     while not overwrite and any((folder / f"{candidate}{sfx}").exists() for sfx in suffixes):
         candidate, n = f"{stem}-{n}", n + 1

@@ -5,7 +5,7 @@ import contextlib
 from datetime import datetime
 from pathlib import Path
 
-from exports.files import free_stem, short_stem
+from exports.files import free_stem, portable_name, short_stem
 from exports.pdfa import PRODUCER, write_searchable_pdf
 from exports.result_json import write_result_json
 from ocr.model import Document
@@ -48,6 +48,7 @@ def discard(*paths: Path) -> None:
 def _stem(out_dir: Path, stem: str, overwrite: bool) -> str:
     """The first free stem, or before it an earlier run's half-written document (our PDF, no
     JSON: killed between the two), which is finished in place rather than copied beside as -2."""
+    stem = portable_name(stem)  # as free_stem makes it
     chosen = free_stem(out_dir, stem, (".pdf", ".json"), overwrite)
     base = short_stem(stem, len(".json") + 5)  # as free_stem shortens it
     candidate, n = base, 2

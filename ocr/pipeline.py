@@ -243,8 +243,31 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         # the forkserver imports the page code once; each pool's workers then start with it
         # loaded (a pool per run of pages: the app's one-page runs would pay the imports each time)
         context.set_forkserver_preload(["ocr.pipeline"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker, initargs=(os.getpid(),))
+    if sys.platform == "win32":
+        _one_byte_wakeups(pool)
+    return pool
+
+
+def _one_byte_wakeups(pool: ProcessPoolExecutor) -> None:
+    """The pool wakes its manager thread with an EMPTY message on a Windows message pipe at each
+    submit. Zero-length pipe messages are the fragile corner of Windows pipes: under Wine a
+    readiness check (a zero-byte overlapped ReadFile) swallows them, the manager thread then
+    blocks reading a wake-up that is gone, no page reaches the workers and the run hangs with
+    idle workers (the frozen `sohoa.exe process` with its default workers; --jobs 1 with a single
+    page got through). The manager only drains these messages, never reads them: one byte each
+    is the same signal without the corner."""
+    wakeup = getattr(pool, "_executor_manager_thread_wakeup", None)  # CPython 3.9+; else left alone
+    writer = getattr(wakeup, "_writer", None)
+    if writer is None:
+        return
+    send = writer.send_bytes
+
+    def send_bytes(buf, *args, **kwargs):
+        return send(buf if len(buf) else b"\0", *args, **kwargs)
+
+    writer.send_bytes = send_bytes
 
 
 def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,

@@ -7,9 +7,9 @@ import csv
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
+import threading
 import zipfile
 
 import numpy as np
@@ -40,6 +40,47 @@ def multipage_tiff(pages: int = 3) -> bytes:
     return buf.getvalue()
 
 
+no_fifo = pytest.mark.skipif(sys.platform == "win32", reason="Windows: no FIFO in the file system (POSIX only)")
+no_fsize_limit = pytest.mark.skipif(sys.platform == "win32",
+                                    reason="Windows: no per-process file-size limit (RLIMIT_FSIZE) to fill the disk")
+
+
+def run_capped(cmd: list[str], cap: int, timeout: float, **kw) -> subprocess.CompletedProcess:
+    """Run `cmd` with at most `cap` bytes of memory. POSIX: an address-space limit (RLIMIT_AS), so
+    a larger allocation fails in the child. Windows: the child's peak commit (private bytes) is
+    watched, and going past `cap` makes the run fail (exit code 99, a line on stderr)."""
+    if sys.platform != "win32":
+        import resource
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+        return subprocess.run(cmd, capture_output=True, text=True, preexec_fn=limit, timeout=timeout, **kw)
+    import psutil
+
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                             **kw)
+    peak = [0]
+
+    def watch():
+        try:
+            watched = psutil.Process(child.pid)
+            while child.poll() is None:
+                peak[0] = max(peak[0], watched.memory_info().peak_pagefile)
+                threading.Event().wait(0.05)
+        except psutil.Error:  # exited between two looks
+            pass
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = child.communicate(timeout=timeout)
+    watcher.join()
+    code = child.returncode
+    if peak[0] > cap:
+        code, err = 99, f"{err}\nmemory cap exceeded: peak {peak[0]} > {cap} bytes"
+    return subprocess.CompletedProcess(cmd, code, out, err)
+
+
 def repack(path, files: dict[str, bytes], compression=zipfile.ZIP_STORED):
     with zipfile.ZipFile(path, "w", compression) as zf:
         for name, data in files.items():
@@ -60,6 +101,7 @@ def test_truncated_multipage_tiff_is_that_files_error(tmp_path, cut, recwarn):
     assert not [w for w in recwarn if "EXIF" in str(w.message)]  # decoder noise stays inside
 
 
+@no_fifo
 def test_fifo_refused_not_blocking(tmp_path):
     fifo = tmp_path / "pipe.png"
     os.mkfifo(fifo)
@@ -73,13 +115,15 @@ def test_process_goes_on_after_truncated_tiff_and_fifo(tmp_path, page_png):
     cut = tmp_path / "cut.tif"
     data = multipage_tiff()
     cut.write_bytes(data[: len(data) // 2])
-    fifo = tmp_path / "pipe.tif"
-    os.mkfifo(fifo)
+    bad = [cut]
+    if hasattr(os, "mkfifo"):  # Windows has no FIFO in the file system: the truncated TIFF only
+        bad.append(tmp_path / "pipe.tif")
+        os.mkfifo(bad[-1])
     out = tmp_path / "out"
-    proc = run_sohoa("process", str(good), str(cut), str(fifo), "--out", str(out), "--jobs", "1", timeout=240)
+    proc = run_sohoa("process", str(good), *map(str, bad), "--out", str(out), "--jobs", "1", timeout=240)
     assert proc.returncode != 0
     errors = one_error_line(proc)
-    assert "cut.tif" in errors and "pipe.tif" in errors
+    assert all(p.name in errors for p in bad)
     assert (out / "good.pdf").is_file() and (out / "good.json").is_file()
     assert not (out / "cut.pdf").exists()
 
@@ -137,12 +181,9 @@ def test_verify_refuses_zip_bomb_in_bounded_memory(tmp_path, package):
                 fh.write(block)
     assert bomb.stat().st_size < 2 * 1024 * 1024
 
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (1024 ** 3, 1024 ** 3))
-
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, "-m", "scanner_app.cli", "verify", str(bomb)], capture_output=True,
-                          text=True, env=env, cwd=REPO, preexec_fn=limit, timeout=120)
+    proc = run_capped([sys.executable, "-m", "scanner_app.cli", "verify", str(bomb)], 1024 ** 3, timeout=120,
+                      env=env, cwd=REPO)
     assert proc.returncode == 2 and "bom ZIP" in one_error_line(proc)
 
 
@@ -306,6 +347,8 @@ def test_huge_templates_refused_quickly(tmp_path):
 def _limited(fsize: int):
     """A child process whose files cannot grow past `fsize` bytes: a full disk without root or mounts."""
     def limit():
+        import resource
+
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     return limit
 
@@ -341,11 +384,13 @@ def test_damaged_store_page_is_one_line_with_recovery_advice(sohoa_home):
     assert "bị hỏng" in line and "integrity_check" in line and "sohoa.db.bak" in line
 
 
+@no_fsize_limit
 def test_store_on_a_full_disk_is_one_line(sohoa_home):
     proc = _sohoa("search", "An", preexec=_limited(8192))
     assert proc.returncode == 2 and "ổ đĩa đầy" in one_error_line(proc)
 
 
+@no_fsize_limit
 def test_batch_output_unwritable_then_resumed(tmp_path, page_png):
     src = tmp_path / "src"
     src.mkdir()
@@ -450,10 +495,9 @@ def test_verify_of_the_largest_allowed_document_stays_under_1_gb(tmp_path, signe
     pkg = build_package(folder, tmp_path / "big.zip", signer=signer[1]).path
     pdf_path.unlink()
 
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (1024 ** 3, 1024 ** 3))
-
-    proc = _sohoa("verify", str(pkg), preexec=limit)
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    proc = run_capped([sys.executable, "-m", "scanner_app.cli", "verify", str(pkg)], 1024 ** 3, timeout=240,
+                      env=env, cwd=REPO)
     assert proc.returncode == 0 and "package intact" in proc.stderr, proc.stderr
 
 

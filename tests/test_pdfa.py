@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import unicodedata
 import zlib
 import xml.etree.ElementTree as ET
@@ -22,6 +21,7 @@ from ocr.engine import ocr_image
 from ocr.errors import BadInputError
 from ocr.model import OcrPage, ProcessedPage, Word
 from ocr.textnorm import nfc
+from pdftools import pdf_check, pdftotext, render_grey, word_boxes
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 SERIF = str(FONTS / "DejaVuSerif.ttf")
@@ -40,10 +40,8 @@ ALL_LETTERS = "".join(unicodedata.normalize("NFC", v + t) for v in VOWELS for t 
 def extract(path: Path, page: int = 1) -> dict[str, str]:
     """The text of one page as each extractor reads it."""
     out = {}
-    for name, extra in (("pdftotext", []), ("pdftotext-raw", ["-raw"])):
-        res = subprocess.run(["pdftotext", *extra, "-enc", "UTF-8", "-f", str(page), "-l", str(page),
-                              str(path), "-"], capture_output=True, check=True)
-        out[name] = res.stdout.decode("utf-8")
+    out["pdftotext"] = pdftotext(path, page)
+    out["pdftotext-raw"] = pdftotext(path, page, raw=True)
     out["pypdf"] = pypdf.PdfReader(str(path)).pages[page - 1].extract_text()
     doc = pypdfium2.PdfDocument(str(path))
     try:
@@ -170,9 +168,8 @@ def test_every_vietnamese_letter_survives_copy_and_search(tmp_path):
     assert "".join(expected[:half]) == lower and "".join(expected[half:]) == upper
     for name, text in extract(pdf).items():
         assert text.split() == expected, name
-    # Search through poppler's own finder, with diacritics.
-    hits = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True)
-    assert nfc(words[3].text) in hits.stdout.decode("utf-8")
+    # Search through poppler's own finder (pdfium's where poppler is absent), with diacritics.
+    assert nfc(words[3].text) in [text for *_, text in word_boxes(pdf)]
 
 
 def test_words_sit_on_their_boxes(tmp_path):
@@ -180,9 +177,7 @@ def test_words_sit_on_their_boxes(tmp_path):
     dpi = 300
     pdf = tmp_path / "boxes.pdf"
     write_searchable_pdf([page_of(img, words, dpi=dpi)], pdf, title="x")
-    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
-                          check=True).stdout.decode("utf-8")
-    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)
+    found = word_boxes(pdf)
     assert [t for *_, t in found] == [w.text for w in words]
     px = dpi / 72.0
     for (x0, y0, x1, y1, text), word in zip(found, words):
@@ -217,8 +212,7 @@ def test_pdfa2b_structure_and_metadata(tmp_path):
                          keywords="hộ tịch", creation_date=when)
     raw = pdf.read_bytes()
     assert raw.startswith(b"%PDF-1.7\n%") and all(b > 127 for b in raw[10:14])
-    check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
-    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout
+    assert pdf_check(pdf) == []
 
     with pikepdf.open(pdf) as doc:
         assert not doc.is_encrypted and len(doc.pages) == 2
@@ -319,15 +313,6 @@ def test_jpeg_embedded_unchanged_and_page_size_from_dpi(tmp_path):
             assert box[3] == pytest.approx(2339 * 72 / dpi, abs=0.01)
 
 
-def render(pdf: Path, dpi: int, tmp_path: Path) -> np.ndarray:
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "r")], check=True)
-    (out,) = tmp_path.glob("r-*.pgm")
-    arr = np.asarray(Image.open(out))
-    out.unlink()
-    return arr
-
-
 @pytest.mark.parametrize("source", ["png1", "grey-0-255", "rgb-0-255"])
 def test_bitonal_pages_embedded_as_one_bit_and_render_exactly(tmp_path, source):
     img = Image.new("L", (1200, 500), 255)
@@ -346,7 +331,7 @@ def test_bitonal_pages_embedded_as_one_bit_and_render_exactly(tmp_path, source):
     assert np.array_equal(decoded, np.asarray(bw))  # lossless
     # Rendered by poppler (which smooths images): black stays black, white stays white.
     ink = np.asarray(bw) < 128
-    assert np.mean((render(pdf, 300, tmp_path) < 128) != ink) < 0.005
+    assert np.mean((render_grey(pdf, 300, tmp_path) < 128) != ink) < 0.005
 
 
 def test_grey_and_colour_png_lossless_flate(tmp_path):

@@ -35,9 +35,6 @@ LOOSE_CODE = re.compile(r"[0-9A-Za-z]{1,6}(?:\.[0-9A-Za-z]{1,6}){1,5}\s*-\s*\d{4
 #: Last resort: one short token of letters/digits with separators and at least one digit
 #: (another one-stop system's numbering, e.g. "HS-2024-001").
 TOKEN_CODE = re.compile(r"^(?=.*\d)(?=.*[-./])[0-9A-Za-z][0-9A-Za-z._/-]{3,63}$")
-#: Characters Windows does not allow in file names.
-_BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 #: Barcode texts that mean "Patch T separator", as NAPS2 prints them.
 PATCH_T_TEXTS = {"PATCHT", "PATCH T", "PATCH-T"}
@@ -65,12 +62,9 @@ def classify_code(text: str) -> Optional[tuple[str, str]]:
 
 def safe_name(code: str) -> str:
     """A Windows-safe folder/file name for a dossier code (the code itself stays in dossier.json)."""
-    name = _BAD_CHARS.sub("_", nfc(code)).strip().rstrip(". ")
-    if not name:
-        name = "_"
-    if name.split(".")[0].upper() in _RESERVED:
-        name = "_" + name
-    return name[:120]
+    from exports.files import portable_name
+
+    return portable_name(nfc(code).strip(), limit=120)
 
 
 # ----------------------------------------------------------------- Patch T
