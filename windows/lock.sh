@@ -22,3 +22,5 @@ printf '%s\n' 'setuptools>=68' wheel 'pyinstaller==6.22.3' > "$tmp/build.txt"
 	--python-platform x86_64-pc-windows-msvc --python-version 3.12 \
 	-c "$tmp/constraints.txt" --override "$tmp/overrides.txt" \
 	--custom-compile-command "windows/lock.sh" --quiet -o windows/requirements-win.lock
+# the constraints' temporary path would change the lock on every run
+sed -i -E 's#-c /tmp/[^ ]*/constraints\.txt#-c requirements.lock#' windows/requirements-win.lock
