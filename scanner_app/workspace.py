@@ -539,16 +539,16 @@ class Workspace:
         neighbouring document (last page of the one before / first of the one after)."""
         with self.lock:
             chosen = set(page_ids)
-            flat = [(i, p) for i, d in enumerate(self.documents) for p in d.pages]
-            if not chosen & {p for _i, p in flat}:
+            order = self.page_order()
+            if not chosen & set(order):
                 return
             before = self._snapshot()
-            for _doc, pid in (flat if delta < 0 else reversed(flat)):
+            for pid in (order if delta < 0 else reversed(order)):
                 if pid not in chosen:
                     continue
-                doc = self.documents[self.doc_index_of(pid)]
+                j = self.doc_index_of(pid)
+                doc = self.documents[j]
                 pos = doc.pages.index(pid)
-                j = self.documents.index(doc)
                 if 0 <= pos + delta < len(doc.pages):
                     if doc.pages[pos + delta] in chosen:
                         continue  # blocked by a chosen page that could not move
