@@ -214,8 +214,6 @@ def output_tree(out: Path) -> dict:
     """A batch output folder in a form comparable across runs: JSON parsed without the run's start
     time, PDFs as (page count, text, digest of page contents and images), other files as bytes;
     the journal and report.html left out."""
-    import subprocess
-
     from pypdf import PdfReader
 
     result = {}
@@ -228,8 +226,9 @@ def output_tree(out: Path) -> dict:
             data.pop("created", None)
             result[rel] = data
         elif path.suffix == ".pdf":
-            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
-            result[rel] = (len(PdfReader(path).pages), text, _page_digest(path))
+            reader = PdfReader(path)  # pypdf, not poppler's pdftotext: the same reading on Windows
+            text = "\f".join(page.extract_text() for page in reader.pages)
+            result[rel] = (len(reader.pages), text, _page_digest(path))
         else:
             result[rel] = path.read_bytes()
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import stat
 import warnings
 from pathlib import Path
@@ -27,11 +28,12 @@ from ocr.textnorm import nfc
 Image.init()
 
 
-def _silence_libtiff() -> None:
+def _silence_libtiff() -> bool:
     """libtiff prints its complaints about a damaged page straight to stderr ('Using code not yet
     in table.'); the page's failure already reaches the officer as that file's error. Its
     handlers are process-wide: set once, at import. Only where Pillow loads libtiff as a shared
-    library (Linux wheels); elsewhere nothing to do."""
+    library (Linux wheels); True when done. Elsewhere (Windows wheels link it in) a TIFF page is
+    decoded with stderr quietened instead (`_quiet_stderr`)."""
     import ctypes
     import re
 
@@ -40,19 +42,40 @@ def _silence_libtiff() -> None:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
             libs = set(re.findall(r"\S*/libtiff[^/\s]*\.so[^/\s]*", fh.read()))
     except OSError:
-        return
+        return False
+    done = False
     for lib in libs:
         try:
             tiff = ctypes.CDLL(lib)
             tiff.TIFFSetErrorHandler.restype = tiff.TIFFSetWarningHandler.restype = ctypes.c_void_p
             tiff.TIFFSetErrorHandler(None)
             tiff.TIFFSetWarningHandler(None)
+            done = True
         except (OSError, AttributeError):
             log.debug("libtiff handlers not changed in %s", lib)
+    return done
+
+
+@contextlib.contextmanager
+def _quiet_stderr(quiet: bool):
+    """The C library's stderr (file descriptor 2) sent to the null device for the block."""
+    if not quiet:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 log = logging.getLogger(__name__)
-_silence_libtiff()
+LIBTIFF_SILENCED = _silence_libtiff()
 
 #: Refuse pages over this many pixels (an A3 page at 600 dpi is ~70 Mpx): decompression bombs.
 MAX_PIXELS = 120_000_000
@@ -156,7 +179,8 @@ def _load_page(path: Path, index: int) -> PageImage:
         pixels = _fast_decode(path, img)
         if pixels is None:
             try:
-                img.load()
+                with _quiet_stderr(img.format == "TIFF" and not LIBTIFF_SILENCED):
+                    img.load()
             except (OSError, SyntaxError, ValueError) as exc:
                 raise _bad(path, f"Ảnh bị hỏng hoặc không đầy đủ (trang {index + 1})",
                            f"corrupt or truncated image ({exc})") from None

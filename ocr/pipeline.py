@@ -250,6 +250,26 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
+def _worker_ready() -> bool:
+    time.sleep(0.05)  # long enough that each worker of the pool takes one
+    return True
+
+
+#: Longest wait for a new pool's workers to start (a cold start on a slow Windows PC: seconds).
+WARM_UP_LIMIT = 300.0
+
+
+def _warm_up(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Workers started (and the page code imported) before any page's deadline begins: starting
+    processes is the machine's cost, not the page's (spawn on Windows, more under antivirus)."""
+    ready = [pool.submit(_worker_ready) for _ in range(workers)]
+    try:
+        for fut in ready:
+            fut.result(timeout=WARM_UP_LIMIT)
+    except (FutureTimeout, BrokenProcessPool):
+        pass  # the pages' own deadlines and the broken-pool handling take it from here
+
+
 def _one_byte_wakeups(pool: ProcessPoolExecutor) -> None:
     """The pool wakes its manager thread with an EMPTY message on a Windows message pipe at each
     submit. Zero-length pipe messages are the fragile corner of Windows pipes: under Wine a
@@ -301,6 +321,8 @@ def run_jobs(jobs: Iterable[PageJob], options: PipelineOptions,
         pool = _pool(min(options.workers, len(jobs) - position))
         clean_exit = False
         try:
+            if options.page_timeout:
+                _warm_up(pool, min(options.workers, len(jobs) - position))
             pending: list[tuple[int, Future, float]] = []
             nxt = position
             head_since = time.monotonic()  # when the page now first in line became first

@@ -102,3 +102,16 @@ def test_corrupt_pdf(tmp_path):
     path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ngarbage")
     with pytest.raises(BadInputError, match="PDF"):
         imageio.count_pages(path)
+
+
+def test_native_stderr_is_quietened_for_a_block(capfd):
+    """Where libtiff's handlers cannot be reset (Windows wheels), its complaints written to the C
+    stderr while a TIFF page decodes go to the null device; everything after is printed."""
+    import os
+
+    from ocr import imageio
+
+    with imageio._quiet_stderr(True):
+        os.write(2, b"tempfile.tif: Using code not yet in table.\n")
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "after\n"

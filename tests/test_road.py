@@ -89,7 +89,7 @@ def test_a_hung_page_fails_within_its_deadline_and_the_rest_is_done(tmp_path, pa
     assert grandchildren() == []  # every worker killed and reaped; the forkserver alone stays
 
 
-def grandchildren() -> list[int]:
+def grandchildren() -> list[str]:
     """Live pool workers of this process: under the forkserver (Linux) or our own spawn children."""
     import os
 
@@ -101,9 +101,11 @@ def grandchildren() -> list[int]:
             if proc.status() == psutil.STATUS_ZOMBIE:
                 continue
             line = " ".join(proc.cmdline())
+            if "multiprocessing" not in line:
+                continue  # not a pool's (Wine starts explorer.exe /desktop for windows, say)
             if proc.ppid() == os.getpid() and ("forkserver" in line or "resource_tracker" in line):
                 continue  # multiprocessing's own helpers stay for the next pool
-            out.append(proc.pid)
+            out.append(f"{proc.pid} {line}")
         except psutil.NoSuchProcess:
             continue
     return out

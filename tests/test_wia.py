@@ -5,6 +5,7 @@ objects (DeviceManager, DeviceInfos, Items, Properties, Transfer raising COMErro
 HRESULTs) that feeds N pages and then raises a given fault.
 """
 import io
+import sys
 
 import pytest
 from PIL import Image
@@ -97,4 +98,8 @@ def test_empty_feeder_before_the_first_page_is_an_error():
     create, _ = _scripted(0, 0x80210003)
     with pytest.raises(DeviceError, match="Khay nạp giấy trống"):
         list(WiaDriver(create=create).open_device("wia:{6BDD1FC6}\\0001").scan(ScanProfile(source="ADF")))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows: WIA is the platform's own there")
+def test_wia_is_not_offered_off_windows():
     assert not WiaDriver().available()
