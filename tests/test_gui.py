@@ -55,6 +55,17 @@ def type_text(widget, text: str) -> None:
             QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.NoModifier, ch))
 
 
+def correct_by_keyboard(qtbot, w, fid: str, text: str) -> QLineEdit:
+    """The officer clicks into a review field, types the right value over it and tabs on."""
+    qtbot.waitUntil(lambda: fid in w.fields.edits, timeout=5000)
+    edit = w.fields.edits[fid]
+    qtbot.mouseClick(edit, Qt.LeftButton)
+    edit.selectAll()
+    type_text(edit, text)
+    qtbot.keyClick(edit, Qt.Key_Tab)
+    return edit
+
+
 def error_boxes(w):
     return [b for b in w.findChildren(QMessageBox) if b.objectName() == "error_box" and b.isVisible()]
 
@@ -329,12 +340,7 @@ def test_saved_dossier_exported_and_signed_from_the_app(window, qtbot, tmp_path,
         pass
     assert w.windowTitle() == "Số hóa hồ sơ — 000.00.25.H49-240315-0013"
     # an edit after saving: the title says unsaved, export waits for the save that carries it
-    qtbot.waitUntil(lambda: "ho_ten" in w.fields.edits, timeout=5000)
-    edit = w.fields.edits["ho_ten"]
-    qtbot.mouseClick(edit, Qt.LeftButton)
-    edit.selectAll()
-    type_text(edit, "Trần Thị Hoa")
-    qtbot.keyClick(edit, Qt.Key_Tab)
+    correct_by_keyboard(qtbot, w, "ho_ten", "Trần Thị Hoa")
     assert w.windowTitle().endswith("*")
     assert w.export_package(tmp_path / "stale.zip") is None and "lưu hồ sơ" in w.errors[-1]
     for box in error_boxes(w):
@@ -434,12 +440,7 @@ def test_an_officers_day(window, qtbot, tmp_path, sohoa_home):
     assert docs[1].fields["so_dinh_danh"]["value"] != docs[2].fields["so_dinh_danh"]["value"]
     # the letter: the officer puts its subject right by keyboard
     w.thumbs.setCurrentRow(4)
-    qtbot.waitUntil(lambda: "trich_yeu" in w.fields.edits, timeout=5000)
-    edit = w.fields.edits["trich_yeu"]
-    qtbot.mouseClick(edit, Qt.LeftButton)
-    edit.selectAll()
-    type_text(edit, "V/v hướng dẫn lưu trữ hồ sơ điện tử năm 2024")
-    qtbot.keyClick(edit, Qt.Key_Tab)
+    edit = correct_by_keyboard(qtbot, w, "trich_yeu", "V/v hướng dẫn lưu trữ hồ sơ điện tử năm 2024")
     assert w.windowTitle().endswith("*")
     QApplication.setActiveWindow(w)
     qtbot.keyClick(edit, Qt.Key_S, Qt.ControlModifier)
