@@ -141,7 +141,8 @@ do_tests() {
 	set -e
 	tail -n 40 "$OUT/tests.log" >&2
 	local summary
-	summary=$(grep -E '^=+ .*(passed|failed|error).* in ' "$OUT/tests.log" | tail -1)
+	# pytest -q's closing line, with or without its '=' frame (Windows Python writes CRLF)
+	summary=$(tr -d '\r' < "$OUT/tests.log" | grep -E '^(=+ )?[0-9]+ (passed|failed|errors?)\b.* in ' | tail -1 || true)
 	echo "tests under Wine: $summary" | tee -a "$TIMES" >&2
 	if ! grep -q ' passed' <<<"$summary" || grep -qE '[0-9]+ (failed|errors?)\b' <<<"$summary"; then
 		log "FAILED: the test suite under Wine must have 0 failed and 0 errors (build/windows/tests.log)"
