@@ -61,7 +61,7 @@ start_display() {
 	for n in $(seq 90 120); do
 		[ -e /tmp/.X11-unix/X$n ] || [ -e /tmp/.X$n-lock ] || break
 	done
-	Xvfb ":$n" -screen 0 1600x1000x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
+	Xvfb ":$n" -screen 0 1366x768x24 -nolisten tcp >"$OUT/xvfb.log" 2>&1 &
 	XVFB_PID=$!
 	export DISPLAY=":$n"
 	for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && return 0; sleep 0.1; done
@@ -203,20 +203,30 @@ do_demo() {
 
 do_gui() {
 	start_display
-	wine "$APP_DIR/sohoa.exe" gui > "$OUT/gui.log" 2>&1 &
-	local pid=$! found=
-	for _ in $(seq 90); do
+	# the Start-menu program: no console (its streams are none), as an officer starts it;
+	# output through a pipe (Wine 8 cannot hand a Windows program a file as its stdout)
+	# Wine's server and device services start with the first program and keep its output pipe
+	# open: started here on /dev/null, they never hold a pipe that a later `| cat` waits on
+	wine cmd /c exit </dev/null >/dev/null 2>&1 || true
+	( wine "$APP_DIR/sohoa-gui.exe" gui 2>&1 | cat > "$OUT/gui.log" ) &
+	local pid=$! found= size
+	for _ in $(seq 60); do
 		if found=$(wpy "$(winpath "$ROOT/windows/find_window.py")" "Số hóa" 2>/dev/null) && [ -n "$found" ]; then
 			break
 		fi
 		found=
 		sleep 2
 	done
-	wine taskkill /f /im sohoa.exe >/dev/null 2>&1 || true
+	wine taskkill /f /im sohoa-gui.exe >/dev/null 2>&1 || true
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
-	[ -n "$found" ] || { log "sohoa.exe gui showed no window (build/windows/gui.log)"; return 1; }
-	echo "sohoa.exe gui window: $found" | tee -a "$TIMES" >&2
+	[ -n "$found" ] || { log "sohoa-gui.exe showed no window (build/windows/gui.log)"; return 1; }
+	echo "sohoa-gui.exe gui window on a 1366x768 screen: $found" | tee -a "$TIMES" >&2
+	# every control on screen: the window no larger than the screen
+	size=$(grep -oE '[0-9]+x[0-9]+' <<<"$found" | tail -1)
+	if [ "${size%x*}" -gt 1366 ] || [ "${size#*x}" -gt 768 ]; then
+		log "the window ($size) is larger than the 1366x768 screen"; return 1
+	fi
 }
 
 main() {

@@ -40,7 +40,7 @@ def run_app(argv: list[str] | None = None, workspace=None) -> int:
     QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("sohoa")
-    app.setApplicationDisplayName("Số hóa hồ sơ")
+    # no applicationDisplayName: Qt would append it to every title ("Số hóa hồ sơ — … - Số hóa hồ sơ")
     window = MainWindow(workspace=workspace)
     window.show()
     return app.exec_()
