@@ -222,6 +222,9 @@ do_gui() {
 	wait "$pid" 2>/dev/null || true
 	[ -n "$found" ] || { log "sohoa-gui.exe showed no window (build/windows/gui.log)"; return 1; }
 	echo "sohoa-gui.exe gui window on a 1366x768 screen: $found" | tee -a "$TIMES" >&2
+	if [ "$(grep -o 'Số hóa hồ sơ' <<<"$found" | wc -l)" -ne 1 ]; then
+		log "the title repeats the app's name: $found"; return 1
+	fi
 	# every control on screen: the window no larger than the screen
 	size=$(grep -oE '[0-9]+x[0-9]+' <<<"$found" | tail -1)
 	if [ "${size%x*}" -gt 1366 ] || [ "${size#*x}" -gt 768 ]; then
