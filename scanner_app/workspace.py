@@ -746,8 +746,7 @@ class Workspace:
         cell = f"{table_id}[{row + 1}].{column}"
         with self.lock:
             d = self.documents[doc_index]
-            rows = d.extra.get(table_id) or []
-            old = rows[row].get(column) if row < len(rows) and isinstance(rows[row], dict) else None
+            old = _get_cell(d.extra, cell)
             if (old or "") == new:
                 return None
             _set_cell(d.extra, cell, new or None)
@@ -882,10 +881,7 @@ class Workspace:
             return state
         fid, value = state["field"], state["value"]
         if _CELL.match(fid):
-            m = _CELL.match(fid)
-            rows = d.extra.get(m.group(1)) or []
-            row = int(m.group(2)) - 1
-            current = rows[row].get(m.group(3)) if row < len(rows) and isinstance(rows[row], dict) else None
+            current = _get_cell(d.extra, fid)
             _set_cell(d.extra, fid, value)
         else:
             current = copy.deepcopy(d.fields.get(fid))
@@ -973,6 +969,14 @@ UNDO_LIMIT = 100
 
 
 _CELL = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
+
+
+def _get_cell(extra: dict, cell: str) -> Optional[str]:
+    """The value at "table[row].column" (rows counted from 1), None where there is none."""
+    m = _CELL.match(cell)
+    rows = extra.get(m.group(1)) or []
+    row = int(m.group(2)) - 1
+    return rows[row].get(m.group(3)) if row < len(rows) and isinstance(rows[row], dict) else None
 
 
 def _set_cell(extra: dict, cell: str, value: Optional[str]) -> None:
