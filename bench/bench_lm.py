@@ -172,11 +172,12 @@ def main(argv=None) -> int:
     if args.grid:
         if args.set != "dev":
             ap.error("settings are chosen on the dev set only")
-        for change in (2.0, 3.0, 4.0, 5.0, 6.0):
-            for weight in (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12):
-                r = score(pages, lm, Settings(change_cost=change, conf_weight=weight))
-                print(f"change_cost={change} conf_weight={weight}: WER {r['wer_after']:.2f} % "
-                      f"(fixed {r['fixed']}, broken {r['broken']})")
+        for change in (3.0, 4.0, 5.0):
+            for weight in (0.01, 0.02, 0.03):
+                for unseen in (2.0, 4.0, 6.0, 8.0, 12.0, 1e9):
+                    r = score(pages, lm, Settings(change_cost=change, conf_weight=weight, unseen_cost=unseen))
+                    print(f"change_cost={change} conf_weight={weight} unseen_cost={unseen:g}: "
+                          f"WER {r['wer_after']:.2f} % (fixed {r['fixed']}, broken {r['broken']})")
         return 0
     r = score(pages, lm, Settings())
     print(f"| {args.set} | {r['pages']} | {r['words']} | {r['wer_before']:.2f} % | {r['wer_after']:.2f} % | "

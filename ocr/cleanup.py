@@ -126,7 +126,7 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     if trim != (0, 0, w, h):
         archive = np.ascontiguousarray(archive[trim[1]:trim[3], trim[0]:trim[2]])
         crop = _trim_in_input(crop, trim, rotation, skew, image.shape[1::-1])
-    grey = flatten_illumination(text_grey(archive), dpi)
+    grey = drop_round_seals(flatten_illumination(text_grey(archive), dpi), dpi)
     if bitonal:
         grey = np.where(grey > 127, 255, 0).astype(np.uint8)
         archive = grey
@@ -173,6 +173,94 @@ def text_grey(image: np.ndarray) -> np.ndarray:
     grey = grey.copy()
     grey[stamp] = 255
     return grey
+
+
+#: Round seals (con dấu) and the seal images of e-signatures: 14-48 mm across.
+SEAL_DIAMETER_MM = (14.0, 48.0)
+#: Share of a seal's rim that must be ink for a found circle to count as a seal.
+SEAL_MIN_RIM = 0.85
+#: Circles tried, strongest first: a seal's ring is among the strongest circles of a page.
+SEAL_CANDIDATES = 12
+
+
+def find_round_seals(grey: np.ndarray, dpi: float) -> list[tuple[float, float, float]]:
+    """Round seals on a page as (x, y, radius) in pixels: circles of a seal's size whose rim is
+    mostly ink. A grey scan keeps the seal as dark as the text, so colour cannot drop it."""
+    scale = min(1.0, 75.0 / max(dpi, 1.0))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+    px_per_mm = dpi * scale / 25.4
+    r_min, r_max = (int(d / 2 * px_per_mm) for d in SEAL_DIAMETER_MM)
+    found = cv2.HoughCircles(cv2.medianBlur(small, 3), cv2.HOUGH_GRADIENT, dp=1, minDist=2 * r_min,
+                             param1=100, param2=36, minRadius=r_min, maxRadius=r_max)
+    if found is None:
+        return []
+    ink = grey < 128
+    seals = []
+    for cx, cy, r in found[0][:SEAL_CANDIDATES] / scale:  # strongest circles first
+        rim, at = _best_rim(ink, cx, cy, r, step=max(1.0, 0.5 / scale))
+        if rim >= SEAL_MIN_RIM:
+            seals.append(_outermost_ring(ink, at))
+    return seals
+
+
+def _outermost_ring(ink: np.ndarray, seal: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The seal with the radius of its outer ring: seals have two rings, the circle found may be
+    the inner one."""
+    cx, cy, r = seal
+    h, w = ink.shape
+    angle = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    for outer in np.arange(r * 1.25, r + 3, -1.0):
+        xs = np.clip((cx + (outer + np.arange(-1, 2)[:, None]) * np.cos(angle)).astype(int), 0, w - 1)
+        ys = np.clip((cy + (outer + np.arange(-1, 2)[:, None]) * np.sin(angle)).astype(int), 0, h - 1)
+        if ink[ys, xs].any(axis=0).mean() >= SEAL_MIN_RIM:
+            return cx, cy, float(outer)
+    return seal
+
+
+def _best_rim(ink: np.ndarray, cx: float, cy: float, r: float, step: float) -> tuple[float, tuple[float, float, float]]:
+    """The circle near (cx, cy, r) whose thin rim is most ink, and that share. Lines of text
+    cover a wide band around any circle; only a seal's ring covers a thin one all round."""
+    h, w = ink.shape
+    angle = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    band = np.arange(-2, 3)[:, None]  # (band, angle)
+    steps = np.arange(-2, 3)
+    share, at = 0.0, (cx, cy, r)
+    for stride in (2 * step, step):  # coarse, then fine around the best
+        d = steps * stride
+        radii = at[2] + d[:, None, None, None, None] + band  # (dr, 1, 1, band, angle)
+        xs = np.clip((at[0] + d[None, :, None, None, None] + radii * np.cos(angle)).astype(int), 0, w - 1)
+        ys = np.clip((at[1] + d[None, None, :, None, None] + radii * np.sin(angle)).astype(int), 0, h - 1)
+        shares = ink[ys, xs].any(axis=3).mean(axis=-1)  # (dr, dx, dy)
+        i, j, k = np.unravel_index(int(np.argmax(shares)), shares.shape)
+        if shares[i, j, k] > share:
+            share, at = float(shares[i, j, k]), (at[0] + d[j], at[1] + d[k], at[2] + d[i])
+    return share, (float(at[0]), float(at[1]), float(at[2]))
+
+
+def drop_round_seals(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """Grey page for the text pass with round seals turned to paper: every mark lying mostly
+    inside one (rings, ring text, emblem). The seal is read as rows of garbage around the
+    signer's title; a letter or a signature crossing its edge stays whole."""
+    seals = find_round_seals(grey, dpi)
+    if not seals:
+        return grey
+    out = grey.copy()
+    h, w = grey.shape
+    for cx, cy, r in seals:
+        outer = r * 1.03 + 4  # the ring's width and the fit's error
+        x0, y0 = max(0, int(cx - outer)), max(0, int(cy - outer))
+        x1, y1 = min(w, int(cx + outer) + 1), min(h, int(cy + outer) + 1)
+        region = out[y0:y1, x0:x1]
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        disk = np.hypot(xx - cx, yy - cy) <= outer
+        ink = (region < 160).astype(np.uint8)
+        n, labels = cv2.connectedComponents(ink, connectivity=8)
+        total = np.bincount(labels.ravel(), minlength=n)
+        within = np.bincount(labels[disk], minlength=n)
+        mostly_inside = within >= 0.5 * np.maximum(total, 1)
+        mostly_inside[0] = False
+        region[mostly_inside[labels] & disk] = 255
+    return out
 
 
 def _is_bitonal(image: np.ndarray) -> bool:

@@ -2,10 +2,12 @@
 
 Most of Tesseract's misses on Vietnamese print are one diacritic (đổi→đồi, tỉnh→tính, báo→bảo):
 the right letter is usually among the LSTM's alternatives for that character, but only the
-neighbouring syllables can tell which. For each line we consider, per word, the syllables that
-differ from the OCR reading only in diacritics *and* only by letters the engine itself offered
-at those positions; a syllable trigram model (`ocr.syllable_lm`) and the cost of each change
-(how far the engine ranked the letter below its first choice) pick the line's best reading.
+neighbouring syllables can tell which. For each paragraph (a line's neighbours across the line
+break count: "thuộc thẩm | quyền") we consider, per word, the syllables that differ from the OCR
+reading only in diacritics; a syllable trigram model (`ocr.syllable_lm`) and the cost of each
+change pick the best reading. A change costs more the further the engine ranked the letter below
+its first choice, and much more for a mark it never offered at all (bold capitals and small
+print lose every hook above: "TỈNH"→"TINH", "để"→"đê"): only an overwhelming context writes one.
 
 Never worse: a word changes only where alternatives and model agree by a margin; words with
 digits, codes, e-mail addresses, and anything not made of letters alone are never touched.
@@ -29,6 +31,8 @@ class Settings:
     change_cost: float = 4.0  # nats a change must win by, beyond the alternatives' own cost
     conf_weight: float = 0.02  # nats per confidence point the alternative is below the first choice
     max_candidates: int = 6
+    max_unseen: int = 2
+    unseen_cost: float = 6.0  # nats per letter the engine did not offer (bold capitals lose every mark)
 
 
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
@@ -55,22 +59,27 @@ def _options(core: str, choices: Choices, lm: SyllableLM, settings: Settings) ->
     out = [(lower, 0.0)]
     if len(choices) != len(core):
         return out
-    for cand in lm.variants.get(fold(lower), ()):
+    offered: list[tuple[str, float]] = []
+    unseen: list[tuple[str, float]] = []
+    for cand in lm.variants.get(fold(lower), ()):  # the same letters, other marks
         if cand == lower or len(cand) != len(lower):
             continue
-        cost = 0.0
+        cost, missed = 0.0, 0
         for ch, orig, alts in zip(_recase(cand, core), core, choices):
             if ch == orig:
                 continue
             top = alts[0][1] if alts else 0.0
             conf = next((c for a, c in alts if a == ch), None)
-            if conf is None:  # the engine never offered this letter here: not a reading of the ink
-                break
-            cost += settings.conf_weight * max(0.0, top - conf)
-        else:
-            out.append((cand, cost + settings.change_cost))
-    out[1:] = sorted(out[1:], key=lambda o: o[1])[: settings.max_candidates]
-    return out
+            if conf is None:  # a mark the engine never offered (bold capitals lose every mark)
+                missed += 1
+            else:
+                cost += settings.conf_weight * max(0.0, top - conf)
+        option = (cand, cost + settings.change_cost + missed * settings.unseen_cost)
+        (unseen if missed else offered).append(option)
+    offered.sort(key=lambda o: o[1])
+    # letters the engine never offered: only the commonest syllables (each option multiplies the work)
+    unseen.sort(key=lambda o: (o[1], -lm.unigram(o[0])))
+    return out + offered[: settings.max_candidates] + unseen[: settings.max_unseen]
 
 
 def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Settings) -> _Slot:
@@ -88,23 +97,31 @@ def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Sett
 
 
 def _best_line(slots: list[_Slot], lm: SyllableLM) -> list[str]:
-    """Viterbi over the line with the two previous syllables as state."""
-    beams: dict[tuple[str, str], tuple[float, list[str]]] = {(BOS, BOS): (0.0, [])}
+    """Viterbi over the words with the two previous syllables as state (back-pointers, so a
+    paragraph of hundreds of words costs linear time)."""
+    beams: dict[tuple[str, str], float] = {(BOS, BOS): 0.0}
+    back: list[dict[tuple[str, str], tuple[str, str]]] = []
     for slot in slots:
-        nxt: dict[tuple[str, str], tuple[float, list[str]]] = {}
+        nxt: dict[tuple[str, str], float] = {}
+        ptr: dict[tuple[str, str], tuple[str, str]] = {}
         readings = slot.options or [(slot.token, 0.0)]
-        for (w1, w2), (score, path) in beams.items():
+        for (w1, w2), score in beams.items():
             for reading, cost in readings:
                 if slot.token == BOS:
                     state, s = (BOS, BOS), score
                 else:
                     state, s = (w2, reading), score + lm.logprob(w1, w2, reading) - cost
-                if state not in nxt or nxt[state][0] < s:
-                    nxt[state] = (s, path + [reading])
+                if state not in nxt or nxt[state] < s:
+                    nxt[state], ptr[state] = s, (w1, w2)
         beams = nxt
-    for (w1, w2), (score, path) in beams.items():
-        beams[(w1, w2)] = (score + (lm.logprob(w1, w2, BOS) if w2 != BOS else 0.0), path)
-    return max(beams.values(), key=lambda b: b[0])[1]
+        back.append(ptr)
+    final = {k: v + (lm.logprob(k[0], k[1], BOS) if k[1] != BOS else 0.0) for k, v in beams.items()}
+    state = max(final, key=final.get)
+    path: list[str] = []
+    for ptr in reversed(back):
+        path.append(state[1])
+        state = ptr[state]
+    return path[::-1]
 
 
 def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], lm: SyllableLM,
@@ -114,7 +131,7 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
     out = list(words)
     lines: dict[tuple[int, int, int], list[int]] = {}
     for i, w in enumerate(words):
-        lines.setdefault((w.block, w.par, w.line), []).append(i)
+        lines.setdefault((w.block, w.par), []).append(i)
     for idx in lines.values():
         slots = [_slot(words[i], choices[i], lm, settings) for i in idx]
         if not any(len(s.options) > 1 for s in slots):

@@ -159,6 +159,10 @@ class SyllableLM:
     def id(self, word: str) -> int:
         return self.ids.get(word, 2)
 
+    def unigram(self, word: str) -> float:
+        """How freely the syllable follows others (Kneser-Ney continuation probability)."""
+        return self._p1(self.id(word))
+
     def _p1(self, c: int) -> float:
         cont = self.arrays["unigram_cont"]
         return (int(cont[c]) + 0.5) / (self.cont_sum + 0.5 * len(self.vocab))
