@@ -44,7 +44,7 @@ def _recase(candidate: str, like: str) -> str:
 
 @dataclass
 class _Slot:
-    """One word of a line: its fixed reading, or the readings it may take with their costs."""
+    """One word of a paragraph: its fixed reading, or the readings it may take with their costs."""
 
     token: str  # what the model sees when the word is not a candidate (<num>, <s>, a syllable)
     options: list[tuple[str, float]]  # (lower-case syllable, cost) — first is the OCR reading
@@ -96,7 +96,7 @@ def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Sett
     return _Slot(token=core.lower(), options=options, word=word, core=core, prefix=prefix, suffix=suffix)
 
 
-def _best_line(slots: list[_Slot], lm: SyllableLM) -> list[str]:
+def _best_reading(slots: list[_Slot], lm: SyllableLM) -> list[str]:
     """Viterbi over the words with the two previous syllables as state (back-pointers, so a
     paragraph of hundreds of words costs linear time)."""
     beams: dict[tuple[str, str], float] = {(BOS, BOS): 0.0}
@@ -124,19 +124,53 @@ def _best_line(slots: list[_Slot], lm: SyllableLM) -> list[str]:
     return path[::-1]
 
 
+#: A label glued to the number after it: "Số:542", "Điều:3" (the blank was narrow).
+_GLUED = re.compile(r"^([^\W\d_]+:)(\d\S*)$")
+
+
+def split_glued(words: Sequence[Word], choices: Sequence[Optional[Choices]]) -> tuple[list[Word], list[Optional[Choices]]]:
+    """Words with a label glued to its number split in two ("Số:" "542"), boxes shared by the
+    letters' count, so the label can be corrected and the number found as a word of its own."""
+    out_w: list[Word] = []
+    out_c: list[Optional[Choices]] = []
+    for w, c in zip(words, choices):
+        m = _GLUED.match(w.text)
+        if not m:
+            out_w.append(w)
+            out_c.append(c)
+            continue
+        cut = len(m.group(1))
+        x0, y0, x1, y1 = w.bbox
+        at = x0 + round((x1 - x0) * cut / len(w.text))
+        out_w += [replace(w, text=m.group(1), bbox=(x0, y0, at, y1)), replace(w, text=m.group(2), bbox=(at, y0, x1, y1))]
+        out_c += [c[:cut], c[cut:]] if c is not None and len(c) == len(w.text) else [None, None]
+    return out_w, out_c
+
+
+def _case_of_a_word(text: str, lm: SyllableLM) -> str:
+    """A syllable in lower case with a capital inside ("sỐ", "chỊu"): the engine's case slipped on
+    one letter; a syllable is lower, upper or title case (codes like "KGVXVHTin" are no syllable)."""
+    if (is_syllable_text(text) and lm.id(text.lower()) > 2
+            and any(a.islower() and b.isupper() for a, b in zip(text, text[1:]))):
+        return text[0] + text[1:].lower()
+    return text
+
+
 def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], lm: SyllableLM,
                   settings: Settings = Settings()) -> list[Word]:
-    """The words of a page with tone marks corrected line by line; `choices[i]` belongs to
-    `words[i]` (None where the engine gave none). Order, boxes and count never change."""
-    out = list(words)
-    lines: dict[tuple[int, int, int], list[int]] = {}
-    for i, w in enumerate(words):
-        lines.setdefault((w.block, w.par), []).append(i)
-    for idx in lines.values():
-        slots = [_slot(words[i], choices[i], lm, settings) for i in idx]
+    """The words of a page with tone marks corrected paragraph by paragraph; `choices[i]` belongs
+    to `words[i]` (None where the engine gave none). Order and boxes are kept; a label glued to
+    its number becomes two words."""
+    words, choices = split_glued(words, choices)
+    out = [replace(w, text=_case_of_a_word(w.text, lm)) for w in words]
+    paragraphs: dict[tuple[int, int], list[int]] = {}
+    for i, w in enumerate(out):
+        paragraphs.setdefault((w.block, w.par), []).append(i)
+    for idx in paragraphs.values():
+        slots = [_slot(out[i], choices[i], lm, settings) for i in idx]
         if not any(len(s.options) > 1 for s in slots):
             continue
-        for i, slot, reading in zip(idx, slots, _best_line(slots, lm)):
+        for i, slot, reading in zip(idx, slots, _best_reading(slots, lm)):
             if slot.word is None or not slot.options or reading == slot.options[0][0]:
                 continue
             text = nfc(slot.prefix + _recase(reading, slot.core) + slot.suffix)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import itertools
 import sys
 from pathlib import Path
 
@@ -45,6 +46,19 @@ def place_names() -> list[str]:
         return sorted({name for r in rows for name in (r["district"], r["commune"])})
 
 
+#: Centrally-run cities among the provinces: "thành phố Hà Nội", every other one "tỉnh …".
+CITIES = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ")
+
+
+def place_lines() -> list[str]:
+    """Place names as text of their own ("Quận Ba Đình", "tỉnh Quảng Ngãi"): the syllables of a
+    name follow each other there, where the laws rarely print them."""
+    path = REPO / "templates" / "data" / "province_codes.csv"
+    with open(path, encoding="utf-8") as fh:
+        provinces = sorted({r["name"] for r in csv.DictReader(line for line in fh if not line.startswith("#"))})
+    return [("thành phố " if p in CITIES else "tỉnh ") + p for p in provinces] + place_names()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "vi-corpus" / "laws")
@@ -53,7 +67,7 @@ def main(argv=None) -> int:
     if not args.corpus.is_dir():
         print(f"no corpus folder {args.corpus}", file=sys.stderr)
         return 2
-    save(build(corpus_lines(args.corpus), place_names()), args.out)
+    save(build(itertools.chain(corpus_lines(args.corpus), place_lines()), place_names()), args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]
     print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB, sha256 {digest}")
     return 0
