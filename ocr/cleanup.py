@@ -252,7 +252,10 @@ def drop_round_seals(grey: np.ndarray, dpi: float) -> np.ndarray:
         x1, y1 = min(w, int(cx + outer) + 1), min(h, int(cy + outer) + 1)
         region = out[y0:y1, x0:x1]
         yy, xx = np.mgrid[y0:y1, x0:x1]
-        disk = np.hypot(xx - cx, yy - cy) <= outer
+        dist = np.hypot(xx - cx, yy - cy)
+        disk = dist <= outer
+        # the ring first: it joins the signature and the title's letters into one mark
+        region[(np.abs(dist - r) <= 0.03 * r + 4) & (region < 160)] = 255
         ink = (region < 160).astype(np.uint8)
         n, labels = cv2.connectedComponents(ink, connectivity=8)
         total = np.bincount(labels.ravel(), minlength=n)

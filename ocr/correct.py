@@ -36,6 +36,8 @@ class Settings:
 
 
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
+#: Underscores at a word's edge are the remnant of a dotted or ruled blank ("542_").
+_LEADER_EDGE = re.compile(r"^_+(?=[^_])|(?<=[^_])_+$")
 
 
 def _recase(candidate: str, like: str) -> str:
@@ -89,11 +91,31 @@ def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Sett
     if core.isdigit():
         return _Slot(token=NUM, options=[])
     if not is_syllable_text(core):
-        return _Slot(token=BOS, options=[])  # a code, an address, a number with letters: context breaks
+        letters = _as_letters(core, lm)
+        if letters is None:
+            return _Slot(token=BOS, options=[])  # a code, an address, a number with letters: context breaks
+        # a syllable with a digit for a letter ("g1ao"): no reading of its own, the letters one
+        return _Slot(token=core.lower(), options=[(core.lower(), 0.0), (letters, settings.change_cost)],
+                     word=word, core=core, prefix=prefix, suffix=suffix)
     options = [(core.lower(), 0.0)]
     if choices is not None and len(choices) == len(word.text):
         options = _options(core, choices[len(prefix): len(prefix) + len(core)], lm, settings)
     return _Slot(token=core.lower(), options=options, word=word, core=core, prefix=prefix, suffix=suffix)
+
+
+#: Digits the engine reads for letters of the same shape.
+_LETTER_OF_DIGIT = {"0": "o", "1": "i", "5": "s"}
+
+
+def _as_letters(core: str, lm: SyllableLM) -> Optional[str]:
+    """The known syllable a word of letters with one digit among them spells ("g1ao" → "giao"),
+    else None: codes and numbers ("A1", "2B", "x10") keep their digits."""
+    digits = [i for i, ch in enumerate(core) if ch.isdigit()]
+    if len(digits) != 1 or not 0 < digits[0] < len(core) - 1 or not is_syllable_text(core.replace(core[digits[0]], "a")):
+        return None
+    letter = _LETTER_OF_DIGIT.get(core[digits[0]])
+    spelt = (core[:digits[0]] + letter + core[digits[0] + 1:]).lower() if letter else None
+    return spelt if spelt and lm.id(spelt) > 2 else None
 
 
 def _best_reading(slots: list[_Slot], lm: SyllableLM) -> list[str]:
@@ -147,6 +169,15 @@ def split_glued(words: Sequence[Word], choices: Sequence[Optional[Choices]]) -> 
     return out_w, out_c
 
 
+#: Below this confidence a word of no letter and no digit is a mark, not text: a signature's
+#: stroke ("⁄@", "=") or a rule's remnant ("——"). A list's dash stays at any confidence.
+NOISE_CONFIDENCE = 40
+
+
+def _is_noise(w: Word) -> bool:
+    return w.conf < NOISE_CONFIDENCE and not re.search(r"[^\W_]", w.text) and w.text not in ("-", "–", "—")
+
+
 def _case_of_a_word(text: str, lm: SyllableLM) -> str:
     """A syllable in lower case with a capital inside ("sỐ", "chỊu"): the engine's case slipped on
     one letter; a syllable is lower, upper or title case (codes like "KGVXVHTin" are no syllable)."""
@@ -160,9 +191,11 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
                   settings: Settings = Settings()) -> list[Word]:
     """The words of a page with tone marks corrected paragraph by paragraph; `choices[i]` belongs
     to `words[i]` (None where the engine gave none). Order and boxes are kept; a label glued to
-    its number becomes two words."""
+    its number becomes two words, marks that are no text go (`_is_noise`)."""
     words, choices = split_glued(words, choices)
-    out = [replace(w, text=_case_of_a_word(w.text, lm)) for w in words]
+    kept = [i for i, w in enumerate(words) if not _is_noise(w)]
+    words, choices = [words[i] for i in kept], [choices[i] for i in kept]
+    out = [replace(w, text=_case_of_a_word(_LEADER_EDGE.sub("", w.text), lm)) for w in words]
     paragraphs: dict[tuple[int, int], list[int]] = {}
     for i, w in enumerate(out):
         paragraphs.setdefault((w.block, w.par), []).append(i)
