@@ -6,10 +6,13 @@ Sets:
   dev    laws the model never read (ocr/data/build_lm.py HELD_OUT), rendered and degraded as a
          counter scan: the settings of ocr.correct.Settings are chosen here (--grid)
   blind  other held-out laws, rendered the same way with other seeds: scored, never tuned on
+  product  the real pages through `sohoa process` itself: word error of the JSON page text and of
+         the PDF's text layer as `pdftotext` reads it (default layout mode and -raw)
 
     python bench/bench_lm.py --set real
     python bench/bench_lm.py --set dev --grid
     python bench/bench_lm.py --set blind
+    python bench/bench_lm.py --set product
 
 Word error = word-level Levenshtein distance / truth words, whitespace-split NFC text.
 "Broken" = words right before the stage and wrong after it, over all words.
@@ -120,6 +123,32 @@ def _typeset(lines: list[str], font) -> tuple[Image.Image, str]:
     return img, "\n".join(out)
 
 
+def in_truth_line_order(truth_text: str, text: str) -> list[str]:
+    """The words of `text` with its lines put in the order of the truth lines they match best.
+
+    The header's two columns are one line each in a letter's PDF (agency and motto side by
+    side) and two blocks in the product's reading order (column by column): a word error over
+    the raw order counts every word of such a move twice. Words inside a line keep their order.
+    """
+    from rapidfuzz import fuzz
+
+    truth_lines = [line for line in nfc(truth_text).splitlines() if line.strip()]
+    truth_sets = [set(line.split()) for line in truth_lines]
+    keyed, previous = [], 0
+    for n, line in enumerate(l for l in nfc(text).splitlines() if l.strip()):
+        words = line.split()
+
+        def closeness(i: int) -> tuple[float, float]:
+            # words in common, then letters in common; then the line nearest after the last one
+            same = len(truth_sets[i].intersection(words)) + fuzz.ratio(line, truth_lines[i]) / 100
+            return same, -abs(i - previous) - (0.5 if i < previous else 0)
+
+        best = max(range(len(truth_lines)), key=closeness) if truth_lines else 0
+        keyed.append((best, n, words))
+        previous = best
+    return [w for _b, _n, words in sorted(keyed) for w in words]
+
+
 def load_set(name: str):
     """OCR results of a set, cached: tuning the stage's settings needs no new OCR."""
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -165,11 +194,54 @@ def score(pages, lm: SyllableLM, settings: Settings) -> dict:
             "stage_share_of_ocr": 100 * stage_s / ocr_s if ocr_s else 0.0}
 
 
+def score_product() -> dict:
+    """Word error of what an officer gets: `sohoa process` on the real page images, read back from
+    the JSON and from the PDF with pdftotext."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    truths, texts = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp, "in"), Path(tmp, "out")
+        src.mkdir()
+        for doc in ("qn_d01", "qn_d02", "qn_d03", "qn-05"):
+            truth = json.loads((REALDOCS / f"{doc}.truth.json").read_text(encoding="utf-8"))
+            for i, text in enumerate(truth["pages"]):
+                name = f"{doc}.p{i + 1}"
+                shutil.copy(REALDOCS / f"{name}.jpg", src / f"{name}.jpg")
+                truths[name] = nfc(text).split()
+                texts[name] = text
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "scanner_app.cli", "process", str(src), "--out", str(out), "--jobs", "2"],
+                       check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t
+        errors = {f"{m}{o}": 0 for m in ("json", "pdftotext", "pdftotext -raw") for o in ("", " lines")}
+        for name, truth in truths.items():
+            result = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+            readings = {"json": result["pages"][0]["text"]}
+            for mode, flags in (("pdftotext", []), ("pdftotext -raw", ["-raw"])):
+                readings[mode] = subprocess.run(["pdftotext", *flags, str(out / f"{name}.pdf"), "-"],
+                                                capture_output=True, text=True, check=True).stdout
+            for mode, text in readings.items():
+                errors[mode] += Levenshtein.distance(truth, nfc(text).split())
+                errors[mode + " lines"] += Levenshtein.distance(truth, in_truth_line_order(texts[name], text))
+    words = sum(len(t) for t in truths.values())
+    return {"pages": len(truths), "words": words, "wall_s": wall,
+            **{mode: 100 * e / words for mode, e in errors.items()}}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", choices=["real", "dev", "blind"], default="real")
+    ap.add_argument("--set", choices=["real", "dev", "blind", "product"], default="real")
     ap.add_argument("--grid", action="store_true", help="try settings (dev set only)")
     args = ap.parse_args(argv)
+    if args.set == "product":
+        r = score_product()
+        for mode in ("json", "pdftotext", "pdftotext -raw"):
+            print(f"| {mode} | {r['pages']} | {r['words']} | {r[mode]:.2f} % | {r[mode + ' lines']:.2f} % |")
+        print(f"sohoa process: {r['wall_s']:.0f} s wall for {r['pages']} pages", file=sys.stderr)
+        return 0
     t = time.perf_counter()
     lm = SyllableLM.load()
     load_s = time.perf_counter() - t

@@ -95,7 +95,7 @@ def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Sett
         if letters is None:
             return _Slot(token=BOS, options=[])  # a code, an address, a number with letters: context breaks
         # a syllable with a digit for a letter ("g1ao"): no reading of its own, the letters one
-        return _Slot(token=core.lower(), options=[(core.lower(), 0.0), (letters, settings.change_cost)],
+        return _Slot(token=letters, options=[(core.lower(), 0.0), (letters, -settings.change_cost)],
                      word=word, core=core, prefix=prefix, suffix=suffix)
     options = [(core.lower(), 0.0)]
     if choices is not None and len(choices) == len(word.text):
@@ -196,10 +196,7 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
     kept = [i for i, w in enumerate(words) if not _is_noise(w)]
     words, choices = [words[i] for i in kept], [choices[i] for i in kept]
     out = [replace(w, text=_case_of_a_word(_LEADER_EDGE.sub("", w.text), lm)) for w in words]
-    paragraphs: dict[tuple[int, int], list[int]] = {}
-    for i, w in enumerate(out):
-        paragraphs.setdefault((w.block, w.par), []).append(i)
-    for idx in paragraphs.values():
+    for idx in _runs_of_text(out):
         slots = [_slot(out[i], choices[i], lm, settings) for i in idx]
         if not any(len(s.options) > 1 for s in slots):
             continue
@@ -207,8 +204,39 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
             if slot.word is None or not slot.options or reading == slot.options[0][0]:
                 continue
             text = nfc(slot.prefix + _recase(reading, slot.core) + slot.suffix)
-            out[i] = replace(slot.word, text=text)
+            # the marks are the model's choice now: a name's review must not take them for read
+            out[i] = replace(slot.word, text=text, doubt=100.0)
     return out
+
+
+#: A line reaching this share of its paragraph's width runs on into the next line.
+FULL_LINE = 0.85
+
+
+def _runs_of_text(words: Sequence[Word]) -> list[list[int]]:
+    """Indices of words read as one run of text: a paragraph's lines, joined where a line runs
+    to the paragraph's right edge ("thuộc thẩm | quyền"). A short line ends its run: on a form
+    the value "Trần Hữu Thắng" must not take its marks from the next label, "Năm sinh".
+    """
+    paragraphs: dict[tuple[int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        paragraphs.setdefault((w.block, w.par), []).append(i)
+    runs: list[list[int]] = []
+    for idx in paragraphs.values():
+        lines: dict[int, list[int]] = {}
+        for i in idx:
+            lines.setdefault(words[i].line, []).append(i)
+        left = min(words[i].bbox[0] for i in idx)
+        right = max(words[i].bbox[2] for i in idx)
+        run: list[int] = []
+        for line in lines.values():
+            run += line
+            if max(words[i].bbox[2] for i in line) - left < FULL_LINE * (right - left):
+                runs.append(run)
+                run = []
+        if run:
+            runs.append(run)
+    return runs
 
 
 def page_corrector(settings: Settings = Settings()) -> Optional[Corrector]:

@@ -1,5 +1,6 @@
 """The tone-mark correction stage: the engine's alternatives, the syllable model, never worse."""
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -99,3 +100,39 @@ def test_model_build_is_deterministic(tmp_path):
     lm = SyllableLM.load(a)
     assert "phú" in lm.vocab and lm.variants["doi"] == ("đổi",)
     assert lm.logprob("sửa", "đổi", "bổ") > lm.logprob("sửa", "đổi", "nhân")
+
+
+def test_page_text_tidied_around_the_model():
+    """A label glued to its number splits (and is corrected), a digit read for a letter inside a
+    syllable becomes the letter, a capital slipped inside a syllable is lowered, leader
+    underscores go, marks that are no text go; codes, e-mail addresses and list dashes stay."""
+    lm = load_model()
+    words = [Word(t, (120 * i, 0, 120 * i + 100, 40), c, block=1, par=1, line=1) for i, (t, c) in enumerate([
+        ("Só:542_", 90.0), ("/TB-UBND", 92.0), ("được", 95.0), ("g1ao", 90.0), ("sỐ", 90.0), ("⁄@", 10.0),
+        ("-", 23.0), ("KGVXvnTins44.", 40.0), ("ttcbth0)quangnga1.gov.vn", 30.0), ("A1", 90.0), ("——", 20.0)])]
+    choices = [[[(ch, 90.0)] for ch in w.text] for w in words]
+    choices[0][1].append(("ố", 54.0))
+    out = correct_words(words, choices, lm)
+    assert [w.text for w in out] == ["Số:", "542", "/TB-UBND", "được", "giao", "số", "-", "KGVXvnTins44.",
+                                     "ttcbth0)quangnga1.gov.vn", "A1"]
+    assert out[0].bbox[2] == out[1].bbox[0] and out[0].bbox[0] == 0 and out[1].bbox[2] == 100
+
+
+def test_a_short_line_ends_the_context_and_a_changed_word_is_marked_doubtful():
+    """On a form the value line "Trần Hữu Thắng" is short; the next label "Năm sinh" must not turn
+    the name into "Tháng" ("tháng năm" is common). A long line runs on; the model's change is
+    marked as doubtful for the review of names."""
+    lm = load_model()
+
+    def read(first_line_right: int):
+        texts = [("Trần", 0, 1), ("Hữu", 1, 1), ("Thắng", 2, 1), ("Năm", 0, 2), ("sinh:", 1, 2), ("1980", 9, 2)]
+        words = [Word(t, (100 * x, 50 * ln, 100 * x + 90, 50 * ln + 40), 95.0, block=1, par=1, line=ln)
+                 for t, x, ln in texts]
+        words[2] = replace(words[2], bbox=(200, 50, first_line_right, 90))
+        choices = [_choices(w.text) for w in words]
+        choices[2] = _choices("Thắng", {2: "á"})
+        return correct_words(words, choices, lm)
+
+    assert [w.text for w in read(290)][:3] == ["Trần", "Hữu", "Thắng"]
+    run_on = read(990)  # the same words on a line as wide as the paragraph: one run of text
+    assert run_on[2].text == "Tháng" and run_on[2].doubt == 100.0 and run_on[0].doubt == 0.0
