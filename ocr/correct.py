@@ -146,13 +146,16 @@ def _best_reading(slots: list[_Slot], lm: SyllableLM) -> list[str]:
     return path[::-1]
 
 
-#: A label glued to the number after it: "Số:542", "Điều:3" (the blank was narrow).
-_GLUED = re.compile(r"^([^\W\d_]+:)(\d\S*)$")
+#: Two words read as one, split where the second starts: a label glued to its number or value
+#: ("Số:542", "tên:Nguyễn": the blank or dot leader between them was narrow), a footnote mark
+#: glued to the label it follows ("trú:(2)", "KHAI(6)", "sao(6):").
+_GLUED = re.compile(r"^([^\W\d_]+:)(\d\S*|[^\W\d_]+[,.;:]?)$"
+                    r"|^(\S*[^\W\d_][:;]?)(\(\d{1,2}\)[,.;:]?)$")
 
 
 def split_glued(words: Sequence[Word], choices: Sequence[Optional[Choices]]) -> tuple[list[Word], list[Optional[Choices]]]:
-    """Words with a label glued to its number split in two ("Số:" "542"), boxes shared by the
-    letters' count, so the label can be corrected and the number found as a word of its own."""
+    """Words glued together split in two ("Số:" "542", "trú:" "(2)"), boxes shared by the
+    letters' count, so the label can be corrected and the number or mark found as a word of its own."""
     out_w: list[Word] = []
     out_c: list[Optional[Choices]] = []
     for w, c in zip(words, choices):
@@ -161,10 +164,11 @@ def split_glued(words: Sequence[Word], choices: Sequence[Optional[Choices]]) -> 
             out_w.append(w)
             out_c.append(c)
             continue
-        cut = len(m.group(1))
+        first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        cut = len(first)
         x0, y0, x1, y1 = w.bbox
         at = x0 + round((x1 - x0) * cut / len(w.text))
-        out_w += [replace(w, text=m.group(1), bbox=(x0, y0, at, y1)), replace(w, text=m.group(2), bbox=(at, y0, x1, y1))]
+        out_w += [replace(w, text=first, bbox=(x0, y0, at, y1)), replace(w, text=second, bbox=(at, y0, x1, y1))]
         out_c += [c[:cut], c[cut:]] if c is not None and len(c) == len(w.text) else [None, None]
     return out_w, out_c
 

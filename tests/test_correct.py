@@ -103,18 +103,20 @@ def test_model_build_is_deterministic(tmp_path):
 
 
 def test_page_text_tidied_around_the_model():
-    """A label glued to its number splits (and is corrected), a digit read for a letter inside a
+    """A label glued to its number or value and a footnote mark glued to its label split (the label
+    is corrected), a digit read for a letter inside a
     syllable becomes the letter, a capital slipped inside a syllable is lowered, leader
     underscores go, marks that are no text go; codes, e-mail addresses and list dashes stay."""
     lm = load_model()
     words = [Word(t, (120 * i, 0, 120 * i + 100, 40), c, block=1, par=1, line=1) for i, (t, c) in enumerate([
         ("Só:542_", 90.0), ("/TB-UBND", 92.0), ("được", 95.0), ("g1ao", 90.0), ("sỐ", 90.0), ("⁄@", 10.0),
-        ("-", 23.0), ("KGVXvnTins44.", 40.0), ("ttcbth0)quangnga1.gov.vn", 30.0), ("A1", 90.0), ("——", 20.0)])]
+        ("-", 23.0), ("KGVXvnTins44.", 40.0), ("ttcbth0)quangnga1.gov.vn", 30.0), ("A1", 90.0), ("——", 20.0),
+        ("trú:(2)", 90.0), ("tên:Nguyễn", 90.0), ("10:30", 90.0)])]
     choices = [[[(ch, 90.0)] for ch in w.text] for w in words]
     choices[0][1].append(("ố", 54.0))
     out = correct_words(words, choices, lm)
     assert [w.text for w in out] == ["Số:", "542", "/TB-UBND", "được", "giao", "số", "-", "KGVXvnTins44.",
-                                     "ttcbth0)quangnga1.gov.vn", "A1"]
+                                     "ttcbth0)quangnga1.gov.vn", "A1", "trú:", "(2)", "tên:", "Nguyễn", "10:30"]
     assert out[0].bbox[2] == out[1].bbox[0] and out[0].bbox[0] == 0 and out[1].bbox[2] == 100
 
 
