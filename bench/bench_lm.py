@@ -253,11 +253,12 @@ def main(argv=None) -> int:
             for weight in (0.01, 0.02, 0.03):
                 for unseen in (4.0, 6.0, 8.0, 1e9):
                     for max_unseen in ((1, 2, 3) if unseen < 1e9 else (0,)):
-                        r = score(pages, lm, Settings(change_cost=change, conf_weight=weight, unseen_cost=unseen,
-                                                      max_unseen=max_unseen))
-                        print(f"change_cost={change} conf_weight={weight} unseen_cost={unseen:g} "
-                              f"max_unseen={max_unseen}: WER {r['wer_after']:.2f} % (fixed {r['fixed']}, "
-                              f"broken {r['broken']})")
+                        for unknown in (0.0, 3.0, 6.0, 9.0):
+                            r = score(pages, lm, Settings(change_cost=change, conf_weight=weight, unseen_cost=unseen,
+                                                          max_unseen=max_unseen, unknown_cost=unknown))
+                            print(f"change_cost={change} conf_weight={weight} unseen_cost={unseen:g} "
+                                  f"max_unseen={max_unseen} unknown_cost={unknown:g}: WER {r['wer_after']:.2f} % "
+                                  f"(fixed {r['fixed']}, broken {r['broken']})")
         return 0
     r = score(pages, lm, Settings())
     print(f"| {args.set} | {r['pages']} | {r['words']} | {r['wer_before']:.2f} % | {r['wer_after']:.2f} % | "

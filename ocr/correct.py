@@ -32,7 +32,10 @@ class Settings:
     conf_weight: float = 0.02  # nats per confidence point the alternative is below the first choice
     max_candidates: int = 6
     max_unseen: int = 2
-    unseen_cost: float = 6.0  # nats per letter the engine did not offer (bold capitals lose every mark)
+    unseen_cost: float = 6.0
+    # nats against a reading that is no known syllable: the model's <unk> stands for thousands of
+    # rare words, so P(<unk>) alone would make "buỗi" as likely as "buổi"
+    unknown_cost: float = 6.0  # nats per letter the engine did not offer (bold capitals lose every mark)
 
 
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
@@ -118,7 +121,7 @@ def _as_letters(core: str, lm: SyllableLM) -> Optional[str]:
     return spelt if spelt and lm.id(spelt) > 2 else None
 
 
-def _best_reading(slots: list[_Slot], lm: SyllableLM) -> list[str]:
+def _best_reading(slots: list[_Slot], lm: SyllableLM, unknown_cost: float = 0.0) -> list[str]:
     """Viterbi over the words with the two previous syllables as state (back-pointers, so a
     paragraph of hundreds of words costs linear time)."""
     beams: dict[tuple[str, str], float] = {(BOS, BOS): 0.0}
@@ -133,6 +136,8 @@ def _best_reading(slots: list[_Slot], lm: SyllableLM) -> list[str]:
                     state, s = (BOS, BOS), score
                 else:
                     state, s = (w2, reading), score + lm.logprob(w1, w2, reading) - cost
+                    if len(readings) > 1 and reading not in lm.ids:
+                        s -= unknown_cost
                 if state not in nxt or nxt[state] < s:
                     nxt[state], ptr[state] = s, (w1, w2)
         beams = nxt
@@ -204,7 +209,7 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
         slots = [_slot(out[i], choices[i], lm, settings) for i in idx]
         if not any(len(s.options) > 1 for s in slots):
             continue
-        for i, slot, reading in zip(idx, slots, _best_reading(slots, lm)):
+        for i, slot, reading in zip(idx, slots, _best_reading(slots, lm, settings.unknown_cost)):
             if slot.word is None or not slot.options or reading == slot.options[0][0]:
                 continue
             text = nfc(slot.prefix + _recase(reading, slot.core) + slot.suffix)

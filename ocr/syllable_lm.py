@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -143,6 +143,11 @@ class SyllableLM:
     variants: dict[str, tuple[str, ...]]  # folded form -> the syllables that fold to it
     arrays: dict[str, np.ndarray]
     cont_sum: int  # N1+(. .): all distinct bigram types
+    # the arrays' rows by key, as Python lists and dicts: a lookup costs a dict access, not three
+    # numpy searches (the correction stage asks ~10^4 times a page)
+    bigram_row: dict[int, int] = field(default_factory=dict)
+    trigram_count: dict[int, int] = field(default_factory=dict)
+    columns: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "SyllableLM":
@@ -154,7 +159,11 @@ class SyllableLM:
             variants.setdefault(fold(w), []).append(w)
         return cls(vocab=vocab, ids={w: i for i, w in enumerate(vocab)},
                    variants={k: tuple(v) for k, v in variants.items()}, arrays=arrays,
-                   cont_sum=int(arrays["unigram_cont"].sum()))
+                   cont_sum=int(arrays["unigram_cont"].sum()),
+                   bigram_row={k: i for i, k in enumerate(arrays["bigram_keys"].tolist())},
+                   trigram_count=dict(zip(arrays["trigram_keys"].tolist(), arrays["trigram_count"].tolist())),
+                   columns={k: arrays[k].tolist() for k in ("unigram_cont", "ctx_total", "ctx_types", "bigram_cont",
+                                                            "bigram_ctx_count", "bigram_ctx_types")})
 
     def id(self, word: str) -> int:
         return self.ids.get(word, 2)
@@ -164,39 +173,32 @@ class SyllableLM:
         return self._p1(self.id(word))
 
     def _p1(self, c: int) -> float:
-        cont = self.arrays["unigram_cont"]
-        return (int(cont[c]) + 0.5) / (self.cont_sum + 0.5 * len(self.vocab))
+        return (self.columns["unigram_cont"][c] + 0.5) / (self.cont_sum + 0.5 * len(self.vocab))
 
     def _bigram(self, b: int, c: int) -> tuple[float, int]:
         """P2(c | b) and the row of (b, c) in the bigram arrays (-1 when unseen)."""
-        a = self.arrays
-        V = len(self.vocab)
-        total = int(a["ctx_total"][b])
-        key = b * V + c
-        row = int(np.searchsorted(a["bigram_keys"], key))
-        found = row < len(a["bigram_keys"]) and int(a["bigram_keys"][row]) == key
+        col = self.columns
+        total = col["ctx_total"][b]
+        row = self.bigram_row.get(b * len(self.vocab) + c, -1)
         p1 = self._p1(c)
         if total == 0:
             return p1, -1
-        cont = int(a["bigram_cont"][row]) if found else 0
-        return (max(cont - D2, 0) + D2 * int(a["ctx_types"][b]) * p1) / total, (row if found else -1)
+        cont = col["bigram_cont"][row] if row >= 0 else 0
+        return (max(cont - D2, 0) + D2 * col["ctx_types"][b] * p1) / total, row
 
     def logprob(self, w1: str, w2: str, w3: str) -> float:
         """Natural log of P(w3 | w1 w2), interpolated Kneser-Ney."""
-        a = self.arrays
         V = len(self.vocab)
         i1, i2, i3 = self.id(w1), self.id(w2), self.id(w3)
         p2, _ = self._bigram(i2, i3)
         ctx = i1 * V + i2
-        row = int(np.searchsorted(a["bigram_keys"], ctx))
-        if row >= len(a["bigram_keys"]) or int(a["bigram_keys"][row]) != ctx:
+        row = self.bigram_row.get(ctx, -1)
+        if row < 0:
             return math.log(p2)
-        n_ctx, t_ctx = int(a["bigram_ctx_count"][row]), int(a["bigram_ctx_types"][row])
+        n_ctx, t_ctx = self.columns["bigram_ctx_count"][row], self.columns["bigram_ctx_types"][row]
         if n_ctx == 0:
             return math.log(p2)
-        key = ctx * V + i3
-        trow = int(np.searchsorted(a["trigram_keys"], key))
-        c3 = int(a["trigram_count"][trow]) if trow < len(a["trigram_keys"]) and int(a["trigram_keys"][trow]) == key else 0
+        c3 = self.trigram_count.get(ctx * V + i3, 0)
         return math.log((max(c3 - D3, 0) + D3 * t_ctx * p2) / n_ctx)
 
 
