@@ -101,6 +101,7 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rss", default="100,1000", help="stack sizes (pages, approx.) for the memory run")
     ap.add_argument("--kills", type=int, default=10)
+    ap.add_argument("--accuracy-dpi", type=int, default=150, help="resolution of the accuracy stacks")
     ap.add_argument("--accuracy-seeds", type=int, default=3)
     ap.add_argument("--skip", default="", help="comma list of: process,dask,rss,kill,accuracy")
     ap.add_argument("--work", type=Path, default=None)
@@ -150,14 +151,19 @@ def main(argv=None) -> int:
             o = work / f"acc-{seed}-out"
             shutil.rmtree(s, ignore_errors=True)
             shutil.rmtree(o, ignore_errors=True)
-            t = make_stack(s, dossiers=4, dpi=150, seed=100 + seed)
+            t = make_stack(s, dossiers=4, dpi=args.accuracy_dpi, seed=100 + seed)
             r = batch(s, o, args.jobs)
             c = compare(t, o)
+            totals = [a + b for a, b in zip(totals, (c["values"], c["values_exact"], c["wrong_vouched"]))] if rows else \
+                [c["values"], c["values_exact"], c["wrong_vouched"]]
             rows.append([seed, len(t["pages"]), c["documents_expected"], c["documents_found"], c["exact"],
-                         f"{c['precision']:.2f}", f"{c['recall']:.2f}", f"{c['forms_ok']}/{c['forms_total']}"])
-        out_md.append("### Splitting accuracy (generated stacks)\n\n" +
+                         f"{c['precision']:.2f}", f"{c['recall']:.2f}", f"{c['forms_ok']}/{c['forms_total']}",
+                         f"{c['values_exact']}/{c['values']}", c["wrong_vouched"]])
+        rows.append(["all", "", "", "", "", "", "", "", f"{totals[1]}/{totals[0]} ({100 * totals[1] / max(1, totals[0]):.1f} %)",
+                     f"{totals[2]} ({100 * totals[2] / max(1, totals[0]):.2f} %)"])
+        out_md.append(f"### Splitting and field accuracy (generated stacks, {args.accuracy_dpi} dpi)\n\n" +
                       table(["seed", "pages", "docs expected", "docs found", "exact", "precision", "recall",
-                             "forms right"], rows))
+                             "forms right", "values exact", "wrong and vouched"], rows))
 
     # ---------------------------------------------------------------- kill -9
     if "kill" not in skip and args.kills:

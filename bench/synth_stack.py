@@ -96,21 +96,33 @@ def blank_back(front: Image.Image, seed: int) -> Image.Image:
 
 
 def form_page(form: str, dpi: int, seed: int) -> Image.Image:
+    return form_page_and_fields(form, dpi, seed)[0]
+
+
+def form_page_and_fields(form: str, dpi: int, seed: int) -> tuple[Image.Image, dict]:
+    """A typed form and the values written on it (field id -> value)."""
     rng = random.Random(seed)
     try:
         from bench import synth_forms
 
-        img, _truth = synth_forms.render(form, rng, dpi, hand=False)
-        return img.convert("L")
+        img, truth = synth_forms.render(form, rng, dpi, hand=False)
+        return img.convert("L"), truth["fields"]
     except (ImportError, AttributeError, KeyError):
-        return text_page(CONTINUATION, dpi, TITLES[form], seed)
+        return text_page(CONTINUATION, dpi, TITLES[form], seed), {}
 
 
 def cccd_page(dpi: int, seed: int) -> Image.Image:
+    return cccd_page_and_fields(dpi, seed)[0]
+
+
+def cccd_page_and_fields(dpi: int, seed: int) -> tuple[Image.Image, dict]:
+    """A copy of an identity card and its holder's values (the card's QR code holds them too)."""
+    from dataclasses import asdict
+
     from bench import synth_cards
 
-    page, _person, _payload = synth_cards.card_copy(seed, dpi=dpi, angle=0.0, contrast=0.8)
-    return Image.fromarray(page)
+    page, person, _payload = synth_cards.card_copy(seed, dpi=dpi, angle=0.0, contrast=0.8)
+    return Image.fromarray(page), asdict(person)
 
 
 def make_stack(out: Path, *, dossiers: int = 2, dpi: int = 150, seed: int = 0, patch: bool = False,
@@ -140,12 +152,15 @@ def make_stack(out: Path, *, dossiers: int = 2, dpi: int = 150, seed: int = 0, p
     for d in range(dossiers):
         s = seed * 1000 + d * 10
         if d % 2 == 0:
-            ct01 = form_page("ct01", dpi, s)
-            docs = [("ct01", [ct01, continuation_page(dpi, s + 1)], True),
-                    ("khai_sinh", [form_page("khai_sinh", dpi, s + 2)], False)]
+            ct01, ct01_fields = form_page_and_fields("ct01", dpi, s)
+            birth, birth_fields = form_page_and_fields("khai_sinh", dpi, s + 2)
+            docs = [("ct01", [ct01, continuation_page(dpi, s + 1)], True, ct01_fields),
+                    ("khai_sinh", [birth], False, birth_fields)]
         else:
-            docs = [("cccd", [cccd_page(dpi, s + 3)], False),
-                    ("ct01", [form_page("ct01", dpi, s + 4), continuation_page(dpi, s + 5).rotate(180)], False)]
+            card, card_fields = cccd_page_and_fields(dpi, s + 3)
+            ct01, ct01_fields = form_page_and_fields("ct01", dpi, s + 4)
+            docs = [("cccd", [card], False, card_fields),
+                    ("ct01", [ct01, continuation_page(dpi, s + 5).rotate(180)], False, ct01_fields)]
         templates.append(docs)
     n = 0
     for _ in range(repeat):
@@ -154,7 +169,7 @@ def make_stack(out: Path, *, dossiers: int = 2, dpi: int = 150, seed: int = 0, p
             n += 1
             entry = {"folder": code, "code": code, "documents": [], "blank": []}
             add(covers[n - 1])
-            for i, (form, imgs, with_blank) in enumerate(docs):
+            for i, (form, imgs, with_blank, fields) in enumerate(docs):
                 if patch and i > 0:
                     add(patch_img)
                 names = []
@@ -162,7 +177,7 @@ def make_stack(out: Path, *, dossiers: int = 2, dpi: int = 150, seed: int = 0, p
                     names.append(add(img))
                     if with_blank and j == 0:
                         entry["blank"].append(add(blank_back(img, rng.randint(0, 10**6))))
-                entry["documents"].append({"form": form, "pages": names})
+                entry["documents"].append({"form": form, "pages": names, "fields": fields})
             truth["dossiers"].append(entry)
     for name, img in pages:
         img.save(out / name, dpi=(dpi, dpi), optimize=False)
@@ -170,27 +185,50 @@ def make_stack(out: Path, *, dossiers: int = 2, dpi: int = 150, seed: int = 0, p
     return truth
 
 
+def _template_fields() -> dict[str, set[str]]:
+    from templates.registry import load_templates
+
+    return {t.id: {f.id for f in t.fields} for t in load_templates()}
+
+
 def compare(truth: dict, out: Path) -> dict:
-    """Splitting accuracy of a batch output folder against the truth: exact documents found."""
+    """Splitting accuracy of a batch output folder against the truth: exact documents found; and
+    the field values of the documents written on the forms and cards (a document split wrongly
+    loses its values): exact, and wrong yet vouched for (`needs_review` false)."""
     expected = {(d["folder"], tuple(Path(p).name for p in doc["pages"])) for d in truth["dossiers"]
                 for doc in d["documents"]}
     found = set()
-    forms_ok = forms_total = 0
+    forms_ok = forms_total = values = values_exact = wrong_vouched = 0
     for d in truth["dossiers"]:
         path = out / d["folder"] / "dossier.json"
-        if not path.exists():
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"documents": []}
+        by_pages = {}
         for doc in data["documents"]:
-            found.add((d["folder"], tuple(Path(s["file"]).name for s in doc["sources"])))
+            pages = tuple(Path(s["file"]).name for s in doc["sources"])
+            found.add((d["folder"], pages))
+            by_pages[pages] = doc
         for want, got in zip(d["documents"], data["documents"]):
             if want["form"] is not None:
                 forms_total += 1
                 forms_ok += int(got.get("form") == want["form"])
+        for want in d["documents"]:
+            doc = by_pages.get(tuple(Path(p).name for p in want["pages"]))
+            result = json.loads((out / d["folder"] / doc["json"]).read_text(encoding="utf-8")) if doc else {}
+            fields = result.get("fields", {})
+            asked = _template_fields().get(want["form"], set())
+            for fid, value in want.get("fields", {}).items():
+                if fid not in asked:
+                    continue  # a value the card shows that its template does not ask for
+                got = fields.get(fid, {})
+                values += 1
+                right = got.get("value") == value
+                values_exact += right
+                wrong_vouched += not right and got.get("needs_review") is False
     exact = len(expected & found)
     return {"documents_expected": len(expected), "documents_found": len(found), "exact": exact,
             "precision": exact / max(1, len(found)), "recall": exact / max(1, len(expected)),
-            "forms_ok": forms_ok, "forms_total": forms_total}
+            "forms_ok": forms_ok, "forms_total": forms_total,
+            "values": values, "values_exact": values_exact, "wrong_vouched": wrong_vouched}
 
 
 def _page_digest(path: Path) -> str:

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional
 
 from rapidfuzz import fuzz, process
 
@@ -176,20 +176,54 @@ def _all_communes() -> dict[str, list[str]]:
     return out
 
 
+def _named_communes(text: str) -> Iterator[tuple[int, int]]:
+    """Where each commune name in `text` stands ("xã Ia Rsai" -> the span of "Ia Rsai"): after
+    "xã", "phường" or "thị trấn", up to the next comma."""
+    folded = fold(text).replace("-", " ")
+    if len(folded) != len(text):
+        return
+    for m in re.finditer(r"\b(xa|phuong|thi tran)\s+(?!hoi\b)", folded, re.I):  # "xã hội": society
+        end = text.find(",", m.end())
+        end = len(text) if end < 0 else end
+        if any(w[:1].isupper() for w in text[m.end():end].split()):  # a name, not "xã và phường"
+            yield m.end(), len(text[:end].rstrip())
+
+
+def _known_commune(written: str) -> bool:
+    names = _all_communes().get(_folded(written))
+    return bool(names) and any(_marks(written) == _marks(_strip_commune(n)) for n in names)
+
+
+#: Letters that are one glyph in many typefaces: OCR reads the Jarai "Ia" of "Ia Rsai" as "la".
+_LOOKALIKE = {"l": "I", "I": "l"}
+
+
+def repair_commune_names(text: Optional[str]) -> Optional[str]:
+    """`text` with each commune name that is on no list but would be with a look-alike letter at
+    a word's start swapped ("xã la Rsai" -> "xã Ia Rsai") written as the list writes it."""
+    if not text:
+        return text
+    for start, end in reversed(list(_named_communes(text))):
+        written = text[start:end]
+        if _known_commune(written):
+            continue
+        words = written.split(" ")
+        for i, w in enumerate(words):
+            if w[:1] in _LOOKALIKE:
+                swapped = " ".join(words[:i] + [_LOOKALIKE[w[0]] + w[1:]] + words[i + 1:])
+                if _known_commune(swapped):
+                    text = text[:start] + swapped + text[end:]
+                    break
+    return text
+
+
 def check_unit_name(text: Optional[str]) -> list[str]:
-    """Problems of the commune an authority's name ends with ("Công an xã Nghi Lộc", "UBND
-    phường Vị Tân"): its name must be a commune's of some province, marks and all."""
+    """Problems of the communes a value names ("Công an xã Nghi Lộc", "UBND phường Vị Tân",
+    "Bệnh viện … xã Ia Hrú, Gia Lai"): each must be a commune's name of some province, marks and all."""
     if not text:
         return []
-    folded = fold(text).replace("-", " ")
-    m = re.search(r"\b(xa|phuong|thi tran)\s+", folded)
-    if not m or len(folded) != len(text):
-        return []
-    written = " ".join(text[m.end():].split(",")[0].split())
-    names = _all_communes().get(_folded(written))
-    if names and any(_marks(written) == _marks(_strip_commune(n)) for n in names):
-        return []
-    return [f"Không nhận ra xã/phường '{written}' trong danh mục (kiểm tra chữ và dấu)"]
+    return [f"Không nhận ra xã/phường '{text[start:end]}' trong danh mục (kiểm tra chữ và dấu)"
+            for start, end in _named_communes(text) if not _known_commune(text[start:end])]
 
 
 _UNIT_PREFIX = re.compile(r"^(thanh pho truc thuoc trung uong|thanh pho|tp\.?|tinh|huyen|quan|thi xa|"

@@ -59,6 +59,7 @@ BAD_SYLLABLE = "Có chữ không phải âm tiết tiếng Việt ('{}'), có th
 UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
 NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
 MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
+STRAY_MARK = "Dấu câu lạc sau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
 UNSURE_MARKS = "Dấu của '{}' đọc chưa chắc chắn, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
@@ -67,6 +68,9 @@ PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 #: Printed instruction phrases of Vietnamese forms that are never part of a filled-in value.
 #: (The form's own labels are added per template: `_label_phrases`.)
 INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ và tên", "ngày, tháng, năm", "kính gửi")
+#: An administrative unit's word is always followed by its name: a full stop between them is a
+#: speck the OCR read ("Xã. Pắc Ta"), never the writer's.
+_STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan pho|khu pho))\s*\.\s*(?=[A-Z])")
 #: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024").
 _MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOo])[\dlIOo]{2,}\b")
 _FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
@@ -124,6 +128,11 @@ def filled_by_hand(signals: Sequence[Signals]) -> Optional[bool]:
     return sum(x >= HANDWRITING_SCORE for x in scores) * 2 > len(scores)
 
 
+def _fold_keep_case(text: str) -> str:
+    """`fold` letter by letter with each letter's case kept (positions stay those of `text`)."""
+    return "".join(fold(ch).upper() if ch.isupper() else fold(ch) for ch in text)
+
+
 def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form_hand: Optional[bool],
              images: Optional["PageImages"] = None) -> list[str]:
     if f.value is None:
@@ -141,6 +150,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         mixed = _MIXED.search(f.value)
         if mixed:
             out.append(MIXED_DIGITS.format(mixed.group(0)))
+        stray = _STRAY_MARK.search(_fold_keep_case(f.value))
+        if stray:
+            out.append(STRAY_MARK.format(f.value[stray.start(1):stray.end(1)]))
     listed = spec.check in _LISTS and _list_key(f.value) in closed_list(_LISTS[spec.check][0])
     if spec.type == "name" or spec.check in _LISTS and not listed:
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
@@ -156,8 +168,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
             out.append(UNKNOWN_SURNAME.format(first))
     if spec.check in _LISTS and not listed:
         out.append(NOT_IN_LIST.format(f.value, _LISTS[spec.check][1]))
-    if spec.check == "co_quan":
-        out.extend(check_unit_name(f.value))
+    if spec.check == "co_quan" or spec.type == "text":
+        out.extend(p for p in check_unit_name(f.value) if p not in out)
     if spec.check == "dia_danh":
         out.extend(check_place_name(f.value))
     if (sig is not None and (sig.coloured or sig.handwritten(form_hand))) or (sig is None and form_hand):

@@ -139,6 +139,29 @@ fields:
     assert all(f.needs_review for f in _reviewed_missing(tpl).values())
 
 
+def test_a_speck_after_a_unit_word_or_an_unknown_commune_in_free_text_is_sent_to_review():
+    """"Xã. Pắc Ta": an administrative unit is always followed by its name, never by a mark; the
+    OCR read a speck of dust there, and the value must not look checked. A commune named inside
+    free text (a place of birth, a request) is looked up as an authority's is."""
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: noi_dung, label: "Nội dung đề nghị"}
+""")
+    speck = _fields(noi_dung="Đăng ký tạm trú tại Số 126 đường Phan Đình Phùng, Xã. Pắc Ta, Lai Châu")
+    rv.review_fields(tpl, speck)
+    assert speck["noi_dung"].needs_review and rv.STRAY_MARK.format("Xã") in speck["noi_dung"].problems
+    unknown = _fields(noi_dung="Bệnh viện Đa khoa Xã Pắc Tà, Lai Châu")  # a commune in free text: checked too
+    rv.review_fields(tpl, unknown)
+    assert "Không nhận ra xã/phường 'Pắc Tà' trong danh mục (kiểm tra chữ và dấu)" in unknown["noi_dung"].problems
+    for clean in ("Đăng ký tạm trú tại Số 126 đường Phan Đình Phùng, Xã Pắc Ta, Lai Châu",
+                  "Gửi UBND tỉnh, Sở Tư pháp và các quận, huyện; Cộng hòa xã hội chủ nghĩa Việt Nam"):
+        fields = _fields(noi_dung=clean)
+        rv.review_fields(tpl, fields)
+        assert not fields["noi_dung"].needs_review, fields["noi_dung"].problems
+
+
 def _reviewed_missing(tpl):
     fields = {s.id: Field() for s in tpl.fields}
     rv.review_fields(tpl, fields)

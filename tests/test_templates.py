@@ -186,13 +186,15 @@ def test_commune_checked_against_lists_before_and_after_2025(address, commune, f
     assert bool(problems) == flagged and (says is None or says in problems[0])
 
 
-@pytest.mark.parametrize("address, valid", [
-    ("Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", True),
-    ("Số 191 đường Lê Lợi, Xã la Lâu, Gia Lai", False),  # I read as l
-    ("Thôn 3, xã Hòa Phú, tỉnh Narnia", False),
+@pytest.mark.parametrize("address, value, valid", [
+    ("Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", "Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", True),
+    # "I" read as "l" (one glyph in sans faces): the commune list says which
+    ("Số 191 đường Lê Lợi, Xã la Lâu, Gia Lai", "Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", True),
+    ("Số 191 đường Lê Lợi, Xã la Lau, Gia Lai", "Số 191 đường Lê Lợi, Xã la Lau, Gia Lai", False),  # marks lost too
+    ("Thôn 3, xã Hòa Phú, tỉnh Narnia", "Thôn 3, xã Hòa Phú, tỉnh Narnia", False),
 ])
-def test_address_field_with_a_problem_is_not_vouched_for(address, valid):
+def test_address_field_with_a_problem_is_not_vouched_for(address, value, valid):
     template = {t.id: t for t in load_templates()}["khai_sinh"]
     fields = finish_fields(template, {"noi_sinh": Field(value=address, raw=address, confidence=0.95)})
     f = fields["noi_sinh"]
-    assert f.value == address and f.valid == valid and bool(f.problems) == (not valid)
+    assert f.value == value and f.raw == address and f.valid == valid and bool(f.problems) == (not valid)
