@@ -217,6 +217,7 @@ def score_product() -> dict:
                        check=True, cwd=REPO, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - t
         errors = {f"{m}{o}": 0 for m in ("json", "pdftotext", "pdftotext -raw") for o in ("", " lines")}
+        apart = {"box words": 0, "box errors": 0, "body words": 0, "body errors": 0}
         for name, truth in truths.items():
             result = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
             readings = {"json": result["pages"][0]["text"]}
@@ -226,9 +227,30 @@ def score_product() -> dict:
             for mode, text in readings.items():
                 errors[mode] += Levenshtein.distance(truth, nfc(text).split())
                 errors[mode + " lines"] += Levenshtein.distance(truth, in_truth_line_order(texts[name], text))
+            # apart: the e-signature box (its region's text) and the body (the rest of the JSON text)
+            boxed = [r["text"] for r in result["pages"][0].get("regions", []) if r["kind"] == "e_signature"]
+            truth_box, truth_body = _split_off(texts[name], boxed)
+            ocr_box, ocr_body = _split_off(readings["json"], boxed, exact=True)
+            apart["box words"] += len(truth_box.split())
+            apart["box errors"] += Levenshtein.distance(truth_box.split(), ocr_box.split())
+            apart["body words"] += len(truth_body.split())
+            apart["body errors"] += Levenshtein.distance(truth_body.split(), in_truth_line_order(truth_body, ocr_body))
     words = sum(len(t) for t in truths.values())
-    return {"pages": len(truths), "words": words, "wall_s": wall,
+    return {"pages": len(truths), "words": words, "wall_s": wall, **apart,
             **{mode: 100 * e / words for mode, e in errors.items()}}
+
+
+def _split_off(text: str, boxes: list[str], exact: bool = False) -> tuple[str, str]:
+    """(the lines of `text` that are the e-signature boxes' lines, the other lines). A truth line is
+    the box's when it reads nearly as one of the box's lines (exact: the reading's own lines)."""
+    from rapidfuzz import fuzz
+
+    box_lines = [ln for b in boxes for ln in b.splitlines() if ln.strip()]
+    inside, outside = [], []
+    for line in nfc(text).splitlines():
+        hit = line in box_lines if exact else any(fuzz.ratio(line, b) >= 60 for b in box_lines)
+        (inside if hit and line.strip() else outside).append(line)
+    return "\n".join(inside), "\n".join(outside)
 
 
 def main(argv=None) -> int:
@@ -240,6 +262,10 @@ def main(argv=None) -> int:
         r = score_product()
         for mode in ("json", "pdftotext", "pdftotext -raw"):
             print(f"| {mode} | {r['pages']} | {r['words']} | {r[mode]:.2f} % | {r[mode + ' lines']:.2f} % |")
+        print(f"| JSON, body text only (e-signature boxes apart) | {r['pages']} | {r['body words']} | | "
+              f"{100 * r['body errors'] / max(1, r['body words']):.2f} % |")
+        print(f"| e-signature boxes (`pages[].regions`) | {r['pages']} | {r['box words']} | | "
+              f"{100 * r['box errors'] / max(1, r['box words']):.2f} % |")
         print(f"sohoa process: {r['wall_s']:.0f} s wall for {r['pages']} pages", file=sys.stderr)
         return 0
     t = time.perf_counter()

@@ -40,6 +40,9 @@ def document_to_dict(doc: Document, pdf_name: str) -> dict:
                 "height": p.height,
                 "dpi": p.dpi,
                 "text_source": "pdf" if p.text_from_pdf else "ocr",
+                # seals and e-signature boxes: on the page, not body text
+                "regions": [{"kind": r.kind, "bbox": list(r.bbox), **({"text": r.text} if r.text else {})}
+                            for r in p.regions],
             }
             for n, p in enumerate(doc.pages, start=1)
         ],

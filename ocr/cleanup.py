@@ -126,13 +126,16 @@ def clean_page(page: PageImage, *, detect_orientation: bool = True) -> CleanPage
     if trim != (0, 0, w, h):
         archive = np.ascontiguousarray(archive[trim[1]:trim[3], trim[0]:trim[2]])
         crop = _trim_in_input(crop, trim, rotation, skew, image.shape[1::-1])
-    grey = drop_round_seals(flatten_illumination(text_grey(archive), dpi), dpi)
+    grey = flatten_illumination(text_grey(archive), dpi)
+    seals = find_round_seals(grey, dpi)
+    grey = drop_round_seals(grey, seals)
     if bitonal:
         grey = np.where(grey > 127, 255, 0).astype(np.uint8)
         archive = grey
     return CleanPage(archive=archive, ocr_image=grey, dpi=dpi, rotation=rotation,
                      skew_deg=round(float(skew), 2), crop_box=crop, blank=False,
-                     perspective=perspective, bitonal=bitonal)
+                     perspective=perspective, bitonal=bitonal,
+                     seals=[(int(cx - r), int(cy - r), int(cx + r) + 1, int(cy + r) + 1) for cx, cy, r in seals])
 
 
 def _straighten(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarray:
@@ -237,11 +240,11 @@ def _best_rim(ink: np.ndarray, cx: float, cy: float, r: float, step: float) -> t
     return share, (float(at[0]), float(at[1]), float(at[2]))
 
 
-def drop_round_seals(grey: np.ndarray, dpi: float) -> np.ndarray:
-    """Grey page for the text pass with round seals turned to paper: every mark lying mostly
-    inside one (rings, ring text, emblem). The seal is read as rows of garbage around the
-    signer's title; a letter or a signature crossing its edge stays whole."""
-    seals = find_round_seals(grey, dpi)
+def drop_round_seals(grey: np.ndarray, seals: list[tuple[float, float, float]]) -> np.ndarray:
+    """Grey page for the text pass with the round seals (`find_round_seals`) turned to paper:
+    the outer ring, then every mark lying mostly inside it (inner ring, ring text, emblem). The
+    seal is read as rows of garbage around the signer's title; a letter crossing its edge keeps
+    what lies outside."""
     if not seals:
         return grey
     out = grey.copy()

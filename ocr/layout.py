@@ -8,10 +8,13 @@ left alone: their left piece ends with a colon.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from statistics import median
+from typing import Sequence
 
-from ocr.model import OcrPage, Word
+from ocr.model import BBox, OcrPage, Region, Word
+from ocr.textnorm import nfc
 
 #: A gap wider than this many line heights (and than GUTTER_MIN_FRACTION of the page) splits a line.
 GUTTER_LINE_HEIGHTS = 2.5
@@ -137,3 +140,28 @@ def _column_run(lines: list[_Line], start: int) -> tuple[int, tuple[int, int]]:
     while end > start and lines[end - 1].left is None:
         end -= 1
     return (end, gutter) if splits >= MIN_SPLIT_LINES else (start, (0, 0))
+
+
+#: Signs that small print beside a seal is an e-signature's box: an e-mail address or its domain,
+#: a time of day with seconds, a time zone ("ttcbth@quangngai.gov.vn", "20:01:14", "+07:00").
+_SIGNED_BY = re.compile(r"@|\.gov\.vn|\.vn\b|\d{1,2}:\d{2}:\d{2}|[+]0?7:?00")
+
+
+def page_regions(page: OcrPage, seals: Sequence[BBox]) -> list[Region]:
+    """The seals of a page and the e-signature boxes among them: the lines of small print that
+    stand beside a seal (right of it, within its height) and say who signed and when.
+
+    They are not body text: a reader, a search and the benchmarks may take them apart."""
+    regions = [Region("seal", tuple(int(v) for v in s)) for s in seals]
+    for x0, y0, x1, y1 in seals:
+        r = (x1 - x0) / 2
+        beside = [ln for ln in page.lines()
+                  if all(y0 - 0.5 * r <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 0.5 * r and x1 - 0.2 * r <= w.bbox[0] <= x1 + 6 * r
+                         for w in ln)]
+        text = "\n".join(" ".join(w.text for w in ln) for ln in beside)
+        if beside and _SIGNED_BY.search(text):
+            words = [w for ln in beside for w in ln]
+            box = (min([x0] + [w.bbox[0] for w in words]), min([y0] + [w.bbox[1] for w in words]),
+                   max([x1] + [w.bbox[2] for w in words]), max([y1] + [w.bbox[3] for w in words]))
+            regions.append(Region("e_signature", box, nfc(text)))
+    return regions

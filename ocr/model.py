@@ -38,6 +38,7 @@ class CleanPage:
     blank: bool = False
     perspective: bool = False  # a phone photo rectified to a flat page
     bitonal: bool = False  # the source was black and white; archive kept 1-bit
+    seals: list[BBox] = field(default_factory=list)  # round seals left out of `ocr_image`
 
 
 @dataclass
@@ -103,6 +104,16 @@ class Barcode:
 
 
 @dataclass
+class Region:
+    """A part of the page that is not body text: a round seal, or an e-signature's stamp box
+    (the signer's seal image beside small print of who signed, an e-mail address and the time)."""
+
+    kind: str  # "seal" | "e_signature"
+    bbox: BBox
+    text: str = ""  # what the box says, NFC, lines separated by "\n" (e-signatures)
+
+
+@dataclass
 class ProcessedPage:
     """The per-page job's result: small enough to cross process boundaries cheaply.
 
@@ -124,6 +135,7 @@ class ProcessedPage:
     crop_box: Optional[BBox] = None
     barcodes: list[Barcode] = field(default_factory=list)
     text_from_pdf: bool = False  # words came from the input PDF's own text layer
+    regions: list[Region] = field(default_factory=list)  # seals and e-signature boxes (not body text)
 
 
 @dataclass

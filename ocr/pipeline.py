@@ -28,7 +28,7 @@ from ocr.correct import page_corrector
 from ocr.engine import ocr_image
 from ocr.errors import BadInputError, SohoaError
 from ocr.form_lines import find_box_rows, remove_rules_and_leaders, reread_boxed_digits
-from ocr.layout import column_order
+from ocr.layout import column_order, page_regions
 from ocr.model import Barcode, CleanPage, OcrPage, PageImage, ProcessedPage
 
 Progress = Callable[[int, int], None]
@@ -82,7 +82,8 @@ def process_page(job: PageJob, options: PipelineOptions) -> ProcessedPage:
         source=page.source, source_index=page.index, width=width, height=height, dpi=clean.dpi,
         image=data, image_format=fmt, ocr=ocr, rotation=clean.rotation,
         skew_deg=round(clean.skew_deg, 2), blank=clean.blank, crop_box=clean.crop_box,
-        barcodes=barcodes, text_from_pdf=bool(page.embedded_words and not options.force_ocr))
+        barcodes=barcodes, text_from_pdf=bool(page.embedded_words and not options.force_ocr),
+        regions=page_regions(ocr, clean.seals))
 
 
 def _ocr(clean: CleanPage, options: PipelineOptions) -> OcrPage:

@@ -219,9 +219,10 @@ def test_grey_round_seal_is_left_out_of_the_text_pass():
     from ocr.cleanup import drop_round_seals, find_round_seals
 
     with_seal, without = _grey_signature_block(True), _grey_signature_block(False)
-    (cx, cy, r), = find_round_seals(with_seal, 300)
+    seals = find_round_seals(with_seal, 300)
+    (cx, cy, r), = seals
     assert abs(cx - 700) <= 6 and abs(cy - 580) <= 6 and 205 <= r <= 220  # the outer ring
-    dropped = drop_round_seals(with_seal, 300)
+    dropped = drop_round_seals(with_seal, seals)
     assert (dropped[300:880, 470:930] < 128).sum() < 0.01 * (with_seal[300:880, 470:930] < 128).sum()
     assert np.array_equal(dropped[100:200] < 128, without[100:200] < 128)
     assert np.array_equal(dropped[980:1080] < 128, without[980:1080] < 128)
@@ -242,3 +243,39 @@ def test_text_and_tables_are_never_taken_for_seals(page):
             d.rectangle((100 + 450 * col, 100 + 220 * row, 550 + 450 * col, 320 + 220 * row), outline=0, width=4)
             d.text((130 + 450 * col, 170 + 220 * row), "O o Q 0 ©", font=font, fill=0)
     assert find_round_seals(np.asarray(table), 300) == []
+
+
+def test_e_signature_box_is_found_beside_its_seal():
+    """A born-digital letter's e-signature: the signer's seal image and small print of who signed
+    and when. Both come out as regions of the page (JSON `pages[].regions`), the print read."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from exports.result_json import document_to_dict
+    from ocr.model import Document
+    from ocr.pipeline import PageJob, PipelineOptions, process_page
+
+    page = Image.new("L", (2480, 1400), 255)
+    d = ImageDraw.Draw(page)
+    small = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 42)
+    body = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 54)
+    cx, cy, r = 1700, 180, 110  # an e-signature's seal image: ~19 mm across at 300 dpi
+    d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=60, width=5)
+    d.ellipse((cx - r + 22, cy - r + 22, cx + r - 22, cy + r - 22), outline=60, width=3)
+    d.regular_polygon((cx, cy, 30), 5, fill=60)
+    for i, line in enumerate(["TRUNG TÂM CÔNG", "BÁO VÀ TIN HỌC", "vanthu@example.gov.vn",
+                              "24.01.2025 20:01:14", "+07:00"]):
+        d.text((cx + r + 20, 70 + 46 * i), line, font=small, fill=20)
+    for i, line in enumerate(["Kính gửi: Sở Thông tin và Truyền thông", "Theo đề nghị của Bộ Thông tin và Truyền thông,",
+                              "Ủy ban nhân dân tỉnh giao Sở chủ trì, phối hợp với các cơ quan liên quan."]):
+        d.text((240, 600 + 90 * i), line, font=body, fill=20)
+    pixels = np.asarray(page)
+    result = process_page(PageJob("esig.png", image=PageImage(pixels, 300, "esig.png")),
+                          PipelineOptions(page_timeout=None))
+    kinds = [r.kind for r in result.regions]
+    assert kinds == ["seal", "e_signature"], result.regions
+    seal, esig = result.regions
+    assert abs((seal.bbox[0] + seal.bbox[2]) / 2 - cx) <= 8 and esig.bbox[2] > cx + r + 300
+    assert "20:01:14" in esig.text and "TRUNG TÂM CÔNG" in esig.text
+    assert "Kính gửi" not in esig.text
+    page_json = document_to_dict(Document(stem="esig", source=["esig.png"], pages=[result]), "esig.pdf")["pages"][0]
+    assert page_json["regions"][1]["kind"] == "e_signature" and page_json["regions"][1]["text"] == esig.text
