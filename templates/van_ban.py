@@ -513,10 +513,15 @@ def _tesseract_reading(crop) -> tuple[Optional[str], float]:
     return re.sub(r"\D", "", text) or None, conf / 100.0
 
 
+#: Below this probability (weakest digit) the digit reader gives way to a surer Tesseract reading.
+HAND_CONFIDENCE = 0.5
+
+
 def _combine(hand: tuple[Optional[str], float], tess: tuple[Optional[str], float]) -> tuple[Optional[str], float]:
-    if hand[0]:
+    """The digit reader's digits, unless it found none or was unsure where Tesseract was surer."""
+    if hand[0] and (hand[1] >= HAND_CONFIDENCE or not tess[0] or tess[1] <= hand[1]):
         return hand
-    return tess
+    return tess if tess[0] else hand
 
 
 def _printed_width(lay: Layout, seg: Seg) -> float:
