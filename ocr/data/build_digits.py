@@ -44,6 +44,7 @@ MNIST_TEST = 100
 PRINT_GLOBS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans*.ttf", "/usr/share/fonts/truetype/liberation2/*.ttf"]
 #: Printed letters and marks beside a blank ("Số:", "ngày", "tháng"): class 10, "not a digit".
 #: Letters shaped like digits (o, l, s, g, b, z...) are left out.
+SEED = 20261204
 NOT_DIGITS = "acehkmnruvwxyốàáầấậơưtf:;()QNHMKAXRốáy"
 
 
@@ -238,7 +239,7 @@ def main(argv=None) -> int:
     if not fonts(HAND_GLOBS, False):
         print("no handwriting faces: run `make digits-model`, which installs them", file=sys.stderr)
         return 1
-    sets = dataset(random.Random(20261204))
+    sets = dataset(random.Random(SEED))
     model = fit(*sets["train"], epochs=args.epochs)
     save(model.arrays(), args.out)
     model = Model(*(np.load(args.out)[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))

@@ -1,0 +1,102 @@
+"""The handwritten-digit reader of a letter's number and day (ocr/digits.py) on digits it never
+trained on: a held-out handwriting face, a European "1" drawn as strokes, a van_ban header."""
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.digits import load_model, read_handwritten_number
+
+DKG = "/usr/share/fonts/truetype/fifthhorseman/dkgBd.ttf"  # build_handwriting.HELD_OUT: never trained on
+
+
+def _flagged_one(img: np.ndarray, x: int, top: int, h: int, width: int = 7) -> int:
+    """A European "1": a slanted up-stroke with a long flag down to the left; returns its right x."""
+    bottom = (x + 12, top + h)
+    peak = (x + 26, top)
+    cv2.line(img, bottom, peak, 0, width, cv2.LINE_AA)
+    cv2.line(img, peak, (x + 2, top + int(0.4 * h)), 0, width, cv2.LINE_AA)
+    return x + 34
+
+
+def _hand_line(parts: list[str], h: int = 70) -> np.ndarray:
+    """A blank between printed words filled in by hand: digits in the held-out face, "1" as strokes,
+    a dot leader under them."""
+    img = Image.new("L", (60 + 60 * len(parts), 2 * h), 255)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(DKG, h)
+    x = 20
+    strokes = []
+    for ch in parts:
+        if ch == "1":
+            strokes.append(x)
+            x += 40
+        else:
+            d.text((x, h // 3), ch, font=font, fill=20)
+            x += int(font.getlength(ch)) + 8
+    a = np.array(img)
+    for sx in strokes:
+        _flagged_one(a, sx, h // 2, int(0.75 * h))
+    for dx in range(10, a.shape[1] - 10, 12):
+        cv2.circle(a, (dx, a.shape[0] - 12), 2, 0, -1)
+    return a
+
+
+def test_model_is_shipped_small():
+    from ocr.digits import MODEL_PATH
+
+    assert load_model() is not None and MODEL_PATH.stat().st_size < 2_000_000
+
+
+def test_held_out_face_and_european_one_are_read():
+    crop = _hand_line(["5", "1"])
+    digits, conf = read_handwritten_number(crop, line_h=40)
+    assert digits == "51" and conf > 0.5, (digits, conf)
+    digits, _ = read_handwritten_number(_hand_line(["1", "7"]), line_h=40)
+    assert digits == "17"
+    digits, _ = read_handwritten_number(_hand_line(["2", "9", "9"]), line_h=40)
+    assert digits == "299"
+
+
+def test_blank_and_print_only_give_nothing():
+    assert read_handwritten_number(np.full((90, 200), 255, np.uint8), line_h=35) == (None, 0.0)
+    dots = np.full((90, 200), 255, np.uint8)
+    for x in range(10, 190, 12):
+        cv2.circle(dots, (x, 70), 2, 0, -1)
+    assert read_handwritten_number(dots, line_h=35) == (None, 0.0)
+
+
+def test_reader_is_fast():
+    crop = _hand_line(["2", "1", "5"])
+    read_handwritten_number(crop, line_h=40)
+    start = time.perf_counter()
+    for _ in range(10):
+        read_handwritten_number(crop, line_h=40)
+    assert (time.perf_counter() - start) / 10 < 0.02
+
+
+def test_handwritten_number_in_a_letter_is_filled_in_and_sent_to_review():
+    """Production path: a "51" written in the number blank of a scanned letter (a held-out face's
+    5 and a flagged 1) is the number's value, and the officer is asked to check it."""
+    from test_van_ban import DPI, _font, _through_pipeline, render
+
+    from templates import understand
+
+    blank = render([("ỦY BAN NHÂN DÂN", True), ("TỈNH QUẢNG NGÃI", True)], "        /QĐ-UBND",
+                   "Quảng Ngãi, ngày 15 tháng 3 năm 2024", "QUYẾT ĐỊNH", ["Về việc phê duyệt kế hoạch"],
+                   ["Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014;"])
+    x = int(0.23 * blank.shape[1]) - int(_font(12.5).getlength("Số:         /QĐ-UBND")) // 2
+    x += int(_font(12.5).getlength("Số: ")) + 14
+    y = int(0.6 * DPI) + int(0.5 * DPI) + int(0.15 * DPI) - 15
+    page = Image.fromarray(blank)
+    ImageDraw.Draw(page).text((x, y), "5", font=ImageFont.truetype(DKG, 64), fill=30)
+    image = np.array(page)
+    _flagged_one(image, x + 40, y + 18, 50, width=6)
+    doc = _through_pipeline(image)
+    understand(doc, form="van_ban")
+    f = doc.fields["so_ky_hieu"]
+    assert f.value == "51/QĐ-UBND", (f.value, f.problems)
+    assert f.needs_review and any("viết tay" in p for p in f.problems), f.problems
