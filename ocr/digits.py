@@ -255,27 +255,44 @@ def read_handwritten_number(grey_crop: np.ndarray, line_h: Optional[float] = Non
         blobs = blobs[:-1]  # the printed "/" of "51/QĐ-UBND" caught by the crop
     if not blobs or len(blobs) > 2 * MAX_DIGITS:
         return None, 0.0
-    digits: list[tuple[str, float]] = []
-    for blob in blobs:
-        best = None
-        # a digit is at most ~0.9 as wide as tall; wider ink is digits that touch
-        most = max(1, min(3, int(blob.w / (0.55 * blob.h)) + 1))
-        for parts in range(1, most + 1):
-            if parts == 1 and blob.w > 1.4 * blob.h:
-                continue
-            pieces = [blob] if parts == 1 else _cut(blob, parts)
-            if not pieces:
-                continue
-            p = _classify(model, pieces)
-            digit_p = p[:, :REJECT]
-            score = float(np.mean(np.log(digit_p.max(axis=1) + 1e-6)))
-            if best is None or score > best[0] + 0.05 * (parts - len(best[1])):
-                best = (score, [(str(int(np.argmax(r[:REJECT]))), float(r[:REJECT].max()), float(r[REJECT]))
-                                for r in p])
-        if best is None:
-            return None, 0.0
-        digits.extend((d, conf) for d, conf, reject in best[1] if not (reject > 0.5 and len(blobs) > 1
-                                                                      and blob in (blobs[0], blobs[-1])))
+    parses = [_parse(model, b) for b in blobs]
+    if not all(parses):
+        return None, 0.0
+    H = grey_crop.shape[0]
+    # the digits' height, from pieces clear of the lines above and below (a tail may touch them)
+    clear = [b.h for b in blobs if b.y0 > 0 and b.y1 < H]
+    tallest = max(clear or [b.h for b in blobs])
+
+    def remnant(i: int) -> bool:
+        """Print beside the blank: as short as print's x-height ("ố"), or no digit at all ("S")."""
+        return blobs[i].h < 0.7 * tallest or (len(parses[i]) == 1 and parses[i][0][2] > 0.9)
+
+    lo, hi = 0, len(blobs)
+    while hi - lo > 1 and remnant(lo):
+        lo += 1
+    while hi - lo > 1 and remnant(hi - 1):
+        hi -= 1
+    digits = [(d, conf) for parse in parses[lo:hi] for d, conf, _ in parse]
     if not digits or len(digits) > MAX_DIGITS:
         return None, 0.0
     return "".join(d for d, _ in digits), min(c for _, c in digits)
+
+
+def _parse(model: Model, blob: Blob) -> list[tuple[str, float, float]]:
+    """(digit, its probability, probability of no digit) of each digit in `blob`: one, or two or
+    three touching ones where the cut pieces read surer (one is preferred unless clearly worse)."""
+    best: tuple[float, list] = (-np.inf, [])
+    # a piece is no digit when narrower than ~0.45 of its height (a "1" alone is a stroke)
+    most = max(1, min(3, int(blob.w / (0.45 * blob.h))))
+    for parts in range(1, most + 1):
+        if parts == 1 and blob.w > 1.4 * blob.h:
+            continue
+        pieces = [blob] if parts == 1 else _cut(blob, parts)
+        if not pieces:
+            continue
+        p = _classify(model, pieces)
+        score = float(np.mean(np.log(p[:, :REJECT].max(axis=1) + 1e-6))) - 0.3 * (parts - 1)
+        if score > best[0]:
+            best = (score, [(str(int(np.argmax(r[:REJECT]))), float(r[:REJECT].max()), float(r[REJECT]))
+                            for r in p])
+    return best[1]

@@ -420,8 +420,8 @@ def _so_ky_hieu(lay: Layout) -> Field:
         cw = _printed_width(lay, s)
         start = _end_of_printed(s.words[0], m.end() if m else min(3, len(s.words[0].text)), cw) if said \
             else s.words[0].bbox[0]
-        at = slash.text.index("/")
-        again, conf = reread_digits(lay, s, start, _start_of_printed(slash, at, cw), end_known=at == 0)
+        at = slash.text.index("/")  # a box starting at a thin printed "/" starts right
+        again, conf = reread_digits(lay, s, start, slash.bbox[0] if at == 0 else _start_of_printed(slash, at, cw))
         if again and len(again) <= 6:
             doubts = second_reading("Số văn bản", number, again, conf, lay.typed)
             number = again
@@ -474,7 +474,7 @@ def _page_image(lay: Layout):
     return lay.image
 
 
-def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, end_known: bool = True) -> tuple[Optional[str], float]:
+def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> tuple[Optional[str], float]:
     """Digits in [x0, x1) of `seg`'s row read again, alone, and how sure (0-1).
 
     The number and the day of a signed document are filled in by hand; the full-page pass
@@ -490,10 +490,9 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, end_known: bool = Tru
     crop = image[y0:y1, max(0, x0):min(image.shape[1], x1)]
     if crop.size == 0:
         return None, 0.0
-    # the start is often a word's edge that Tesseract drew into the first digit, the end an
-    # estimate when the digits are glued to the next word: the reader drops what it catches of print
-    pad = int(0.3 * h)
-    wide = image[y0:y1, max(0, x0 - pad):min(image.shape[1], x1 + (0 if end_known else pad // 3))]
+    # the start is an estimate that may cut into the first digit: the reader drops what it
+    # catches of the print before it
+    wide = image[y0:y1, max(0, x0 - int(0.3 * h)):min(image.shape[1], x1)]
     return _combine(_hand_reading(wide, h), _tesseract_reading(crop))
 
 
@@ -539,14 +538,15 @@ def _printed_len(text: str) -> float:
 
 
 def _end_of_printed(w: Word, n: int, cw: float) -> int:
-    """x where the first `n` printed characters of `w` end: its right edge when they are the
-    whole word, else their printed width in (the rest is handwriting, wider than print)."""
-    return w.bbox[2] if n >= len(w.text) else int(w.bbox[0] + _printed_len(w.text[:n]) * cw)
+    """x where the first `n` printed characters of `w` end: their printed width in from its left
+    edge (OCR's box of "ngày" or "Số:" often swallows the handwriting after it), never past the box."""
+    return min(w.bbox[2], int(w.bbox[0] + _printed_len(w.text[:n]) * cw))
 
 
 def _start_of_printed(w: Word, index: int, cw: float) -> int:
-    """x where the printed tail of `w` from character `index` starts, measured from its right edge."""
-    return w.bbox[0] if index <= 0 else int(w.bbox[2] - _printed_len(w.text[index:]) * cw)
+    """x where the printed tail of `w` from character `index` starts: its printed width in from
+    the box's right edge ("tháng"'s box often swallows the day before it), never before the box."""
+    return max(w.bbox[0], int(w.bbox[2] - _printed_len(w.text[index:]) * cw))
 
 
 _DATE = re.compile(r"ngay\s*(.*?)\s*thang\s*(.*?)\s*nam\s*(\S+)")
@@ -585,8 +585,7 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
         at = spelt.find("ngay")
         cw = _printed_width(lay, s)
         start = _end_of_printed(ngay, at + 4 if at >= 0 else max(0, spelt.find("nga")) + 3, cw)
-        at = fold(thang.text).index("thang")
-        again, conf = reread_digits(lay, s, start, _start_of_printed(thang, at, cw), end_known=at == 0)
+        again, conf = reread_digits(lay, s, start, _start_of_printed(thang, fold(thang.text).index("thang"), cw))
         if again and len(again) <= 2 and 1 <= int(again) <= 31:
             doubts = second_reading("Ngày ban hành", day.lstrip("0"), again.lstrip("0"), conf, lay.typed)
             day = again

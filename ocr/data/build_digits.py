@@ -114,7 +114,7 @@ def european(digit: int, rng: random.Random) -> np.ndarray:
     h = rng.randint(50, 90)
     img = np.full((h + 60, h + 60), 255, np.uint8)
     width = max(2, int(h * rng.uniform(0.05, 0.2)))
-    slant = rng.uniform(-0.1, 0.3) * h
+    slant = rng.uniform(-0.1, 0.4) * h
     bottom = (int(30 + h * 0.45), 30 + h)
     top = (int(bottom[0] + slant), 30)
 
@@ -123,8 +123,9 @@ def european(digit: int, rng: random.Random) -> np.ndarray:
 
     if digit == 1:
         line(bottom, top)
-        angle = math.radians(rng.uniform(25, 70))  # from the vertical, going down and left
-        length = h * rng.uniform(0.25, 0.6)
+        # from the vertical, going down and left; a flat or short flag would make a 7
+        angle = math.radians(rng.uniform(20, 50))
+        length = h * rng.uniform(0.3, 0.7)
         flag = (top[0] - length * math.sin(angle), top[1] + length * math.cos(angle))
         line(top, flag)
         if rng.random() < 0.3:
@@ -173,7 +174,7 @@ def dataset(rng: random.Random, copies: int = 3) -> dict[str, tuple[np.ndarray, 
             for path in prints:
                 x.append(rendered(str(d), path, rng))
                 y.append(d)
-    for _ in range(1500):
+    for _ in range(2000):
         for d in (1, 7):
             x.append(european(d, rng))
             y.append(d)
