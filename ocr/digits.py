@@ -157,10 +157,12 @@ def candidates(ink: np.ndarray, line_h: float) -> list[Blob]:
 
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     H, W = ink.shape
-    boxes = []
+    boxes, dots = [], []
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if max(w, h) < 0.3 * line_h or area < 0.01 * line_h * line_h:
+            if max(w, h) >= 0.06 * line_h and max(w, h) <= 2 * min(w, h):
+                dots.append((x + w / 2, y + h / 2, x + w))
             continue  # a speck, a dot, a colon's dot
         if w > 3 * h and h < 0.35 * line_h:
             continue  # an underline or a dot leader's row
@@ -169,6 +171,11 @@ def candidates(ink: np.ndarray, line_h: float) -> list[Blob]:
         if edge_y and h < 0.6 * line_h:
             continue  # the foot of the line above, the top of the line below
         boxes.append([x, y, x + w, y + h, [i], edge_x])
+    # the colon of "Số:" caught by the crop: two dots one above the other; the print is left of it
+    colons = [max(a[2], b[2]) for a in dots for b in dots
+              if abs(a[0] - b[0]) < 0.15 * line_h and 0.15 * line_h < b[1] - a[1] < 0.7 * line_h]
+    if colons:
+        boxes = [b for b in boxes if b[0] > max(colons) - 0.05 * line_h]
     # a stroke broken by a dry pen (the top bar of a 5, a crossbar): pieces that overlap in x
     boxes.sort(key=lambda b: b[0])
     merged: list[list] = []
@@ -185,13 +192,27 @@ def candidates(ink: np.ndarray, line_h: float) -> list[Blob]:
         return []
     inside = [b[3] - b[1] for b in merged if not b[5]]
     tallest = max(b[3] - b[1] for b in merged)
+    kept = [b for b in merged if b[3] - b[1] >= 0.35 * tallest  # not a comma, a stray mark
+            # nor a printed letter cut by the crop's side (handwriting is taller than print)
+            and not (b[5] and (b[3] - b[1] < 0.75 * max(inside) if inside else b[3] - b[1] < line_h))]
+    if not kept:
+        return []
+    # the digits' rows, from the pieces of usual height clear of the crop's top and bottom
+    usual = float(np.median([b[3] - b[1] for b in kept]))
+    clear = [b for b in kept if b[1] > 0 and b[3] < H and b[3] - b[1] <= 1.4 * usual]
     out = []
-    for x0, y0, x1, y1, ids, edge in merged:
-        if y1 - y0 < 0.35 * tallest:
-            continue  # a comma, a stray mark beside the number
-        if edge and (y1 - y0 < 0.75 * max(inside) if inside else y1 - y0 < line_h):
-            continue  # a printed letter cut by the crop's side (handwriting is taller than print)
+    for x0, y0, x1, y1, ids, _ in kept:
         mask = np.where(np.isin(labels, ids), 255, 0).astype(np.uint8)
+        if clear and (y0 == 0 or y1 >= H or y1 - y0 > 1.4 * usual):
+            # a tail touching the print above or below: cut it off at the digits' rows
+            top, bottom = min(b[1] for b in clear), max(b[3] for b in clear)
+            margin = int(0.15 * (bottom - top))
+            mask[:max(0, top - margin)] = 0
+            mask[bottom + margin:] = 0
+            ys, xs = np.nonzero(mask)
+            if not ys.size:
+                continue
+            x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
         out.append(Blob(x0, y0, x1, y1, mask))
     return out
 
@@ -264,8 +285,9 @@ def read_handwritten_number(grey_crop: np.ndarray, line_h: Optional[float] = Non
     tallest = max(clear or [b.h for b in blobs])
 
     def remnant(i: int) -> bool:
-        """Print beside the blank: as short as print's x-height ("ố"), or no digit at all ("S")."""
-        return blobs[i].h < 0.7 * tallest or (len(parses[i]) == 1 and parses[i][0][2] > 0.9)
+        """Print beside the blank: as short as print's x-height ("ố"), or a letter cut by the side."""
+        side = blobs[i].x0 == 0 or blobs[i].x1 >= grey_crop.shape[1]
+        return blobs[i].h < 0.6 * tallest or (side and len(parses[i]) == 1 and parses[i][0][2] > 0.9)
 
     lo, hi = 0, len(blobs)
     while hi - lo > 1 and remnant(lo):

@@ -22,24 +22,28 @@ def _flagged_one(img: np.ndarray, x: int, top: int, h: int, width: int = 7) -> i
     return x + 34
 
 
+def _glyph(ch: str, height: int) -> np.ndarray:
+    """A digit of the held-out face, cut to its ink and scaled to `height` (a hand writes its
+    digits alike in size; the face's old-style figures are not)."""
+    img = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(img).text((40, 20), ch, font=ImageFont.truetype(DKG, 110), fill=20)
+    a = np.array(img)
+    ys, xs = np.nonzero(a < 128)
+    a = a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return cv2.resize(a, (max(1, a.shape[1] * height // a.shape[0]), height), interpolation=cv2.INTER_AREA)
+
+
 def _hand_line(parts: list[str], h: int = 70) -> np.ndarray:
-    """A blank between printed words filled in by hand: digits in the held-out face, "1" as strokes,
-    a dot leader under them."""
-    img = Image.new("L", (60 + 60 * len(parts), 2 * h), 255)
-    d = ImageDraw.Draw(img)
-    font = ImageFont.truetype(DKG, h)
-    x = 20
-    strokes = []
+    """A blank filled in by hand: digits in the held-out face, "1" as strokes, a dot leader under."""
+    a = np.full((2 * h, 60 + 60 * len(parts)), 255, np.uint8)
+    x, top, height = 20, h // 2, int(0.75 * h)
     for ch in parts:
         if ch == "1":
-            strokes.append(x)
-            x += 40
+            x = _flagged_one(a, x, top, height) + 8
         else:
-            d.text((x, h // 3), ch, font=font, fill=20)
-            x += int(font.getlength(ch)) + 8
-    a = np.array(img)
-    for sx in strokes:
-        _flagged_one(a, sx, h // 2, int(0.75 * h))
+            g = _glyph(ch, height)
+            a[top:top + height, x:x + g.shape[1]] = np.minimum(a[top:top + height, x:x + g.shape[1]], g)
+            x += g.shape[1] + 10
     for dx in range(10, a.shape[1] - 10, 12):
         cv2.circle(a, (dx, a.shape[0] - 12), 2, 0, -1)
     return a
