@@ -43,9 +43,9 @@ CACHE = REPO / "build" / "cache"
 MNIST_TEST = 100
 PRINT_GLOBS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans*.ttf", "/usr/share/fonts/truetype/liberation2/*.ttf"]
 #: Printed letters and marks beside a blank ("Số:", "ngày", "tháng"): class 10, "not a digit".
-#: Letters shaped like digits (o, l, s, g, b, z...) are left out.
+#: Letters shaped like digits (o, l, s, g, b, z...) or like a flagged 1 (v, A, N...) are left out.
 SEED = 20261204
-NOT_DIGITS = "acehkmnruvwxyốàáầấậơưtf:;()QNHMKAXRốáy"
+NOT_DIGITS = "acehmnrtuyàáảạốồôơư:;()"
 
 
 def mnist(cache: Path = CACHE) -> tuple[np.ndarray, np.ndarray]:
@@ -124,8 +124,8 @@ def european(digit: int, rng: random.Random) -> np.ndarray:
     if digit == 1:
         line(bottom, top)
         # from the vertical, going down and left; a flat or short flag would make a 7
-        angle = math.radians(rng.uniform(20, 50))
-        length = h * rng.uniform(0.3, 0.7)
+        angle = math.radians(rng.uniform(15, 50))
+        length = h * rng.uniform(0.3, 0.85)
         flag = (top[0] - length * math.sin(angle), top[1] + length * math.cos(angle))
         line(top, flag)
         if rng.random() < 0.3:
