@@ -584,7 +584,8 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
         spelt = fold(ngay.text)
         at = spelt.find("ngay")
         cw = _printed_width(lay, s)
-        start = _end_of_printed(ngay, at + 4 if at >= 0 else max(0, spelt.find("nga")) + 3, cw)
+        # "ngàW{": the day written over the word's end garbles its "y", which is print all the same
+        start = _end_of_printed(ngay, (at if at >= 0 else max(0, spelt.find("nga"))) + 4, cw)
         again, conf = reread_digits(lay, s, start, _start_of_printed(thang, fold(thang.text).index("thang"), cw))
         if again and len(again) <= 2 and 1 <= int(again) <= 31:
             doubts = second_reading("Ngày ban hành", day.lstrip("0"), again.lstrip("0"), conf, lay.typed)
