@@ -490,6 +490,8 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> tuple[Optional[str
     crop = image[y0:y1, max(0, x0):min(image.shape[1], x1)]
     if crop.size == 0:
         return None, 0.0
+    if lay.typed:  # the text layer's own digits, checked as before by Tesseract alone
+        return _tesseract_reading(crop)
     # the start is an estimate that may cut into the first digit: the reader drops what it
     # catches of the print before it
     wide = image[y0:y1, max(0, x0 - int(0.3 * h)):min(image.shape[1], x1)]
