@@ -104,3 +104,37 @@ def test_handwritten_number_in_a_letter_is_filled_in_and_sent_to_review():
     f = doc.fields["so_ky_hieu"]
     assert f.value == "51/QĐ-UBND", (f.value, f.problems)
     assert f.needs_review and any("viết tay" in p for p in f.problems), f.problems
+
+
+def _crossed_seven(img: np.ndarray, x: int, top: int, h: int, width: int = 6) -> int:
+    """A European "7": a bar, a long down-stroke, a bar across its middle; returns its right x."""
+    right = (x + int(0.6 * h), top)
+    foot = (x + int(0.2 * h), top + h)
+    cv2.line(img, (x, top + 3), right, 0, width, cv2.LINE_AA)
+    cv2.line(img, right, foot, 0, width, cv2.LINE_AA)
+    mid = ((right[0] + foot[0]) // 2, (right[1] + foot[1]) // 2)
+    cv2.line(img, (mid[0] - 12, mid[1]), (mid[0] + 12, mid[1]), 0, width, cv2.LINE_AA)
+    return x + int(0.6 * h) + 6
+
+
+def test_handwritten_day_is_filled_in_and_sent_to_review():
+    """Production path: a "17" (flagged 1, crossed 7) in the day blank of a scanned letter."""
+    from test_van_ban import DPI, _font, _through_pipeline, render
+
+    from templates import understand
+
+    date = "Quảng Ngãi, ngày          tháng 01 năm 2025"
+    page = np.array(render([("ỦY BAN NHÂN DÂN", True), ("TỈNH QUẢNG NGÃI", True)], "12/QĐ-UBND", date,
+                           "QUYẾT ĐỊNH", ["Về việc phê duyệt kế hoạch"],
+                           ["Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014;"]))
+    x = int(0.64 * page.shape[1]) - int(_font(12.5).getlength(date)) // 2
+    x += int(_font(12.5).getlength("Quảng Ngãi, ngày ")) + 12
+    y = int(0.6 * DPI) + int(0.5 * DPI) + int(0.15 * DPI) - 8
+    x = _flagged_one(page, x, y, 52, width=6) + 6
+    _crossed_seven(page, x, y, 52)
+    doc = _through_pipeline(page)
+    understand(doc, form="van_ban")
+    f = doc.fields["ngay_ban_hanh"]
+    assert f.value == "17/01/2025", (f.value, f.problems)
+    assert f.needs_review, f.problems
+    assert "Ngày ban hành viết tay trên bản quét, đã điền giá trị đọc được (17): cần kiểm tra" in f.problems
