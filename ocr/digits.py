@@ -284,19 +284,23 @@ def _classify(model: Model, blobs: list[Blob]) -> np.ndarray:
 
 
 def read_handwritten_number(grey_crop: np.ndarray, line_h: Optional[float] = None,
-                            model: Optional[Model] = None) -> tuple[Optional[str], float]:
+                            model: Optional[Model] = None, until_slash: bool = False) -> tuple[Optional[str], float]:
     """The digits written in a crop and the probability of the least sure one (0-1).
 
     `line_h` is the height of the printed text around the blank (default: the crop's height
     over 2.6, as reread_digits cuts 0.8 line above and below). None when there is no model, no
-    ink, or a piece of ink is no digit."""
+    ink, or a piece of ink is no digit; with `until_slash`, also when no printed "/" ends them
+    (the crop reaches into the symbol after the number)."""
     model = model or load_model()
     if model is None or grey_crop is None or min(grey_crop.shape[:2]) < 4:
         return None, 0.0
     line_h = float(line_h or grey_crop.shape[0] / 2.6)
     blobs = candidates(binarise(grey_crop), line_h)
-    if len(blobs) >= 2 and _is_slash(blobs[-1], blobs[:-1]):
-        blobs = blobs[:-1]  # the printed "/" of "51/QĐ-UBND" caught by the crop
+    # the printed "/" of "51/QĐ-UBND" caught by the crop ends the number
+    slash = next((i for i in range(1, len(blobs)) if _is_slash(blobs[i], blobs[:i])), None)
+    if slash is None and until_slash:
+        return None, 0.0
+    blobs = blobs[:slash]
     if not blobs or len(blobs) > 2 * MAX_DIGITS:
         return None, 0.0
     parses = [_parse(model, b) for b in blobs]

@@ -420,8 +420,11 @@ def _so_ky_hieu(lay: Layout) -> Field:
         cw = _printed_width(lay, s)
         start = _end_of_printed(s.words[0], m.end() if m else min(3, len(s.words[0].text)), cw) if said \
             else s.words[0].bbox[0]
-        at = slash.text.index("/")  # a box starting at a thin printed "/" starts right
-        again, conf = reread_digits(lay, s, start, slash.bbox[0] if at == 0 else _start_of_printed(slash, at, cw))
+        at = slash.text.index("/")  # a box starting at a thin printed "/" (or "_/") starts right
+        if re.fullmatch(r"[\W_]*", slash.text[:at]):
+            again, conf = reread_digits(lay, s, start, slash.bbox[0])
+        else:  # glued to the symbol: the digit reader looks a line further, to the "/" itself
+            again, conf = reread_digits(lay, s, start, _start_of_printed(slash, at, cw), slack=lay.line_h)
         if again and len(again) <= 6:
             doubts = second_reading("Số văn bản", number, again, conf, lay.typed)
             number = again
@@ -474,8 +477,9 @@ def _page_image(lay: Layout):
     return lay.image
 
 
-def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> tuple[Optional[str], float]:
-    """Digits in [x0, x1) of `seg`'s row read again, alone, and how sure (0-1).
+def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, slack: float = 0) -> tuple[Optional[str], float]:
+    """Digits in [x0, x1) of `seg`'s row read again, alone, and how sure (0-1); the digit reader
+    also sees `slack` pixels further right (where it stops at a printed "/").
 
     The number and the day of a signed document are filled in by hand; the full-page pass
     reads them as letters and symbols. The handwritten-digit reader (ocr/digits.py) reads the
@@ -494,14 +498,18 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> tuple[Optional[str
         return _tesseract_reading(crop)
     # the start is an estimate that may cut into the first digit: the reader drops what it
     # catches of the print before it
-    wide = image[y0:y1, max(0, x0 - int(0.3 * h)):min(image.shape[1], x1)]
-    return _combine(_hand_reading(wide, h), _tesseract_reading(crop))
+    left = max(0, x0 - int(0.3 * h))
+    hand = _hand_reading(image[y0:y1, left:min(image.shape[1], x1 + int(slack))], h, until_slash=True) \
+        if slack else (None, 0.0)
+    if hand[0] is None:
+        hand = _hand_reading(image[y0:y1, left:min(image.shape[1], x1)], h)
+    return _combine(hand, _tesseract_reading(crop))
 
 
-def _hand_reading(crop, line_h: float) -> tuple[Optional[str], float]:
+def _hand_reading(crop, line_h: float, until_slash: bool = False) -> tuple[Optional[str], float]:
     from ocr.digits import read_handwritten_number
 
-    return read_handwritten_number(crop, line_h=line_h)
+    return read_handwritten_number(crop, line_h=line_h, until_slash=until_slash)
 
 
 def _tesseract_reading(crop) -> tuple[Optional[str], float]:

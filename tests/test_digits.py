@@ -129,12 +129,11 @@ def test_handwritten_day_is_filled_in_and_sent_to_review():
                            ["Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014;"]))
     x = int(0.64 * page.shape[1]) - int(_font(12.5).getlength(date)) // 2
     x += int(_font(12.5).getlength("Quảng Ngãi, ngày ")) + 12
-    y = int(0.6 * DPI) + int(0.5 * DPI) + int(0.15 * DPI) - 8
-    x = _flagged_one(page, x, y, 52, width=6) + 6
-    _crossed_seven(page, x, y, 52)
+    y = int(0.6 * DPI) + int(0.5 * DPI) + int(0.15 * DPI) - 14
+    x = _flagged_one(page, x, y, 64, width=12) + 6  # a felt pen: Tesseract reads no digit here
+    _crossed_seven(page, x, y, 64, width=12)
     doc = _through_pipeline(page)
     understand(doc, form="van_ban")
     f = doc.fields["ngay_ban_hanh"]
     assert f.value == "17/01/2025", (f.value, f.problems)
-    assert f.needs_review, f.problems
-    assert "Ngày ban hành viết tay trên bản quét, đã điền giá trị đọc được (17): cần kiểm tra" in f.problems
+    assert f.needs_review and any("viết tay" in p and "17" in p for p in f.problems), f.problems
