@@ -289,7 +289,7 @@ def read_handwritten_number(grey_crop: np.ndarray, line_h: Optional[float] = Non
 
     `line_h` is the height of the printed text around the blank (default: the crop's height
     over 2.6, as reread_digits cuts 0.8 line above and below). None when there is no model, no
-    ink, or a piece of ink is no digit; with `until_slash`, also when no printed "/" ends them
+    ink, or more pieces than a number has; with `until_slash`, also when no printed "/" ends them
     (the crop reaches into the symbol after the number)."""
     model = model or load_model()
     if model is None or grey_crop is None or min(grey_crop.shape[:2]) < 4:

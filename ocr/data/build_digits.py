@@ -89,10 +89,6 @@ def mnist_sample(img: np.ndarray, rng: random.Random, jitter: bool) -> np.ndarra
     return normalise(np.where(big > rng.uniform(0.3, 0.5) if jitter else big > 0.4, 255, 0).astype(np.uint8))
 
 
-def ink_of(grey: np.ndarray) -> np.ndarray:
-    return binarise(grey)
-
-
 def rendered(char: str, path: str, rng: random.Random) -> np.ndarray:
     """One character in one face, jittered and scanned, normalised."""
     px = rng.randint(36, 90)
@@ -104,7 +100,7 @@ def rendered(char: str, path: str, rng: random.Random) -> np.ndarray:
         import cv2
 
         a = cv2.erode(a, np.ones((rng.randint(2, 5),) * 2, np.uint8))
-    return normalise(ink_of(scan_defects(Image.fromarray(a), rng)))
+    return normalise(binarise(scan_defects(Image.fromarray(a), rng)))
 
 
 def european(digit: int, rng: random.Random) -> np.ndarray:
@@ -145,7 +141,7 @@ def european(digit: int, rng: random.Random) -> np.ndarray:
             cross = h * rng.uniform(0.15, 0.3)
             line((mid[0] - cross, mid[1]), (mid[0] + cross, mid[1]))
     img = affine(img, rng, 255)
-    return normalise(ink_of(scan_defects(Image.fromarray(img), rng)))
+    return normalise(binarise(scan_defects(Image.fromarray(img), rng)))
 
 
 def dataset(rng: random.Random, copies: int = 3) -> dict[str, tuple[np.ndarray, np.ndarray]]:
