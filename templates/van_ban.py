@@ -417,10 +417,16 @@ def _so_ky_hieu(lay: Layout) -> Field:
     doubts = [] if lay.typed else [ONE_READING.format("Số văn bản")]
     if slash is not None:
         m = re.match(r"^\S*?[:;.]", s.words[0].text)
-        start = _char_x(s.words[0], (m.end() if m else min(3, len(s.words[0].text))) if said else 0)
-        again, conf = reread_digits(lay, s, start, _char_x(slash, slash.text.index("/")))
+        cw = _printed_width(lay, s)
+        start = _end_of_printed(s.words[0], m.end() if m else min(3, len(s.words[0].text)), cw) if said \
+            else s.words[0].bbox[0]
+        at = slash.text.index("/")  # a box starting at a thin printed "/" (or "_/") starts right
+        if re.fullmatch(r"[\W_]*", slash.text[:at]):
+            again, conf = reread_digits(lay, s, start, slash.bbox[0])
+        else:  # glued to the symbol: the digit reader looks a line further, to the "/" itself
+            again, conf = reread_digits(lay, s, start, _start_of_printed(slash, at, cw), slack=lay.line_h)
         if again and len(again) <= 6:
-            doubts = second_reading("Số văn bản", number, again, conf)
+            doubts = second_reading("Số văn bản", number, again, conf, lay.typed)
             number = again
     symbol = re.sub(r"[^\w\-./]", "", symbol).strip(".-_")
     value = f"{number}/{symbol}" if symbol else number or None
@@ -439,16 +445,22 @@ ONE_READING = "{} chỉ đọc được một lần (thường viết tay), cầ
 #: them right to the letter (docs/benchmarks-fields.md), too few to vouch for any.
 SUBJECT_OCR = "Trích yếu đọc bằng OCR, cần đối chiếu với bản giấy"
 
-#: Below this confidence (0-100, weakest digit word) the digits-only re-reading of a handwritten
-#: number or day is not trusted even when the page pass agrees.
-REREAD_CONFIDENCE = 80
+#: A number or day filled in by hand is never vouched for: the best reading is filled in and the
+#: officer confirms it.
+HANDWRITTEN = "{} viết tay trên bản quét, đã điền giá trị đọc được ({}): cần kiểm tra"
+
+#: Below this confidence (0-1, weakest digit) the re-reading of a typed number is not trusted
+#: even when the page pass agrees.
+REREAD_CONFIDENCE = 0.8
 
 
-def second_reading(what: str, first: str, again: str, conf: float) -> list[str]:
-    """Why a number or day filled in by hand is not vouched for: the page pass and the
-    digits-only re-reading disagree, or the re-reading itself was unsure."""
+def second_reading(what: str, first: str, again: str, conf: float, typed: bool = False) -> list[str]:
+    """Why a number or day is not vouched for: on a scan it is handwritten (always); the page
+    pass and the re-reading disagree, or the re-reading itself was unsure."""
     if first != again:
         return [f"{what} đọc hai lần khác nhau ({first or '?'} / {again}), có thể viết tay: cần kiểm tra"]
+    if not typed:
+        return [HANDWRITTEN.format(what, again)]
     if 0 < conf < REREAD_CONFIDENCE:  # 0: Tesseract gave no confidence (seen on right readings)
         return [f"{what} viết tay đọc không chắc chắn, cần kiểm tra"]
     return []
@@ -465,34 +477,86 @@ def _page_image(lay: Layout):
     return lay.image
 
 
-def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int) -> tuple[Optional[str], float]:
-    """Digits in [x0, x1) of `seg`'s row, read again with a digits-only Tesseract pass.
+def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, slack: float = 0) -> tuple[Optional[str], float]:
+    """Digits in [x0, x1) of `seg`'s row read again, alone, and how sure (0-1); the digit reader
+    also sees `slack` pixels further right (where it stops at a printed "/").
 
     The number and the day of a signed document are filled in by hand; the full-page pass
-    reads them as letters and symbols. Read alone, as one line of digits, they mostly come
-    out right (measured on real scans: 11 of 21 numbers vs 5 from the page pass).
+    reads them as letters and symbols. The handwritten-digit reader (ocr/digits.py) reads the
+    blank's ink; when it finds no digits there, a digits-only Tesseract pass of the same crop
+    does (measured on the real letters: docs/benchmarks-fields.md).
     """
     image = _page_image(lay)
     if image is None or x1 - x0 < 4:
         return None, 0.0
-    import cv2
-
-    from ocr.engine import read_line
-
     h = lay.line_h
     y0, y1 = max(0, int(seg.y0 - 0.8 * h)), min(image.shape[0], int(seg.y1 + 0.8 * h))
     crop = image[y0:y1, max(0, x0):min(image.shape[1], x1)]
     if crop.size == 0:
         return None, 0.0
-    crop = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
-    text, conf = read_line(crop, lang="eng", charset="0123456789")
-    digits = re.sub(r"\D", "", text)
-    return digits or None, conf
+    if lay.typed:  # the text layer's own digits, checked as before by Tesseract alone
+        return _tesseract_reading(crop)
+    # the start is an estimate that may cut into the first digit: the reader drops what it
+    # catches of the print before it
+    left = max(0, x0 - int(0.3 * h))
+    hand = _hand_reading(image[y0:y1, left:min(image.shape[1], x1 + int(slack))], h, until_slash=True) \
+        if slack else (None, 0.0)
+    if hand[0] is None:
+        hand = _hand_reading(image[y0:y1, left:min(image.shape[1], x1)], h)
+    return _combine(hand, _tesseract_reading(crop))
 
 
-def _char_x(w: Word, index: int) -> int:
-    """x of character `index` inside word `w`, assuming even character widths."""
-    return int(w.bbox[0] + index * (w.bbox[2] - w.bbox[0]) / max(1, len(w.text)))
+def _hand_reading(crop, line_h: float, until_slash: bool = False) -> tuple[Optional[str], float]:
+    from ocr.digits import read_handwritten_number
+
+    return read_handwritten_number(crop, line_h=line_h, until_slash=until_slash)
+
+
+def _tesseract_reading(crop) -> tuple[Optional[str], float]:
+    import cv2
+
+    from ocr.engine import read_line
+
+    padded = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+    text, conf = read_line(padded, lang="eng", charset="0123456789")
+    return re.sub(r"\D", "", text) or None, conf / 100.0
+
+
+#: Below this probability (weakest digit) the digit reader gives way to a surer Tesseract reading.
+HAND_CONFIDENCE = 0.5
+
+
+def _combine(hand: tuple[Optional[str], float], tess: tuple[Optional[str], float]) -> tuple[Optional[str], float]:
+    """The digit reader's digits, unless it found none or was unsure where Tesseract was surer."""
+    if hand[0] and (hand[1] >= HAND_CONFIDENCE or not tess[0] or tess[1] <= hand[1]):
+        return hand
+    return tess if tess[0] else hand
+
+
+def _printed_width(lay: Layout, seg: Seg) -> float:
+    """Width of one printed lower-case letter: median over the date line's (or `seg`'s) words
+    without digits."""
+    words = [w for x in (lay.date, seg) if x is not None for w in x.words
+             if len(w.text) >= 3 and not re.search(r"\d", w.text)]
+    widths = [(w.bbox[2] - w.bbox[0]) / _printed_len(w.text) for w in words]
+    return median(widths) if widths else 0.5 * seg.height
+
+
+def _printed_len(text: str) -> float:
+    """Length of printed text in lower-case letter widths: capitals are wider, marks narrower."""
+    return sum(1.3 if c.isupper() else 0.5 if c in "/-.,:;" else 1.0 for c in text) or 1.0
+
+
+def _end_of_printed(w: Word, n: int, cw: float) -> int:
+    """x where the first `n` printed characters of `w` end: their printed width in from its left
+    edge (OCR's box of "ngày" or "Số:" often swallows the handwriting after it), never past the box."""
+    return min(w.bbox[2], int(w.bbox[0] + _printed_len(w.text[:n]) * cw))
+
+
+def _start_of_printed(w: Word, index: int, cw: float) -> int:
+    """x where the printed tail of `w` from character `index` starts: its printed width in from
+    the box's right edge ("tháng"'s box often swallows the day before it), never before the box."""
+    return max(w.bbox[0], int(w.bbox[2] - _printed_len(w.text[index:]) * cw))
 
 
 _DATE = re.compile(r"ngay\s*(.*?)\s*thang\s*(.*?)\s*nam\s*(\S+)")
@@ -529,10 +593,12 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
     if ngay is not None and thang is not None and len(fold(thang.text)) == len(thang.text):
         spelt = fold(ngay.text)
         at = spelt.find("ngay")
-        start = _char_x(ngay, at + 4 if at >= 0 else max(0, spelt.find("nga")) + 3)
-        again, conf = reread_digits(lay, s, start, _char_x(thang, fold(thang.text).index("thang")))
+        cw = _printed_width(lay, s)
+        # "ngàW{": the day written over the word's end garbles its "y", which is print all the same
+        start = _end_of_printed(ngay, (at if at >= 0 else max(0, spelt.find("nga"))) + 4, cw)
+        again, conf = reread_digits(lay, s, start, _start_of_printed(thang, fold(thang.text).index("thang"), cw))
         if again and len(again) <= 2 and 1 <= int(again) <= 31:
-            doubts = second_reading("Ngày ban hành", day.lstrip("0"), again.lstrip("0"), conf)
+            doubts = second_reading("Ngày ban hành", day.lstrip("0"), again.lstrip("0"), conf, lay.typed)
             day = again
     if not day or not month or len(year) != 4:
         return place, _field(raw, [s], valid=False, problems=[f"Không đọc được ngày ban hành: {raw}"])
