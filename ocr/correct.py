@@ -31,11 +31,11 @@ class Settings:
     change_cost: float = 4.0  # nats a change must win by, beyond the alternatives' own cost
     conf_weight: float = 0.02  # nats per confidence point the alternative is below the first choice
     max_candidates: int = 6
-    max_unseen: int = 2
-    unseen_cost: float = 6.0
+    max_unseen: int = 2  # syllables tried with a mark the engine never offered, the commonest first
+    unseen_cost: float = 6.0  # nats per mark the engine did not offer (bold capitals lose every mark)
     # nats against a reading that is no known syllable: the model's <unk> stands for thousands of
     # rare words, so P(<unk>) alone would make "buỗi" as likely as "buổi"
-    unknown_cost: float = 6.0  # nats per letter the engine did not offer (bold capitals lose every mark)
+    unknown_cost: float = 6.0
 
 
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
