@@ -25,7 +25,7 @@ Result = tuple[Optional[str], bool, list[str]]
 
 # Letters OCR reads where a digit was printed (only applied to numeric fields).
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
-                            "|": "1", "!": "1", "L": "1", "S": "5", "s": "5", "B": "8", "Z": "2",
+                            "|": "1", "!": "1", "]": "1", "L": "1", "S": "5", "s": "5", "B": "8", "Z": "2",
                             "z": "2", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7"})
 # Punctuation and dot leaders that cling to the ends of a value.
 _EDGE = " \t.:;,…·_-–—|\"'`()[]"

@@ -586,7 +586,7 @@ def _place_and_date(lay: Layout) -> tuple[Field, Field]:
         raw = collapse_spaces(" ".join(w.text for w in words[idx:]))
     else:  # "ngày" inside a word ("Ngãi,ngày"): cut the line where the date starts
         raw = s.text[m.start():] if len(key) == len(s.text) else s.text
-    day, month, year = (re.sub(r"\D", "", fix_digits(re.sub(r"[^\w]", "", g))) for g in m.groups())
+    day, month, year = (re.sub(r"\D", "", fix_digits(g)) for g in m.groups())
     doubts = [] if lay.typed else [ONE_READING.format("Ngày ban hành")]
     ngay = words[idx] if idx is not None else None
     thang = next((w for w in words if "thang" in fold(w.text)), None)
@@ -686,11 +686,17 @@ def _subject_lines(lay: Layout, first: Seg, column_left: bool, axis: Optional[fl
 _DIGITS_WITH_LOOKALIKE = re.compile(r"\b(?=[0-9lIO]*[0-9])(?=[0-9lIO]*[lIO])[0-9lIO]{2,}\b")
 
 
+#: A full stop inside the subject, between a word and a lower-case word ("Quyết. định"): the
+#: subject is one noun phrase, the stop a speck (abbreviations like "v.v." keep theirs).
+_STOP_INSIDE = re.compile(r"(?<![.\w])([^\W\d_]{2,})\.(?= (\w))")
+
+
 def _subject_text(lines: list[Seg]) -> str:
     from templates.normalize import fix_digits
 
     text = collapse_spaces(" ".join(s.text for s in lines))
     text = _DIGITS_WITH_LOOKALIKE.sub(lambda m: fix_digits(m.group(0)), text)
+    text = _STOP_INSIDE.sub(lambda m: m.group(1) + ("" if m.group(2).islower() else "."), text)
     m = _VV.match(text)
     if m:
         return "V/v " + text[m.end():]

@@ -198,6 +198,17 @@ def test_number_line_without_its_label_and_date_line_with_a_garbled_ngay(templat
     assert fields["loai_van_ban"].value == "CHỈ THỊ"
 
 
+def test_a_month_printed_11_read_as_1_bracket(template):
+    """Serif "11" comes out "1]": the bracket is a one, not a mark to drop (the month was read 01)."""
+    page = _words([("ỦY BAN NHÂN DÂN", 300, 200), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1200, 200),
+                   ("TỈNH QUẢNG NGÃI", 300, 250), ("Độc lập - Tự do - Hạnh phúc", 1300, 250),
+                   ("Số: 565 /UBND-KGVX", 300, 330), ("Quảng Ngãi, ngày 15 tháng 1] năm 2024", 1250, 330),
+                   ("CHỈ THỊ", 1000, 460), ("Về tăng cường chỉ đạo Kỳ thi năm 2024", 700, 520)])
+    doc = Document(stem="t", source=["t"], pages=[ProcessedPage(
+        source="t", source_index=0, width=2480, height=3508, dpi=300, image=b"", image_format="png", ocr=page)])
+    assert extract(doc, template)["ngay_ban_hanh"].value == "15/11/2024"
+
+
 def _through_pipeline(image: np.ndarray) -> Document:
     from ocr.model import PageImage
     from ocr.pipeline import PageJob, PipelineOptions, process_page
@@ -313,6 +324,9 @@ def test_coarse_page_is_read_enlarged():
 @pytest.mark.parametrize("read, subject", [
     ("V/v trình HĐND tỉnh tại kỳ họp thứ 3l", "V/v trình HĐND tỉnh tại kỳ họp thứ 31"),
     ("Về việc kế hoạch năm 2O24 của Ban ILO", "Về việc kế hoạch năm 2024 của Ban ILO"),
+    # a speck read as a full stop inside the one noun phrase; abbreviations and names keep theirs
+    ("V/v góp ý dự thảo Quyết. định sửa đổi", "V/v góp ý dự thảo Quyết định sửa đổi"),
+    ("V/v hỗ trợ TP. Hồ Chí Minh, v.v. các tỉnh", "V/v hỗ trợ TP. Hồ Chí Minh, v.v. các tỉnh"),
 ])
 def test_subject_numbers_with_a_lookalike_letter_read_as_digits(read, subject):
     from templates.van_ban import Seg, _subject_text
