@@ -196,6 +196,38 @@ def _case_of_a_word(text: str, lm: SyllableLM) -> str:
     return text
 
 
+def _title_case_in_lower_text(words: list[Word], choices: Sequence[Optional[Choices]]) -> list[Word]:
+    """A short word in capitals amid lower-case words ("trú: SỐ 56 đường"), whose later letters
+    the engine also read in lower case, in title case: a capital slipped, not a word in capitals
+    (those stand among other capitals: "ÔNG NGUYỄN VĂN AN")."""
+    out = list(words)
+    for i, w in enumerate(words):
+        core = _EDGE.match(w.text).group(2)
+        if not (2 <= len(core) <= 4 and is_syllable_text(core) and core.isupper()):
+            continue
+        c = choices[i]
+        start = w.text.index(core)
+        if c is None or len(c) != len(w.text) or not all(
+                any(a == ch.lower() for a, _ in c[start + k]) for k, ch in enumerate(core) if k):
+            continue
+        sides = [_letters_near(words, i, step) for step in (-1, 1)]
+        if any(sides) and not any(n is not None and n.isupper() for n in sides):
+            out[i] = replace(w, text=w.text.replace(core, core[0] + core[1:].lower(), 1))
+    return out
+
+
+def _letters_near(words: Sequence[Word], i: int, step: int) -> Optional[str]:
+    """The letters of the nearest word on the same line, from `i` towards `step`, that has any."""
+    j = i + step
+    while 0 <= j < len(words) and (words[j].block, words[j].par, words[j].line) == (
+            words[i].block, words[i].par, words[i].line):
+        letters = "".join(ch for ch in words[j].text if ch.isalpha())
+        if letters:
+            return letters
+        j += step
+    return None
+
+
 def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], lm: SyllableLM,
                   settings: Settings = Settings()) -> list[Word]:
     """The words of a page with tone marks corrected paragraph by paragraph; `choices[i]` belongs
@@ -205,6 +237,7 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
     kept = [i for i, w in enumerate(words) if not _is_noise(w)]
     words, choices = [words[i] for i in kept], [choices[i] for i in kept]
     out = [replace(w, text=_case_of_a_word(_LEADER_EDGE.sub("", w.text), lm)) for w in words]
+    out = _title_case_in_lower_text(out, choices)
     for idx in _runs_of_text(out):
         slots = [_slot(out[i], choices[i], lm, settings) for i in idx]
         if not any(len(s.options) > 1 for s in slots):

@@ -262,6 +262,21 @@ def check_place_name(text: Optional[str]) -> list[str]:
     return [f"Không nhận ra địa danh '{text}' trong danh mục tỉnh/huyện/xã (kiểm tra chữ và dấu)"]
 
 
+#: A province, city or district named at the end of a value ("…, Thành phố Cần Thơ").
+_TAIL_UNIT = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa)\s+\S", re.I)
+
+
+def check_place_tail(text: Optional[str]) -> list[str]:
+    """Problems of the province, city or district that ends a free-text value ("…, Xã Thạnh
+    Xuân, Thành phố Cần"): a value cut short at a line's end names no place on the lists."""
+    if not text or "," not in text:
+        return []
+    tail = text.rsplit(",", 1)[1].strip(" .;")
+    if not _TAIL_UNIT.match(_folded(tail)):
+        return []
+    return check_place_name(tail)
+
+
 def _strip_commune(name: str) -> str:
     """'Xã Ia Lâu' -> 'Ia Lâu', 'Thị trấn Phú Hòa' -> 'Phú Hòa'."""
     words = name.split()

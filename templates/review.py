@@ -24,7 +24,7 @@ import numpy as np
 from ocr.handwriting import Evidence, handwriting_evidence
 from ocr.model import Document, Field
 from ocr.textnorm import collapse_spaces, fold, nfc
-from templates.addresses import check_place_name, check_unit_name
+from templates.addresses import check_place_name, check_place_tail, check_unit_name
 from templates.normalize import SURNAMES, data_rows
 from templates.registry import Template
 
@@ -170,6 +170,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         out.append(NOT_IN_LIST.format(f.value, _LISTS[spec.check][1]))
     if spec.check == "co_quan" or spec.type == "text":
         out.extend(p for p in check_unit_name(f.value) if p not in out)
+    if spec.type == "text" and spec.check != "address":  # an address field has its own full check
+        out.extend(p for p in check_place_tail(f.value) if p not in out)
     if spec.check == "dia_danh":
         out.extend(check_place_name(f.value))
     if (sig is not None and (sig.coloured or sig.handwritten(form_hand))) or (sig is None and form_hand):

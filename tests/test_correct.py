@@ -138,3 +138,19 @@ def test_a_short_line_ends_the_context_and_a_changed_word_is_marked_doubtful():
     assert [w.text for w in read(290)][:3] == ["Trần", "Hữu", "Thắng"]
     run_on = read(990)  # the same words on a line as wide as the paragraph: one run of text
     assert run_on[2].text == "Tháng" and run_on[2].doubt == 100.0 and run_on[0].doubt == 0.0
+
+
+def test_a_word_in_capitals_amid_lower_case_takes_title_case_when_the_engine_also_read_it_so():
+    lm = load_model()
+
+    def read(texts, lower_offered=True):
+        words = _words(texts)
+        choices = [_choices(t) for t in texts]
+        for i, t in enumerate(texts):
+            if lower_offered and t.isupper():
+                choices[i] = [[(ch, 95.0)] + ([(ch.lower(), 66.0)] if k else []) for k, ch in enumerate(t)]
+        return [w.text for w in correct_words(words, choices, lm)]
+
+    assert read(["trú:", "(2)", "SỐ", "56", "đường", "Hai"]) == ["trú:", "(2)", "Số", "56", "đường", "Hai"]
+    assert read(["trú:", "SỐ", "56", "đường"], lower_offered=False) == ["trú:", "SỐ", "56", "đường"]
+    assert read(["ông", "NGUYỄN", "VĂN", "AN"]) == ["ông", "NGUYỄN", "VĂN", "AN"]  # a name in capitals

@@ -142,7 +142,8 @@ fields:
 def test_a_speck_after_a_unit_word_or_an_unknown_commune_in_free_text_is_sent_to_review():
     """"Xã. Pắc Ta": an administrative unit is always followed by its name, never by a mark; the
     OCR read a speck of dust there, and the value must not look checked. A commune named inside
-    free text (a place of birth, a request) is looked up as an authority's is."""
+    free text (a place of birth, a request) is looked up as an authority's is, and so is the
+    province or district that ends it (a value cut at a line's end names none)."""
     tpl = parse_template("""
 id: t
 match: ["T"]
@@ -155,7 +156,11 @@ fields:
     unknown = _fields(noi_dung="Bệnh viện Đa khoa Xã Pắc Tà, Lai Châu")  # a commune in free text: checked too
     rv.review_fields(tpl, unknown)
     assert "Không nhận ra xã/phường 'Pắc Tà' trong danh mục (kiểm tra chữ và dấu)" in unknown["noi_dung"].problems
+    cut = _fields(noi_dung="Đăng ký tạm trú tại Thôn 12, Xã Thạnh Xuân, Thành phố Cần")  # the line's end lost
+    rv.review_fields(tpl, cut)
+    assert cut["noi_dung"].needs_review and any("'Thành phố Cần'" in p for p in cut["noi_dung"].problems)
     for clean in ("Đăng ký tạm trú tại Số 126 đường Phan Đình Phùng, Xã Pắc Ta, Lai Châu",
+                  "Đăng ký tạm trú tại Thôn 12, Xã Thạnh Xuân, Thành phố Cần Thơ",
                   "Gửi UBND tỉnh, Sở Tư pháp và các quận, huyện; Cộng hòa xã hội chủ nghĩa Việt Nam"):
         fields = _fields(noi_dung=clean)
         rv.review_fields(tpl, fields)
