@@ -54,11 +54,11 @@ def test_rescue_decodes_blurred_copy_the_first_pass_misses():
 def test_page_without_codes_is_empty_and_cheap():
     page = text_page(300)
     find_barcodes(page)  # warm up
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # this process's CPU: other jobs on the machine do not count
     for _ in range(3):
         assert find_barcodes(page) == []
-    per_page = (time.perf_counter() - t0) / 3
-    assert per_page < 0.6, f"{per_page * 1000:.0f} ms per page"  # measured ~90 ms alone
+    per_page = (time.process_time() - t0) / 3
+    assert per_page < 0.6, f"{per_page * 1000:.0f} ms of CPU per page"  # measured ~90 ms
 
 
 def _cover_sheet(code: str, dpi: int = 200) -> np.ndarray:
