@@ -76,10 +76,10 @@ def test_blank_and_print_only_give_nothing():
 def test_reader_is_fast():
     crop = _hand_line(["2", "1", "5"])
     read_handwritten_number(crop, line_h=40)
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU: other jobs on the machine do not count
     for _ in range(10):
         read_handwritten_number(crop, line_h=40)
-    assert (time.perf_counter() - start) / 10 < 0.02
+    assert (time.process_time() - start) / 10 < 0.02
 
 
 def test_handwritten_number_in_a_letter_is_filled_in_and_sent_to_review():
