@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -141,13 +141,12 @@ class SyllableLM:
     vocab: list[str]
     ids: dict[str, int]
     variants: dict[str, tuple[str, ...]]  # folded form -> the syllables that fold to it
-    arrays: dict[str, np.ndarray]
     cont_sum: int  # N1+(. .): all distinct bigram types
-    # the arrays' rows by key, as Python lists and dicts: a lookup costs a dict access, not three
-    # numpy searches (the correction stage asks ~10^4 times a page)
-    bigram_row: dict[int, int] = field(default_factory=dict)
-    trigram_count: dict[int, int] = field(default_factory=dict)
-    columns: dict[str, list[int]] = field(default_factory=dict)
+    # the file's arrays as Python dicts and lists: a lookup costs a dict access, not three numpy
+    # searches (the correction stage asks ~10^4 times a page)
+    bigram_row: dict[int, int]  # bigram key -> its row in `columns`' bigram lists
+    trigram_count: dict[int, int]
+    columns: dict[str, list[int]]
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "SyllableLM":
@@ -158,7 +157,7 @@ class SyllableLM:
         for w in vocab[3:]:
             variants.setdefault(fold(w), []).append(w)
         return cls(vocab=vocab, ids={w: i for i, w in enumerate(vocab)},
-                   variants={k: tuple(v) for k, v in variants.items()}, arrays=arrays,
+                   variants={k: tuple(v) for k, v in variants.items()},
                    cont_sum=int(arrays["unigram_cont"].sum()),
                    bigram_row={k: i for i, k in enumerate(arrays["bigram_keys"].tolist())},
                    trigram_count=dict(zip(arrays["trigram_keys"].tolist(), arrays["trigram_count"].tolist())),
@@ -175,22 +174,22 @@ class SyllableLM:
     def _p1(self, c: int) -> float:
         return (self.columns["unigram_cont"][c] + 0.5) / (self.cont_sum + 0.5 * len(self.vocab))
 
-    def _bigram(self, b: int, c: int) -> tuple[float, int]:
-        """P2(c | b) and the row of (b, c) in the bigram arrays (-1 when unseen)."""
+    def _bigram(self, b: int, c: int) -> float:
+        """P2(c | b)."""
         col = self.columns
         total = col["ctx_total"][b]
-        row = self.bigram_row.get(b * len(self.vocab) + c, -1)
         p1 = self._p1(c)
         if total == 0:
-            return p1, -1
+            return p1
+        row = self.bigram_row.get(b * len(self.vocab) + c, -1)
         cont = col["bigram_cont"][row] if row >= 0 else 0
-        return (max(cont - D2, 0) + D2 * col["ctx_types"][b] * p1) / total, row
+        return (max(cont - D2, 0) + D2 * col["ctx_types"][b] * p1) / total
 
     def logprob(self, w1: str, w2: str, w3: str) -> float:
         """Natural log of P(w3 | w1 w2), interpolated Kneser-Ney."""
         V = len(self.vocab)
         i1, i2, i3 = self.id(w1), self.id(w2), self.id(w3)
-        p2, _ = self._bigram(i2, i3)
+        p2 = self._bigram(i2, i3)
         ctx = i1 * V + i2
         row = self.bigram_row.get(ctx, -1)
         if row < 0:
