@@ -210,30 +210,33 @@ def _outermost_ring(ink: np.ndarray, seal: tuple[float, float, float]) -> tuple[
     """The seal with the radius of its outer ring: seals have two rings, the circle found may be
     the inner one."""
     cx, cy, r = seal
-    h, w = ink.shape
-    angle = np.linspace(0, 2 * np.pi, 180, endpoint=False)
     for outer in np.arange(r * 1.25, r + 3, -1.0):
-        xs = np.clip((cx + (outer + np.arange(-1, 2)[:, None]) * np.cos(angle)).astype(int), 0, w - 1)
-        ys = np.clip((cy + (outer + np.arange(-1, 2)[:, None]) * np.sin(angle)).astype(int), 0, h - 1)
-        if ink[ys, xs].any(axis=0).mean() >= SEAL_MIN_RIM:
+        if _rim_shares(ink, cx, cy, outer + np.arange(-1, 2)) >= SEAL_MIN_RIM:
             return cx, cy, float(outer)
     return seal
+
+
+def _rim_shares(ink: np.ndarray, cx, cy, radii) -> np.ndarray:
+    """Share of 180 directions in which a circle's rim is ink anywhere across `radii` (its last
+    axis, the rim's width); the centres broadcast against `radii` without that axis."""
+    h, w = ink.shape
+    angle = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    radii = np.asarray(radii, dtype=np.float64)[..., None]
+    xs = np.clip((np.asarray(cx)[..., None, None] + radii * np.cos(angle)).astype(int), 0, w - 1)
+    ys = np.clip((np.asarray(cy)[..., None, None] + radii * np.sin(angle)).astype(int), 0, h - 1)
+    return ink[ys, xs].any(axis=-2).mean(axis=-1)
 
 
 def _best_rim(ink: np.ndarray, cx: float, cy: float, r: float, step: float) -> tuple[float, tuple[float, float, float]]:
     """The circle near (cx, cy, r) whose thin rim is most ink, and that share. Lines of text
     cover a wide band around any circle; only a seal's ring covers a thin one all round."""
-    h, w = ink.shape
-    angle = np.linspace(0, 2 * np.pi, 180, endpoint=False)
-    band = np.arange(-2, 3)[:, None]  # (band, angle)
+    band = np.arange(-2, 3)
     steps = np.arange(-2, 3)
     share, at = 0.0, (cx, cy, r)
     for stride in (2 * step, step):  # coarse, then fine around the best
         d = steps * stride
-        radii = at[2] + d[:, None, None, None, None] + band  # (dr, 1, 1, band, angle)
-        xs = np.clip((at[0] + d[None, :, None, None, None] + radii * np.cos(angle)).astype(int), 0, w - 1)
-        ys = np.clip((at[1] + d[None, None, :, None, None] + radii * np.sin(angle)).astype(int), 0, h - 1)
-        shares = ink[ys, xs].any(axis=3).mean(axis=-1)  # (dr, dx, dy)
+        shares = _rim_shares(ink, at[0] + d[None, :, None], at[1] + d[None, None, :],
+                             at[2] + d[:, None, None, None] + band)  # (dr, dx, dy)
         i, j, k = np.unravel_index(int(np.argmax(shares)), shares.shape)
         if shares[i, j, k] > share:
             share, at = float(shares[i, j, k]), (at[0] + d[j], at[1] + d[k], at[2] + d[i])
