@@ -153,9 +153,10 @@ def page_regions(page: OcrPage, seals: Sequence[BBox]) -> list[Region]:
 
     They are not body text: a reader, a search and the benchmarks may take them apart."""
     regions = [Region("seal", tuple(int(v) for v in s)) for s in seals]
+    lines = page.lines() if seals else []
     for x0, y0, x1, y1 in seals:
         r = (x1 - x0) / 2
-        beside = [ln for ln in page.lines()
+        beside = [ln for ln in lines
                   if all(y0 - 0.5 * r <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 0.5 * r and x1 - 0.2 * r <= w.bbox[0] <= x1 + 6 * r
                          for w in ln)]
         text = "\n".join(" ".join(w.text for w in ln) for ln in beside)

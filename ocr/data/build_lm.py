@@ -39,11 +39,14 @@ def corpus_lines(folder: Path):
             yield from fh
 
 
+def _data_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a commented CSV file of templates/data (the build may not import templates/)."""
+    with open(REPO / "templates" / "data" / name, encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
 def place_names() -> list[str]:
-    path = REPO / "templates" / "data" / "communes_2024.csv"
-    with open(path, encoding="utf-8") as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return sorted({name for r in rows for name in (r["district"], r["commune"])})
+    return sorted({name for r in _data_rows("communes_2024.csv") for name in (r["district"], r["commune"])})
 
 
 #: Centrally-run cities among the provinces: "thành phố Hà Nội", every other one "tỉnh …".
@@ -53,9 +56,7 @@ CITIES = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần T
 def place_lines() -> list[str]:
     """Place names as text of their own ("Quận Ba Đình", "tỉnh Quảng Ngãi"): the syllables of a
     name follow each other there, where the laws rarely print them."""
-    path = REPO / "templates" / "data" / "province_codes.csv"
-    with open(path, encoding="utf-8") as fh:
-        provinces = sorted({r["name"] for r in csv.DictReader(line for line in fh if not line.startswith("#"))})
+    provinces = sorted({r["name"] for r in _data_rows("province_codes.csv")})
     return [("thành phố " if p in CITIES else "tỉnh ") + p for p in provinces] + place_names()
 
 
