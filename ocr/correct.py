@@ -123,26 +123,29 @@ def _as_letters(core: str, lm: SyllableLM) -> Optional[str]:
 
 def _best_reading(slots: list[_Slot], lm: SyllableLM, unknown_cost: float = 0.0) -> list[str]:
     """Viterbi over the words with the two previous syllables as state (back-pointers, so a
-    paragraph of hundreds of words costs linear time)."""
-    beams: dict[tuple[str, str], float] = {(BOS, BOS): 0.0}
+    paragraph of hundreds of words costs linear time). States are keyed by the syllables and
+    carry their model ids, looked up once per reading."""
+    bos = lm.id(BOS)
+    # state (w1, w2) -> (score, id of w1, id of w2)
+    beams: dict[tuple[str, str], tuple[float, int, int]] = {(BOS, BOS): (0.0, bos, bos)}
     back: list[dict[tuple[str, str], tuple[str, str]]] = []
     for slot in slots:
-        nxt: dict[tuple[str, str], float] = {}
+        nxt: dict[tuple[str, str], tuple[float, int, int]] = {}
         ptr: dict[tuple[str, str], tuple[str, str]] = {}
         readings = slot.options or [(slot.token, 0.0)]
-        for (w1, w2), score in beams.items():
-            for reading, cost in readings:
+        penalty = unknown_cost if len(readings) > 1 else 0.0
+        looked_up = [(r, cost + (penalty if r not in lm.ids else 0.0), lm.id(r)) for r, cost in readings]
+        for (w1, w2), (score, i1, i2) in beams.items():
+            for reading, cost, i3 in looked_up:
                 if slot.token == BOS:
-                    state, s = (BOS, BOS), score
+                    state, s, ids = (BOS, BOS), score, (bos, bos)
                 else:
-                    state, s = (w2, reading), score + lm.logprob(w1, w2, reading) - cost
-                    if len(readings) > 1 and reading not in lm.ids:
-                        s -= unknown_cost
-                if state not in nxt or nxt[state] < s:
-                    nxt[state], ptr[state] = s, (w1, w2)
+                    state, s, ids = (w2, reading), score + lm.logprob_of_ids(i1, i2, i3) - cost, (i2, i3)
+                if state not in nxt or nxt[state][0] < s:
+                    nxt[state], ptr[state] = (s, *ids), (w1, w2)
         beams = nxt
         back.append(ptr)
-    final = {k: v + (lm.logprob(k[0], k[1], BOS) if k[1] != BOS else 0.0) for k, v in beams.items()}
+    final = {k: v[0] + (lm.logprob_of_ids(v[1], v[2], bos) if k[1] != BOS else 0.0) for k, v in beams.items()}
     state = max(final, key=final.get)
     path: list[str] = []
     for ptr in reversed(back):

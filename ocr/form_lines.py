@@ -20,6 +20,7 @@ under a value written just above them stand apart from its letters.
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import cv2
@@ -67,7 +68,8 @@ def _stroke_ink(grey: np.ndarray) -> np.ndarray:
     paler than letters, a 1-pixel box border blurred by the scan sits near Otsu's threshold
     and would break into pieces there; a long, straight run of pale pixels is still a line."""
     bg = _background(grey)
-    return ((grey < bg - max(40, 0.25 * bg)) * 255).astype(np.uint8)
+    below = math.ceil(bg - max(40, 0.25 * bg)) - 1  # grey < limit, for whole grey levels
+    return cv2.threshold(grey, below, 255, cv2.THRESH_BINARY_INV)[1]
 
 
 def _rect(w: int, h: int) -> np.ndarray:
@@ -505,6 +507,8 @@ def _nearest_left(words, x: float, y: float):
 #: A stamp's frame: at least this tall and wide (inches), at most this share of the page.
 FRAME_MIN_IN = (0.25, 0.6)
 FRAME_MAX_SHARE = (0.35, 0.6)
+#: Frames are looked for at about this resolution: a stamp's frame is some 60 px wide there.
+FRAME_DPI = 100
 
 
 def find_frames(grey: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
@@ -515,8 +519,9 @@ def find_frames(grey: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]
     A frame is a set of connected straight strokes whose bounding box has ink along at least
     three of its four sides; tables (page-wide) and the page border are too large to count.
     """
-    h_img, w_img = grey.shape[:2]
-    ink = _stroke_ink(grey)
+    ink, factor = _pooled(_stroke_ink(grey), max(1, int(dpi // FRAME_DPI)))
+    dpi /= factor
+    h_img, w_img = ink.shape[:2]
     min_h, min_w = int(FRAME_MIN_IN[0] * dpi), int(FRAME_MIN_IN[1] * dpi)
     horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _rect(max(8, min_w // 2), 1))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, _rect(1, max(8, int(0.8 * min_h))))  # taller than letters
@@ -537,5 +542,15 @@ def find_frames(grey: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]
         left, right = max(left, 255 * (x <= gap)), max(right, 255 * (x + w >= w_img - gap))  # cut by the page edge
         sides = sum(v >= 0.6 * 255 for v in (top, bottom, left, right))
         if sides >= 3:
-            frames.append((x, y, x + w, y + h))
+            frames.append((x * factor, y * factor, (x + w) * factor, (y + h) * factor))
     return frames
+
+
+def _pooled(mask: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
+    """`mask` shrunk `factor` times, a cell set when any of its pixels is: a one-pixel border
+    survives, where averaging the grey image would pale it below the ink threshold."""
+    if factor < 2:
+        return mask, 1
+    h, w = mask.shape[0] // factor, mask.shape[1] // factor
+    shares = cv2.resize(mask[:h * factor, :w * factor], (w, h), interpolation=cv2.INTER_AREA)
+    return ((shares > 0) * 255).astype(np.uint8), factor

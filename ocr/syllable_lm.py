@@ -187,8 +187,12 @@ class SyllableLM:
 
     def logprob(self, w1: str, w2: str, w3: str) -> float:
         """Natural log of P(w3 | w1 w2), interpolated Kneser-Ney."""
+        return self.logprob_of_ids(self.id(w1), self.id(w2), self.id(w3))
+
+    def logprob_of_ids(self, i1: int, i2: int, i3: int) -> float:
+        """`logprob` of syllables already looked up (`id`): the corrector's search asks it
+        for the same few syllables thousands of times a page."""
         V = len(self.vocab)
-        i1, i2, i3 = self.id(w1), self.id(w2), self.id(w3)
         p2 = self._bigram(i2, i3)
         ctx = i1 * V + i2
         row = self.bigram_row.get(ctx, -1)
