@@ -163,9 +163,15 @@ def main(argv=None) -> int:
                     help="tuning: seeds 1000+, thresholds are set on it; blind: other seeds and the other "
                          "font set, scored once, never tuned on")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--first-seed", type=int,
+                    help="other tuning pages: seeds from here (below the blind set's, which stay blind)")
     args = ap.parse_args(argv)
     forms = [f if not f.endswith(".yaml") else str(REPO / f) for f in args.forms.split(",")]
     first_seed, fonts = SETS[args.set]
+    if args.first_seed is not None:
+        if args.set != "tuning" or args.first_seed + args.n * 3 > SETS["blind"][0]:
+            ap.error("--first-seed picks other tuning pages, below the blind set's seeds")
+        first_seed = args.first_seed
     fonts = args.fonts or fonts
     args.fonts = fonts
     cases = [(f, first_seed + k, args.dpi, args.clean, fonts) for f in forms for k in range(args.n)]

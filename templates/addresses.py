@@ -199,12 +199,19 @@ _LOOKALIKE = {"l": "I", "I": "l"}
 
 
 def repair_commune_names(text: Optional[str]) -> Optional[str]:
-    """`text` with each commune name that is on no list but would be with a look-alike letter at
-    a word's start swapped ("xã la Rsai" -> "xã Ia Rsai") written as the list writes it."""
+    """`text` with its commune names written as the lists write them: one on no list but that
+    would be with a look-alike letter at a word's start swapped ("xã la Rsai" -> "xã Ia Rsai"),
+    and one whose marks differ from the only commune of those letters in the province the text
+    names after it ("Xã Vĩnh Lộc, Thành phố Huế" -> "Xã Vinh Lộc": Huế has no Vĩnh Lộc; in
+    italics an i's dot reads as a tilde)."""
     if not text:
         return text
     for start, end in reversed(list(_named_communes(text))):
         written = text[start:end]
+        in_province = _province_marks(written, text[end:])
+        if in_province is not None:
+            text = text[:start] + in_province + text[end:]
+            continue
         if _known_commune(written):
             continue
         words = written.split(" ")
@@ -215,6 +222,23 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
                     text = text[:start] + swapped + text[end:]
                     break
     return text
+
+
+def _province_marks(written: str, rest: str) -> Optional[str]:
+    """The commune `written` with the marks of the one commune of the same letters in the province
+    that `rest` ends with, when they differ; None when that province is not named exactly, names
+    no such commune, names several, or writes it the same."""
+    tail = rest.rsplit(",", 1)[-1] if "," in rest else ""
+    province = _provinces().get(_PROVINCE_PREFIX.sub("", _folded(tail.strip(" .;"))))
+    if province is None:
+        return None
+    names = {_strip_commune(n) for n in _communes(province.current).get(_folded(written), [])}
+    if len(names) != 1:
+        return None
+    official = names.pop()
+    if _marks(written) == _marks(official) or len(official) != len(written):
+        return None
+    return "".join(o if w.lower() == w else o.upper() for w, o in zip(written, official))
 
 
 def check_unit_name(text: Optional[str]) -> list[str]:

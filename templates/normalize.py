@@ -111,7 +111,8 @@ _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def _email(text: str) -> Result:
-    value = re.sub(r"\s+", "", text).lower().replace("(at)", "@").replace("[at]", "@")
+    # an address is ASCII: a mark the engine put on a letter ("đo_huu") is not part of it
+    value = fold(re.sub(r"\s+", "", text)).lower().replace("(at)", "@").replace("[at]", "@")
     # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
     value = re.sub(r"[(\[{]?@[)\]}]?", "@", value)
     if _EMAIL.match(value):
@@ -122,7 +123,9 @@ def _email(text: str) -> Result:
 # ---------------------------------------------------------------- dates and years
 
 _WORD_DATE = re.compile(r"(?:ngay\s*)?(\S{1,2})\s*(?:thang|th\.?)\s*(\S{1,2})\s*(?:nam|n\.?)\s*(\S{2,4})")
-_NUM_DATE = re.compile(r"^(\d{1,2})\s*[/\-.,\s]\s*(\d{1,2})\s*[/\-.,\s]\s*(\d{4})$")
+#: Day, month and year parted by any run of signs: a slash in italic or over a dot leader comes
+#: out of OCR as "/.", "¡" or " / " ("20 01 ¡ 1967", "01 /08 /.1977").
+_NUM_DATE = re.compile(r"^(\d{1,2})[\W_]+(\d{1,2})[\W_]+(\d{4})$")
 _COMPACT_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
 #: One separator lost in OCR ("1612/2014", "15/111996"): two-digit day and month still part it.
 _ONE_SEP_DATE = re.compile(r"^(\d{2})(\d{2})\s*[/\-.]\s*(\d{4})$|^(\d{2})\s*[/\-.]\s*(\d{2})(\d{4})$")

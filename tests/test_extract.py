@@ -360,6 +360,9 @@ def test_name_with_unsure_marks_is_sent_to_review():
 
     assert mark_doubt([[("B", 97.0)], [("ì", 72.0), ("i", 78.0), ("í", 20.0)], [("n", 95.0), ("m", 60.0)]]) == 78.0
     assert mark_doubt([[("a", 90.0), ("o", 80.0)]]) == 0.0
+    # an italic i's dot beside a serif, read as a tilde: any plain "i" offered is doubt enough
+    assert mark_doubt([[("V", 96.0)], [("ĩ", 95.0), ("i", 2.0)], [("n", 96.0)], [("h", 96.0)]]) == 100.0
+    assert mark_doubt([[("V", 96.0)], [("ĩ", 95.0)], [("n", 96.0)], [("h", 96.0)]]) == 0.0
     for doubt, flagged in ((78.0, True), (10.0, False)):
         page = build_page(CT01)
         for w in page.words:

@@ -19,6 +19,7 @@ THIS_YEAR = dt.date.today().year
     ("O5/O3/l99O", "05/03/1990", True),
     ("05031990", "05/03/1990", True),
     ("1612/2014", "16/12/2014", True), ("15/111996", "15/11/1996", True),  # one "/" lost in OCR
+    ("20 01 ¡ 1967", "20/01/1967", True), ("O1 /08 /.1977", "01/08/1977", True),  # a slash in italics
     ("161/2/2014", "161/2/2014", False),
     ("31/02/1990", "31/02/1990", False),
     ("29/02/2024", "29/02/2024", True),
@@ -104,6 +105,7 @@ def test_phone(raw, value, valid):
     ("vo_bao_ha56(@outlook.com", "vo_bao_ha56@outlook.com", True),  # the ring of "@" read as "("
     ("vu_xuan_khanh50(@)yahoo.com", "vu_xuan_khanh50@yahoo.com", True),
     ("an(nguyen@gmail.com", "an(nguyen@gmail.com", False),  # a bracket elsewhere stays, and fails
+    ("đo_huu_long41@outlook.com", "do_huu_long41@outlook.com", True),  # an address has no marks
 ])
 def test_email(raw, value, valid):
     got, ok, _ = normalize("email", raw)
