@@ -47,7 +47,7 @@ def tesseract_available(lang: str = "vie") -> bool:
 
 #: Letters and signs the `vie` model knows but Vietnamese papers do not use. Left allowed, they
 #: win where print is unusual: italic "CCCD" reads "ŒŒŒD"; barred, the model's next choice wins.
-NOT_VIETNAMESE = "ŒœÆæßØøÅåÄäÖöÜüŸÿÏïÑñÇçÐðŠšƑƒˆ¡¿‡†¢£¥§¶©®™¬¤µ"
+NOT_VIETNAMESE = "ŒœÆæßØøÅåÄäÖöÜüÏïÑñÇçÐðŠšƑƒˆ¡¿‡†¢£¥§¶©®™¬¤µ"
 
 
 def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
