@@ -50,6 +50,9 @@ SURE_WINDOWS = 3
 #: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78) is not vouched for.
 #: At 70, 1 % of right name words on the tuning pages of both font sets.
 MARK_DOUBT = 70
+#: In other values only a word whose marks are not the engine's own reading: the syllable model
+#: chose them (ocr/correct.py), or an "ĩ" it also offered as "i" (`ocr.engine.mark_doubt`).
+MARKS_NOT_READ = 100
 
 MISSING = "Không đọc được giá trị, cần nhập tay"
 LOW_CONFIDENCE = "Độ tin cậy thấp, cần kiểm tra"
@@ -62,6 +65,8 @@ MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
 STRAY_MARK = "Dấu câu lạc sau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
 UNSURE_MARKS = "Dấu của '{}' đọc chưa chắc chắn, cần kiểm tra"
+ONE_WORD_NAME = "Họ tên chỉ có một chữ ('{}'), có thể thiếu phần sau, cần kiểm tra"
+BARE_NUMBER = "Số giấy tờ không có tên loại giấy tờ trước nó, có thể đọc thiếu, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 
@@ -74,6 +79,9 @@ _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan p
 #: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024").
 _MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOo])[\dlIOo]{2,}\b")
 _FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
+_EDGE_SIGNS = ",.;:()\"'“”"
+#: "số 0861…" without "CCCD"/"Hộ chiếu" before it: the value's start was lost.
+_BARE_NUMBER = re.compile(r"^(?:số|so)\s*:?\s*\d")
 _LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch")}
 
 
@@ -158,11 +166,15 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
         if bad:
             out.append(BAD_SYLLABLE.format(bad[0]))
-    if spec.type == "name" and images is not None:
-        doubtful = images.doubtful_word(f)
+    if spec.type in ("name", "text") and images is not None:
+        doubtful = images.doubtful_word(f, MARK_DOUBT if spec.type == "name" else MARKS_NOT_READ)
         if doubtful:
             out.append(UNSURE_MARKS.format(doubtful))
+    if spec.type == "text" and _BARE_NUMBER.match(f.value):
+        out.append(BARE_NUMBER)
     if spec.type == "name":
+        if len(f.value.split()) == 1:  # a Vietnamese full name has a family name and a given name
+            out.append(ONE_WORD_NAME.format(f.value))
         first = f.value.split()[0]
         if first.lower() not in {s.lower() for s in SURNAMES}:
             out.append(UNKNOWN_SURNAME.format(first))
@@ -308,14 +320,14 @@ class PageImages:
             self.decoded[number] = _decode(self.pages[number - 1].image)
         return self.decoded[number]
 
-    def doubtful_word(self, f: Field) -> Optional[str]:
-        """A word under the value whose marks the engine was unsure of (`Word.doubt`)."""
+    def doubtful_word(self, f: Field, threshold: float = MARK_DOUBT) -> Optional[str]:
+        """A word under the value whose marks the engine was unsure of (`Word.doubt` ≥ `threshold`)."""
         if not f.page or not f.bbox or f.page > len(self.pages) or self.pages[f.page - 1].ocr is None:
             return None
         x0, y0, x1, y1 = f.bbox
         for w in self.pages[f.page - 1].ocr.words:
             cx, cy = (w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2
-            if x0 <= cx <= x1 and y0 <= cy <= y1 and w.doubt >= MARK_DOUBT and w.text.isalpha():
+            if x0 <= cx <= x1 and y0 <= cy <= y1 and w.doubt >= threshold and w.text.strip(_EDGE_SIGNS).isalpha():
                 return w.text
         return None
 

@@ -352,6 +352,23 @@ def test_garbled_date_is_read_again_as_digits():
     assert (f.value, f.needs_review) == ("06/10/2001", True) and REREAD in f.problems
 
 
+def test_text_value_with_marks_not_read_by_the_engine_is_sent_to_review():
+    """A word of an address or an authority whose marks the syllable model chose, or an "ĩ" the
+    engine also offered as "i" (doubt 100), is not vouched for; the engine's near-alternatives
+    (doubt below 100) do not flag a text value as they flag a name."""
+    from templates import review as rv
+
+    for doubt, flagged in ((100.0, True), (78.0, False)):
+        page = build_page(CT01)
+        for w in page.words:
+            if w.text == "Trần" and w.bbox[1] == 400:  # in "Kính gửi": Công an phường Trần Phú
+                w.doubt = doubt
+        doc = doc_of(page)
+        understand(doc)
+        f = doc.fields["kinh_gui"]
+        assert (rv.UNSURE_MARKS.format("Trần") in f.problems, f.needs_review) == (flagged, flagged), f.problems
+
+
 def test_name_with_unsure_marks_is_sent_to_review():
     """The engine read "Bình" but nearly read its marks otherwise: the name is not vouched for;
     the same name read surely is."""

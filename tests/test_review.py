@@ -167,6 +167,25 @@ fields:
         assert not fields["noi_dung"].needs_review, fields["noi_dung"].problems
 
 
+def test_a_name_of_one_word_and_a_number_without_its_kind_are_sent_to_review():
+    """"PHẠM" for "PHẠM THU NHUNG" (the line's rest lost) and "số 0861…" for "CCCD số 0861…" (the
+    kind of paper lost) look like values but are pieces of them."""
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: ho_ten, label: "Họ tên người mẹ", type: name}
+  - {id: giay_to, label: "Giấy tờ tùy thân"}
+""")
+    cut = _fields(ho_ten="PHẠM", giay_to="số 086196645809")
+    rv.review_fields(tpl, cut)
+    assert rv.ONE_WORD_NAME.format("PHẠM") in cut["ho_ten"].problems and cut["ho_ten"].needs_review
+    assert rv.BARE_NUMBER in cut["giay_to"].problems and cut["giay_to"].needs_review
+    whole = _fields(ho_ten="PHẠM THU NHUNG", giay_to="CCCD số 086196645809")
+    rv.review_fields(tpl, whole)
+    assert not any(f.needs_review for f in whole.values()), [f.problems for f in whole.values()]
+
+
 def _reviewed_missing(tpl):
     fields = {s.id: Field() for s in tpl.fields}
     rv.review_fields(tpl, fields)
