@@ -83,7 +83,7 @@ def make_address(rng: random.Random) -> str:
     w = rng.choice(wards)
     street = rng.choice([f"Số {rng.randint(1, 199)} đường {rng.choice(STREETS)}", f"Thôn {rng.randint(1, 12)}",
                          f"Tổ {rng.randint(1, 30)}"])
-    return f"{street}, {w.name}, {p.name}"
+    return f"{street}, {' '.join(w.name.split())}, {p.name}"  # the list writes "Phường  Thành Nhất"
 
 
 def make_person(rng: random.Random, gender: Optional[str] = None, born: tuple[int, int] = (1950, 2005)) -> dict:

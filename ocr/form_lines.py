@@ -36,6 +36,10 @@ LEADER_GRID_SPAN = 6
 
 #: A dot with this much more ink than the leader's typical dot has a diacritic merged into it.
 LEADER_MAX_MASS = 1.35
+#: A dot hidden under a value's letter is taken for the leader's within this share of the pitch
+#: of where the leader's grid puts it (its neighbours fix that place to a pixel); a dot below
+#: written there is rarely that close to the grid.
+HIDDEN_DOT_TOL = 0.08
 
 
 #: Marks are found on a copy scaled down to about this resolution: dots and rules stay
@@ -123,12 +127,68 @@ def find_leaders(grey: np.ndarray, dpi: float) -> np.ndarray:
     apart. Costs a component labelling of the page, so it runs on forms only.
     """
     n, labels, stats, centres, th = _components(grey, dpi)
-    leader = _leader_components(stats, centres, labels, th, grey)
-    if not leader.size:
+    chains = _leader_chains(stats, centres, labels, th, grey)
+    if not chains:
         return np.zeros_like(grey)
+    leader = np.concatenate(chains)
     lut = np.zeros(n, dtype=np.uint8)
     lut[leader] = 255
-    return _with_fringe(lut[labels], labels, n, max(1, int(round(dpi / WORK_DPI))), touched=leader)
+    mask = _with_fringe(lut[labels], labels, n, max(1, int(round(dpi / WORK_DPI))), touched=leader)
+    for chain in chains:
+        _hidden_dots(mask, grey, labels, stats, centres, chain)
+    return mask
+
+
+def _hidden_dots(mask: np.ndarray, grey: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+                 centres: np.ndarray, chain: np.ndarray) -> None:
+    """Marks on `mask` the dots of a leader joined to a letter of a value written over it by a
+    faint neck of blurred ink: one component with the letter, the dot search never sees them,
+    and Tesseract reads a dot below ("Quang" → "Quạng", "Cha" → "Chạ").
+
+    Where the chain's pitch says a dot must be and the ink there belongs to a bigger component,
+    the ink is thresholded darker (the neck is paler than a dot's core); a blob of the chain's dot
+    size standing alone there, on the chain's line, is the leader's dot. A small component of its
+    own there (a dot below, a comma) was judged by the dot search already and is left alone."""
+    order = np.argsort(centres[chain, 0])
+    xs, ys = centres[chain[order], 0], centres[chain[order], 1]
+    gaps = np.diff(xs)
+    if gaps.size < 2:
+        return
+    pitch = float(np.median(gaps))
+    dot_w = float(np.median(stats[chain, cv2.CC_STAT_WIDTH]))
+    dot_h = float(np.median(stats[chain, cv2.CC_STAT_HEIGHT]))
+    core = float(np.median([grey[int(round(y)), int(round(x))] for x, y in zip(xs, ys)]))
+    paper = float(_background(grey))
+    dark = core + 0.35 * (paper - core)  # nearer a dot's core than the paper: a faint neck is paper here
+    rx, ry = int(dot_w) + 2, int(dot_h) + 2
+    height, width = labels.shape
+    for i, gap in enumerate(gaps):
+        missing = int(round(gap / pitch)) - 1
+        if missing < 1 or abs(gap / pitch - (missing + 1)) > LEADER_GRID_TOL:
+            continue
+        for j in range(1, missing + 1):
+            cx = xs[i] + j * gap / (missing + 1)
+            cy = ys[i] + (ys[i + 1] - ys[i]) * j / (missing + 1)
+            x0, y0 = int(cx) - rx, int(cy) - ry
+            x1, y1 = int(cx) + rx + 1, int(cy) + ry + 1
+            if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+                continue
+            window = labels[y0:y1, x0:x1]
+            owners = np.unique(window[window > 0])
+            if not owners.size or any(stats[c, cv2.CC_STAT_WIDTH] <= 2 * rx and stats[c, cv2.CC_STAT_HEIGHT] <= 2 * ry
+                                      for c in owners):
+                continue
+            blobs = ((grey[y0:y1, x0:x1] < dark) * 255).astype(np.uint8)
+            n, blob_labels, blob_stats, blob_centres = cv2.connectedComponentsWithStats(blobs, connectivity=4)
+            for b in range(1, n):
+                bx, by, bw, bh = blob_stats[b, :4]
+                alone = bx > 0 and by > 0 and bx + bw < x1 - x0 and by + bh < y1 - y0
+                sized = abs(bw - dot_w) <= max(1.5, 0.4 * dot_w) and abs(bh - dot_h) <= max(1.5, 0.4 * dot_h)
+                placed = (abs(x0 + blob_centres[b, 0] - cx) <= HIDDEN_DOT_TOL * pitch
+                          and abs(y0 + blob_centres[b, 1] - cy) <= max(1.5, 0.3 * dot_h))
+                if alone and sized and placed:
+                    dot = cv2.dilate((blob_labels == b).astype(np.uint8) * 255, _rect(3, 3))
+                    mask[y0:y1, x0:x1] |= dot
 
 
 def _components(grey: np.ndarray, dpi: float):
@@ -203,13 +263,20 @@ def _ink_mass(grey: np.ndarray, stats: np.ndarray, which: np.ndarray) -> np.ndar
 def _leader_components(stats: np.ndarray, centres: np.ndarray, labels: np.ndarray, th: float,
                        grey: np.ndarray) -> np.ndarray:
     """Labels of components forming dot (or short dash) leaders."""
+    chains = _leader_chains(stats, centres, labels, th, grey)
+    return np.concatenate(chains) if chains else np.empty(0, dtype=np.int64)
+
+
+def _leader_chains(stats: np.ndarray, centres: np.ndarray, labels: np.ndarray, th: float,
+                   grey: np.ndarray) -> list[np.ndarray]:
+    """The leaders of the page, each as the labels of its dots (or short dashes)."""
     x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                           cv2.CC_STAT_HEIGHT))
     small = (h <= max(2, 0.4 * th)) & (w <= max(3, 1.2 * th)) & (w * h >= 2)
     small[0] = False
     cand = np.flatnonzero(small)
     if cand.size < LEADER_MIN_DOTS:
-        return np.empty(0, dtype=np.int64)
+        return []
     mass = np.zeros(stats.shape[0])
     mass[cand] = _ink_mass(grey, stats, cand)
     # Link candidates into chains by a horizontal dilation of their mask: a 1-px-high kernel
@@ -234,9 +301,7 @@ def _leader_components(stats: np.ndarray, centres: np.ndarray, labels: np.ndarra
         keep = _leader_members(cx[grp], cy[grp], h[lab].astype(float), w[lab].astype(float), mass[lab], th)
         if keep is not None:
             out.append(lab[keep])
-    if not out:
-        return np.empty(0, dtype=np.int64)
-    return np.concatenate(out)
+    return out
 
 
 def _leader_members(xs: np.ndarray, ys: np.ndarray, hs: np.ndarray, ws: np.ndarray, mass: np.ndarray,

@@ -94,7 +94,7 @@ def _communes(current_code: str) -> dict[str, list[str]]:
     communes and the pre-2025 communes of the provinces merged into it (addresses name either)."""
     import vietnam_provinces as vp
 
-    names = [w.name for w in vp.Ward.iter_by_province(vp.ProvinceCode(int(current_code)))]
+    names = [" ".join(w.name.split()) for w in vp.Ward.iter_by_province(vp.ProvinceCode(int(current_code)))]
     old = _old_communes()
     for code, (_name, new_code) in province_codes().items():
         if new_code == current_code:
@@ -169,7 +169,7 @@ def _all_communes() -> dict[str, list[str]]:
     """Folded bare commune name -> official names, over the whole country, 2025 and before."""
     import vietnam_provinces as vp
 
-    names = [w.name for w in vp.Ward.iter_all()] + [n for ns in _old_communes().values() for n in ns]
+    names = [" ".join(w.name.split()) for w in vp.Ward.iter_all()] + [n for ns in _old_communes().values() for n in ns]
     out: dict[str, list[str]] = {}
     for name in names:
         out.setdefault(_bare_commune(name), []).append(name)
