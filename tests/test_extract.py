@@ -289,11 +289,12 @@ def test_unsure_email_taller_than_its_row_is_kept():
 
 def test_footnote_marks_after_labels_never_start_a_value():
     """Official forms print "Kính gửi: (1)"; OCR often keeps only "1)", "(2", "3'" of the mark, or
-    reads its digit as a lookalike letter ("Z)" for "2)")."""
+    reads its digit as a lookalike letter ("Z)" for "2)", "f)" for "(1)")."""
     lines = [list(row) for row in CT01]
     lines[2] = [(200, "Kính gửi: Z) Công an phường Trần Phú, tỉnh Quảng Ngãi")]
     lines[3] = [(200, "1. Họ, chữ đệm và tên: (2 NGUYỄN VĂN AN")]
-    lines[7] = [(200, "7. Họ, chữ đệm và tên chủ hộ: 3' Nguyễn Văn Bình")]
+    lines[5] = [(200, "4. Số định danh cá nhân: 3' 051090012345")]
+    lines[7] = [(200, "7. Họ, chữ đệm và tên chủ hộ: f) Nguyễn Văn Bình")]  # "(1)" in a serif face
     lines[10] = [(200, "10. Nội dung đề nghị: 12) Đăng ký thường trú tại số 12 đường Lê Lợi, phường Trần Phú, thành")]
     doc = doc_of(build_page(lines))
     understand(doc)
@@ -301,6 +302,7 @@ def test_footnote_marks_after_labels_never_start_a_value():
     assert v["kinh_gui"] == "Công an phường Trần Phú, tỉnh Quảng Ngãi"
     assert v["ho_ten"] == "NGUYỄN VĂN AN"
     assert v["ho_ten_chu_ho"] == "Nguyễn Văn Bình"
+    assert v["so_dinh_danh"] == "051090012345"
     assert v["noi_dung_de_nghi"].startswith("Đăng ký thường trú tại số 12 đường")
 
 
