@@ -239,7 +239,10 @@ def correct_words(words: Sequence[Word], choices: Sequence[Optional[Choices]], l
     words, choices = split_glued(words, choices)
     kept = [i for i, w in enumerate(words) if not _is_noise(w)]
     words, choices = [words[i] for i in kept], [choices[i] for i in kept]
-    out = [replace(w, text=_case_of_a_word(_LEADER_EDGE.sub("", w.text), lm)) for w in words]
+    # an e-mail address read in pieces keeps its underscores ("duong_ duc_ dung88@…")
+    mail_lines = {(w.block, w.par, w.line) for w in words if "@" in w.text}
+    out = [replace(w, text=_case_of_a_word(
+        w.text if (w.block, w.par, w.line) in mail_lines else _LEADER_EDGE.sub("", w.text), lm)) for w in words]
     out = _title_case_in_lower_text(out, choices)
     for idx in _runs_of_text(out):
         slots = [_slot(out[i], choices[i], lm, settings) for i in idx]

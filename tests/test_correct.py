@@ -118,6 +118,11 @@ def test_page_text_tidied_around_the_model():
     assert [w.text for w in out] == ["Số:", "542", "/TB-UBND", "được", "giao", "số", "-", "KGVXvnTins44.",
                                      "ttcbth0)quangnga1.gov.vn", "A1", "trú:", "(2)", "tên:", "Nguyễn", "10:30"]
     assert out[0].bbox[2] == out[1].bbox[0] and out[0].bbox[0] == 0 and out[1].bbox[2] == 100
+    # an e-mail address read in pieces keeps the underscores between them
+    mail = [Word(t, (120 * i, 0, 120 * i + 100, 40), 60.0, block=1, par=1, line=1)
+            for i, t in enumerate(["Email:", "duong_", "duc_", "dung88@outlook.com"])]
+    got = correct_words(mail, [[[(ch, 90.0)] for ch in w.text] for w in mail], lm)
+    assert [w.text for w in got] == ["Email:", "duong_", "duc_", "dung88@outlook.com"]
 
 
 def test_a_short_line_ends_the_context_and_a_changed_word_is_marked_doubtful():
