@@ -68,6 +68,11 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
     return OcrPage(width=width, height=height, words=tidy_words(words))
 
 
+#: The doubt of an "ĩ" the engine also offered as "i" (`mark_doubt`): above any confidence, so
+#: that the review of every kind of value catches it.
+TILDE_OR_DOT = 101.0
+
+
 def mark_doubt(choices: Choices) -> float:
     """The confidence of the strongest alternative that differs from a letter of the reading only
     in its diacritics (the same base letter): 0 when the engine offered none.
@@ -84,7 +89,7 @@ def mark_doubt(choices: Choices) -> float:
         base = fold(top).lower()
         for letter, conf in alts[1:]:
             if letter != top and letter.strip() and fold(letter).lower() == base:
-                doubt = max(doubt, 100.0 if (top, letter) == ("ĩ", "i") and conf > 0 else conf)
+                doubt = max(doubt, TILDE_OR_DOT if (top, letter) == ("ĩ", "i") and conf > 0 else conf)
     return doubt
 
 

@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ocr.engine import TILDE_OR_DOT
 from ocr.handwriting import Evidence, handwriting_evidence
 from ocr.model import Document, Field
 from ocr.textnorm import collapse_spaces, fold, nfc
@@ -50,9 +51,10 @@ SURE_WINDOWS = 3
 #: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78) is not vouched for.
 #: At 70, 1 % of right name words on the tuning pages of both font sets.
 MARK_DOUBT = 70
-#: In other values only a word whose marks are not the engine's own reading: the syllable model
-#: chose them (ocr/correct.py), or an "ĩ" it also offered as "i" (`ocr.engine.mark_doubt`).
-MARKS_NOT_READ = 100
+#: In other values only an "ĩ" the engine also offered as "i" (an italic i's dot beside a serif):
+#: the places, authorities and subjects the syllable model corrected stay vouched for, as its
+#: context decides them well ("TINH" -> "TỈNH"); a name is not decided by context.
+MARKS_NOT_READ = TILDE_OR_DOT
 
 MISSING = "Không đọc được giá trị, cần nhập tay"
 LOW_CONFIDENCE = "Độ tin cậy thấp, cần kiểm tra"
