@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from exports.files import atomic_write
+from ocr.layout import page_text
 from ocr.model import Document, Field
 from ocr.textnorm import nfc_all
 
@@ -32,7 +33,7 @@ def document_to_dict(doc: Document, pdf_name: str) -> dict:
                 "skew_deg": p.skew_deg,
                 "blank": p.blank,
                 "ocr_confidence": p.ocr.confidence,
-                "text": p.ocr.text,
+                "text": page_text(p.ocr),
                 # additions to the contract
                 "source": p.source,
                 "source_page": p.source_index + 1,

@@ -33,6 +33,7 @@ from typing import Iterator, Optional
 
 from exports import audit
 from ocr.errors import SohoaError
+from ocr.layout import page_text
 from ocr.textnorm import collapse_spaces, fold, nfc
 
 log = logging.getLogger(__name__)
@@ -406,7 +407,7 @@ class Store:
                     (dossier_id, ordinal, doc.form, float(doc.form_confidence), pdf, js, source, now, now,
                      user)).lastrowid
             db.execute("UPDATE documents SET pdf_sha256=? WHERE id=?", (digest, doc_id))
-            texts = [nfc(p.ocr.text) for p in doc.pages]
+            texts = [nfc(page_text(p.ocr)) for p in doc.pages]
             db.executemany("INSERT INTO pages(document_id, page, text) VALUES (?,?,?)",
                            [(doc_id, n, t) for n, t in enumerate(texts, start=1)])
             fields = {fid: f for fid, f in doc.fields.items()}

@@ -166,3 +166,39 @@ def page_regions(page: OcrPage, seals: Sequence[BBox]) -> list[Region]:
                    max([x1] + [w.bbox[2] for w in words]), max([y1] + [w.bbox[3] for w in words]))
             regions.append(Region("e_signature", box, nfc(text)))
     return regions
+
+
+#: Two lines are one row of the page when they share this much of the lower one's height.
+ROW_OVERLAP = 0.5
+
+
+def page_text(page: OcrPage) -> str:
+    """The page's text row by row as it is printed: side-by-side pieces that `column_order`
+    keeps as two blocks for the fields (agency | motto, "Số: …" | "Quảng Ngãi, ngày …") share
+    their row again, left to right, as in the letter's own PDF text and as an officer reads the
+    header across. A blank line stands where the rows are further apart than a line's height."""
+    rows: list[list[list[Word]]] = []
+    spans: list[tuple[int, int]] = []
+    for line in page.lines():
+        y0, y1 = min(w.bbox[1] for w in line), max(w.bbox[3] for w in line)
+        x0, x1 = min(w.bbox[0] for w in line), max(w.bbox[2] for w in line)
+        for row, (r0, r1) in zip(rows, spans):
+            shared = min(y1, r1) - max(y0, r0)
+            beside = all(x1 <= min(w.bbox[0] for w in other) or x0 >= max(w.bbox[2] for w in other)
+                         for other in row)
+            if beside and shared >= ROW_OVERLAP * min(y1 - y0, r1 - r0):
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+            spans.append((y0, y1))
+    order = sorted(range(len(rows)), key=lambda i: spans[i][0])
+    heights = [spans[i][1] - spans[i][0] for i in order]
+    gap = median(heights) if heights else 0
+    out: list[str] = []
+    for k, i in enumerate(order):
+        if k and spans[i][0] - spans[order[k - 1]][1] > gap:
+            out.append("")
+        pieces = sorted(rows[i], key=lambda ln: min(w.bbox[0] for w in ln))
+        out.append(" ".join(w.text for ln in pieces for w in ln))
+    return "\n".join(out)

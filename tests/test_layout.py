@@ -1,7 +1,7 @@
 """Reading order of side-by-side columns merged by OCR into single lines."""
 from __future__ import annotations
 
-from ocr.layout import column_order
+from ocr.layout import column_order, page_text
 from ocr.model import OcrPage, Word
 
 
@@ -26,6 +26,22 @@ def test_agency_and_motto_columns_read_one_after_the_other():
         "ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI", "Số: 125/QĐ-UBND", "",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
         "Quảng Ngãi, ngày 05 tháng 3 năm 2024", "", "QUYẾT ĐỊNH"]
+
+
+def test_page_text_reads_the_columns_across_again_as_the_page_prints_them():
+    """The fields read the agency and the motto as two blocks; the page text (JSON, search) reads
+    the header row by row, as the letter's own PDF text does; rows far apart keep a blank line."""
+    words = (line(100, 1, (200, "ỦY BAN NHÂN DÂN"), (1100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))
+             + line(160, 2, (180, "TỈNH QUẢNG NGÃI"), (1250, "Độc lập - Tự do - Hạnh phúc"))
+             + line(240, 3, (190, "Số: 125/QĐ-UBND"), (1200, "Quảng Ngãi, ngày 05 tháng 3 năm 2024"))
+             + line(400, 4, (900, "QUYẾT ĐỊNH"), block=2)
+             + line(450, 5, (300, "Căn cứ Luật Tổ chức chính quyền địa phương"), block=3))
+    page = column_order(OcrPage(width=2480, height=3508, words=words))
+    assert page_text(page).splitlines() == [
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "TỈNH QUẢNG NGÃI Độc lập - Tự do - Hạnh phúc",
+        "Số: 125/QĐ-UBND Quảng Ngãi, ngày 05 tháng 3 năm 2024", "", "QUYẾT ĐỊNH",
+        "Căn cứ Luật Tổ chức chính quyền địa phương"]
+    assert page.text.splitlines()[0] == "ỦY BAN NHÂN DÂN"  # the fields' order is untouched
 
 
 def test_narrow_gap_in_the_gutter_joins_the_columns():
