@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     forms = [f if not f.endswith(".yaml") else str(REPO / f) for f in args.forms.split(",")]
     first_seed, fonts = SETS[args.set]
     if args.first_seed is not None:
-        if args.set != "tuning" or args.first_seed + args.n * 3 > SETS["blind"][0]:
+        if args.set != "tuning" or args.first_seed + args.n > SETS["blind"][0]:
             ap.error("--first-seed picks other tuning pages, below the blind set's seeds")
         first_seed = args.first_seed
     fonts = args.fonts or fonts

@@ -168,7 +168,7 @@ def page_regions(page: OcrPage, seals: Sequence[BBox]) -> list[Region]:
     return regions
 
 
-#: Two lines are one row of the page when they share this much of the lower one's height.
+#: Two lines are one row of the page when they share this much of the shorter one's height.
 ROW_OVERLAP = 0.5
 
 
