@@ -19,7 +19,7 @@ from templates.addresses import check_address, repair_commune_names
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
-from templates.review import LOW_CONFIDENCE, PageImages, review_fields
+from templates.review import LOW_CONFIDENCE, PageImages, review_fields, spelt_as_listed
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -121,6 +121,7 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
             continue
         if spec.type == "text":  # addresses, authorities, places of birth: communes as listed
             f.value = repair_commune_names(f.value)
+        f.value = spelt_as_listed(spec.check, f.value)
         if spec.type == "id12" and f.valid and (spec.gender_field or spec.birth_field):
             gender = out[spec.gender_field].value if spec.gender_field and out[spec.gender_field].valid else None
             birth = out[spec.birth_field] if spec.birth_field else None

@@ -279,6 +279,15 @@ def closed_list(file: str) -> frozenset[str]:
     return frozenset(_list_key(row["name"]) for row in data_rows(file))
 
 
+def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]:
+    """A closed-list value (ethnic group, nationality) that is on no list written as the one entry
+    with the same letters ("Tây", "Tầy" → "Tày"; "Họa" → "Hoa": marks misread); else as it is."""
+    if check not in _LISTS or not value or _list_key(value) in closed_list(_LISTS[check][0]):
+        return value
+    same = {row["name"] for row in data_rows(_LISTS[check][0]) if fold(_list_key(row["name"])) == fold(_list_key(value))}
+    return same.pop() if len(same) == 1 else value
+
+
 # ---------------------------------------------------------------- cross-checks
 
 

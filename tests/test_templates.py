@@ -203,3 +203,12 @@ def test_address_field_with_a_problem_is_not_vouched_for(address, value, valid):
     fields = finish_fields(template, {"noi_sinh": Field(value=address, raw=address, confidence=0.95)})
     f = fields["noi_sinh"]
     assert f.value == value and f.raw == address and f.valid == valid and bool(f.problems) == (not valid)
+
+
+@pytest.mark.parametrize("raw, value", [("Tây", "Tày"), ("Tầy", "Tày"), ("Họa", "Hoa"), ("Kinh", "Kinh"), ("Xyz", "Xyz")])
+def test_ethnic_group_with_misread_marks_is_written_as_the_list_writes_it(raw, value):
+    """A closed list settles the marks: "Tây" is no ethnic group, and "Tày" is the only one of
+    those letters; a value of no list's letters stays as read (and is flagged by the review)."""
+    template = {t.id: t for t in load_templates()}["khai_sinh"]
+    fields = finish_fields(template, {"dan_toc": Field(value=raw, raw=raw, confidence=0.95)})
+    assert fields["dan_toc"].value == value and fields["dan_toc"].raw == raw
