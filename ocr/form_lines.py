@@ -134,12 +134,13 @@ def find_leaders(grey: np.ndarray, dpi: float) -> np.ndarray:
     lut = np.zeros(n, dtype=np.uint8)
     lut[leader] = 255
     mask = _with_fringe(lut[labels], labels, n, max(1, int(round(dpi / WORK_DPI))), touched=leader)
+    paper = float(_background(grey))
     for chain in chains:
-        _hidden_dots(mask, grey, labels, stats, centres, chain)
+        _hidden_dots(mask, grey, paper, labels, stats, centres, chain)
     return mask
 
 
-def _hidden_dots(mask: np.ndarray, grey: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+def _hidden_dots(mask: np.ndarray, grey: np.ndarray, paper: float, labels: np.ndarray, stats: np.ndarray,
                  centres: np.ndarray, chain: np.ndarray) -> None:
     """Marks on `mask` the dots of a leader joined to a letter of a value written over it by a
     faint neck of blurred ink: one component with the letter, the dot search never sees them,
@@ -158,7 +159,6 @@ def _hidden_dots(mask: np.ndarray, grey: np.ndarray, labels: np.ndarray, stats: 
     dot_w = float(np.median(stats[chain, cv2.CC_STAT_WIDTH]))
     dot_h = float(np.median(stats[chain, cv2.CC_STAT_HEIGHT]))
     core = float(np.median([grey[int(round(y)), int(round(x))] for x, y in zip(xs, ys)]))
-    paper = float(_background(grey))
     dark = core + 0.35 * (paper - core)  # nearer a dot's core than the paper: a faint neck is paper here
     rx, ry = int(dot_w) + 2, int(dot_h) + 2
     height, width = labels.shape

@@ -279,13 +279,22 @@ def closed_list(file: str) -> frozenset[str]:
     return frozenset(_list_key(row["name"]) for row in data_rows(file))
 
 
+@lru_cache(maxsize=None)
+def _listed_by_letters(file: str) -> dict[str, frozenset[str]]:
+    """A closed list's names by their letters without marks."""
+    out: dict[str, set[str]] = {}
+    for row in data_rows(file):
+        out.setdefault(fold(_list_key(row["name"])), set()).add(row["name"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]:
     """A closed-list value (ethnic group, nationality) that is on no list written as the one entry
     with the same letters ("Tây", "Tầy" → "Tày"; "Họa" → "Hoa": marks misread); else as it is."""
     if check not in _LISTS or not value or _list_key(value) in closed_list(_LISTS[check][0]):
         return value
-    same = {row["name"] for row in data_rows(_LISTS[check][0]) if fold(_list_key(row["name"])) == fold(_list_key(value))}
-    return same.pop() if len(same) == 1 else value
+    same = _listed_by_letters(_LISTS[check][0]).get(fold(_list_key(value)), frozenset())
+    return next(iter(same)) if len(same) == 1 else value
 
 
 # ---------------------------------------------------------------- cross-checks
