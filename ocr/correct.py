@@ -15,6 +15,7 @@ digits, codes, e-mail addresses, and anything not made of letters alone are neve
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Optional, Sequence
@@ -33,11 +34,15 @@ class Settings:
     max_candidates: int = 6
     max_unseen: int = 2  # syllables tried with a mark the engine never offered, the commonest first
     unseen_cost: float = 6.0  # nats per mark the engine did not offer (bold capitals lose every mark)
+    # a hook above the engine did not offer costs less: the smallest mark, the one print loses most
+    # ("Cổng"→"Công", "thẩm"→"thâm", "để"→"đê"); other marks lost outright are rarer
+    unseen_hook_cost: float = 2.0
     # nats against a reading that is no known syllable: the model's <unk> stands for thousands of
     # rare words, so P(<unk>) alone would make "buỗi" as likely as "buổi"
     unknown_cost: float = 6.0
 
 
+HOOK_ABOVE = "\u0309"
 _EDGE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
 #: Underscores at a word's edge are the remnant of a dotted or ruled blank ("542_").
 _LEADER_EDGE = re.compile(r"^_+(?=[^_])|(?<=[^_])_+$")
@@ -77,14 +82,21 @@ def _options(core: str, choices: Choices, lm: SyllableLM, settings: Settings) ->
             conf = next((c for a, c in alts if a == ch), None)
             if conf is None:  # a mark the engine never offered (bold capitals lose every mark)
                 missed += 1
+                cost += settings.unseen_hook_cost if _adds_hook(ch, orig) else settings.unseen_cost
             else:
                 cost += settings.conf_weight * max(0.0, top - conf)
-        option = (cand, cost + settings.change_cost + missed * settings.unseen_cost)
+        option = (cand, cost + settings.change_cost)
         (unseen if missed else offered).append(option)
     offered.sort(key=lambda o: o[1])
     # letters the engine never offered: only the commonest syllables (each option multiplies the work)
     unseen.sort(key=lambda o: (o[1], -lm.unigram(o[0])))
     return out + offered[: settings.max_candidates] + unseen[: settings.max_unseen]
+
+
+def _adds_hook(letter: str, read: str) -> bool:
+    """`letter` is `read` with a hook above added ("ổ" for "ô", "ỉ" for "i")."""
+    a, b = unicodedata.normalize("NFD", letter), unicodedata.normalize("NFD", read)
+    return a == b + HOOK_ABOVE
 
 
 def _slot(word: Word, choices: Optional[Choices], lm: SyllableLM, settings: Settings) -> _Slot:

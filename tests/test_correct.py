@@ -46,6 +46,18 @@ def test_a_mark_the_engine_never_offered_needs_overwhelming_context():
     assert corrected(["Ông", "Nguyễn", "Văn", "Tô"]) == ["Ông", "Nguyễn", "Văn", "Tô"]
 
 
+def test_a_lost_hook_above_takes_less_context_than_other_lost_marks():
+    """The hook above is the mark print loses most: a plain context brings it back, where the
+    same context would not write any other mark the engine never offered."""
+    lm = load_model()
+    as_any_mark = Settings(unseen_hook_cost=Settings().unseen_cost)
+    for texts, fixed in ((["nhằm", "đê", "thực", "hiện"], ["nhằm", "để", "thực", "hiện"]),
+                         (["tinh", "Quảng", "Ngãi"], ["tỉnh", "Quảng", "Ngãi"])):
+        choices = [_choices(t) for t in texts]
+        assert [w.text for w in correct_words(_words(texts), choices, lm)] == fixed
+        assert [w.text for w in correct_words(_words(texts), choices, lm, as_any_mark)] == texts
+
+
 def test_numbers_codes_dates_emails_and_ids_are_never_changed():
     lm = load_model()
     texts = ["Số:", "507/UBND-KGVX", "ngày", "24/01/2025", "an.nguyen@gmail.com", "051090012345", "Tinh"]
