@@ -63,9 +63,77 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
     barred = NOT_VIETNAMESE if lang.split("+")[0] == "vie" else ""
     tsv, choices = _tsv(grey, dpi, lang, psm, barred=barred, with_choices=corrector is not None)
     words = parse_tsv(tsv)
+    if choices is not None and len(choices) != len(words):
+        choices = None
+    words, choices = reread_unsure(grey, dpi, lang, barred, words, choices)
     if corrector is not None and choices is not None and len(choices) == len(words):
-        words = corrector([replace(w, doubt=mark_doubt(c)) for w, c in zip(words, choices)], choices)
+        words = corrector([replace(w, doubt=mark_doubt(c), digit_doubt=digit_doubt(c))
+                           for w, c in zip(words, choices)], choices)
     return OcrPage(width=width, height=height, words=tidy_words(words))
+
+
+#: A word read below this confidence is read again alone (`reread_unsure`).
+REREAD_BELOW = 50.0
+#: The second reading replaces the first at this confidence or more, and by this margin.
+REREAD_ACCEPT = 80.0
+REREAD_MARGIN = 30.0
+REREAD_MARGIN_PX = 2
+#: At most this many words a page are read again (a signature or a stamp gives dozens).
+REREAD_MAX = 40
+
+
+def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: list[Word],
+                  choices: Optional[list[Choices]]) -> tuple[list[Word], Optional[list[Choices]]]:
+    """Words the engine was unsure of, read again from their own box, one line alone.
+
+    In a line a neighbour can throw the engine: a superscript footnote mark before an italic
+    value changes the line's height, and "CCCD" comes out "@CCD" or "CD" at confidence 0, the
+    address word after it "Riềng," at 11; read alone they give "CCCD" and "Riềng," at 92. The
+    second reading is taken only when all of it is sure, so a word stays unsure otherwise; it may
+    be several words ("/ 03" read as one word ";UÚU3").
+    """
+    unsure = [i for i, w in enumerate(words) if w.conf < REREAD_BELOW and any(ch.isalnum() for ch in w.text)]
+    if not unsure or len(unsure) > REREAD_MAX:
+        return words, choices
+    new_words: list[Word] = []
+    new_choices: list[Choices] = []
+    for i, w in enumerate(words):
+        again = _read_again(grey, dpi, lang, barred, w, choices is not None) if i in unsure else None
+        if again is None:
+            new_words.append(w)
+            new_choices.append(choices[i] if choices is not None else [])
+            continue
+        for word, alts in again:
+            new_words.append(word)
+            new_choices.append(alts)
+    return new_words, (new_choices if choices is not None else None)
+
+
+def _read_again(grey: np.ndarray, dpi: float, lang: str, barred: str, w: Word,
+                with_choices: bool) -> Optional[list[tuple[Word, Choices]]]:
+    """The words read from `w`'s box alone (with their alternatives), or None when unsure."""
+    x0, y0, x1, y1 = w.bbox
+    # the box alone, on a margin of its own paper: a neighbour's ink (a slash, a leader's last
+    # dot) next to a short number throws the reading ("11" read "đột")
+    left, top = max(0, x0 - REREAD_MARGIN_PX), max(0, y0 - REREAD_MARGIN_PX)
+    box = grey[top: y1 + REREAD_MARGIN_PX, left: x1 + REREAD_MARGIN_PX]
+    if box.size == 0:
+        return None
+    paper = int(np.median(np.concatenate([box[0], box[-1], box[:, 0], box[:, -1]])))
+    pad = max(4, (y1 - y0) // 2)
+    crop = cv2.copyMakeBorder(box, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
+    left, top = left - pad, top - pad
+    try:
+        tsv, alts = _tsv(np.ascontiguousarray(crop), dpi, lang, 7, barred=barred, with_choices=with_choices)
+    except SohoaError:
+        return None
+    again = parse_tsv(tsv)
+    if alts is None or len(alts) != len(again):
+        alts = [[] for _ in again]
+    if not again or any(a.conf < max(REREAD_ACCEPT, w.conf + REREAD_MARGIN) for a in again):
+        return None
+    return [(replace(w, text=a.text, conf=a.conf, bbox=(left + a.bbox[0], top + a.bbox[1], left + a.bbox[2],
+                                                        top + a.bbox[3])), c) for a, c in zip(again, alts)]
 
 
 #: The doubt of an "ĩ" the engine also offered as "i" (`mark_doubt`): above any confidence, so
@@ -91,6 +159,13 @@ def mark_doubt(choices: Choices) -> float:
             if letter != top and letter.strip() and fold(letter).lower() == base:
                 doubt = max(doubt, TILDE_OR_DOT if (top, letter) == ("ĩ", "i") and conf > 0 else conf)
     return doubt
+
+
+def digit_doubt(choices: Choices) -> float:
+    """The confidence of the strongest other digit the engine offered for one of the word's digits:
+    0 when it offered none."""
+    return max((conf for alts in choices if alts and alts[0][0].isdigit()
+                for digit, conf in alts[1:] if digit.isdigit() and digit != alts[0][0]), default=0.0)
 
 
 def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng", charset: str = "",

@@ -54,6 +54,9 @@ class Word:
     # Confidence (0-100) of the strongest letter the engine offered instead of one of the word's
     # that differs from it only in its marks ("i" against "ỉ"): how unsure the marks are.
     doubt: float = 0.0
+    # Confidence (0-100) of the strongest other digit the engine offered for one of the word's
+    # digits (an italic "3" read "5" at 94 with "3" at 24): how unsure the digits are.
+    digit_doubt: float = 0.0
 
 
 #: Per-character alternatives of one OCR word: for each character, (letter, confidence 0-100)

@@ -127,6 +127,9 @@ _WORD_DATE = re.compile(r"(?:ngay\s*)?(\S{1,2})\s*(?:thang|th\.?)\s*(\S{1,2})\s*
 #: out of OCR as "/.", "¡" or " / " ("20 01 ¡ 1967", "01 /08 /.1977").
 _NUM_DATE = re.compile(r"^(\d{1,2})[\W_]+(\d{1,2})[\W_]+(\d{4})$")
 _COMPACT_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
+#: A number of one or two digits after a whole date: the next printed item's number ("3. Giới
+#: tính") whose dot OCR lost, taken into the value.
+_ITEM_AFTER = re.compile(r"^(.*\d{4})\s+(\d{1,2})[.)]?$")
 #: One separator lost in OCR ("1612/2014", "15/111996"): two-digit day and month still part it.
 _ONE_SEP_DATE = re.compile(r"^(\d{2})(\d{2})\s*[/\-.]\s*(\d{4})$|^(\d{2})\s*[/\-.]\s*(\d{2})(\d{4})$")
 
@@ -146,6 +149,9 @@ def _date(text: str) -> Result:
              or _ONE_SEP_DATE.match(numeric))
         if m:
             parts = [g for g in m.groups() if g is not None]
+        elif (item := _ITEM_AFTER.match(numeric)) and _NUM_DATE.match(item.group(1)):
+            shown, _valid, problems = _date(item.group(1))
+            return shown, False, problems + [f"Bỏ số '{item.group(2)}' đọc kèm sau ngày (số mục in tiếp theo?): cần kiểm tra"]
     if not parts or not all(p.isdigit() for p in parts):
         return text, False, [f"Không đọc được ngày: {text}"]
     day, month, year = (int(p) for p in parts)
