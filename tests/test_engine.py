@@ -81,3 +81,27 @@ def test_letters_vietnamese_never_uses_are_not_answered(page_png):
     text = ocr_image(img, dpi=200).text
     assert not set(text) & set(NOT_VIETNAMESE)
     assert "CCCD số 080300168006" in text
+
+
+def test_an_unsure_word_is_read_again_alone_and_kept_only_when_sure():
+    """A word the page pass read at confidence 0 is read from its own box: a short number next to a
+    slash comes out right and sure; a blot stays as it was, unsure (never a confident guess)."""
+    import cv2
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.engine import NOT_VIETNAMESE, reread_unsure
+
+    image = Image.new("L", (1200, 200), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 50)
+    draw.text((100, 60), "16 / 11 / 1978", font=font, fill=20)
+    number = tuple(int(v) for v in draw.textbbox((100 + draw.textlength("16 / ", font=font), 60), "11", font=font))
+    draw.ellipse((900, 60, 980, 130), fill=40)
+    grey = np.asarray(image)
+    words = [Word("1J", number, 0.0, block=1, par=1, line=1), Word("đt", (895, 55, 985, 135), 0.0, block=1, par=1, line=1),
+             Word("1978", (0, 0, 1, 1), 95.0, block=1, par=1, line=1)]
+    again, choices = reread_unsure(grey, 300, "vie", NOT_VIETNAMESE, words, [[], [], []])
+    assert [w.text for w in again] == ["11", "đt", "1978"]
+    assert again[0].conf >= 80 and again[1].conf == 0.0 and len(choices) == 3
+    x0, y0, x1, y1 = again[0].bbox  # the new box holds the digits' ink
+    assert cv2.countNonZero((grey[y0:y1, x0:x1] < 128).astype(np.uint8)) > 100

@@ -395,6 +395,27 @@ def test_name_with_unsure_marks_is_sent_to_review():
             ("Nguyễn Văn Bình", flagged, flagged)
 
 
+def test_number_whose_digit_the_engine_nearly_read_otherwise_is_sent_to_review():
+    """An italic "1993" read "1995" at 86 with "3" offered at 24: the date is not vouched for; the
+    same date with no other digit offered is."""
+    from ocr.engine import digit_doubt
+    from templates import review as rv
+
+    assert digit_doubt([[("1", 94.0), ("I", 29.0)], [("9", 95.0), ("8", 0.0)], [("5", 94.0), ("3", 24.0)]]) == 24.0
+    assert digit_doubt([[("1", 94.0), ("I", 29.0), ("l", 50.0)]]) == 0.0
+    for doubt, flagged in ((24.0, True), (5.0, False)):
+        page = build_page([[(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
+                           [(200, "2. Ngày, tháng, năm sinh: 05/03/1991"), (1500, "3. Giới tính: Nữ")]])
+        for w in page.words:
+            if w.text == "05/03/1991":
+                w.digit_doubt = doubt
+        doc = doc_of(page)
+        understand(doc)
+        f = doc.fields["ngay_sinh"]
+        assert (f.value, rv.UNSURE_DIGITS.format("05/03/1991") in f.problems, f.needs_review) == \
+            ("05/03/1991", flagged, flagged)
+
+
 def test_row_number_run_into_a_members_name_is_not_part_of_it():
     """The TT column's number read inside the name cell ("1 Vũ Thanh Thảo") stays out of the name."""
     lines = [list(row) for row in CT01]
