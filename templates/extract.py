@@ -10,7 +10,7 @@ continue on following rows that carry no label.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Iterable, Optional
 
@@ -258,13 +258,17 @@ def _row_hits(row: Row, keys: Iterable[str]) -> list[Hit]:
                     end += 1
                 # long labels win over the short ones inside them, unless matched much worse
                 weight = len(key) * ((best - 60) / 40) ** 2
-                cands.append((weight, Hit(key, row.index, start, end, best)))
+                cands.append((weight, (i, best_j + 1), Hit(key, row.index, start, end, best)))
     cands.sort(key=lambda c: -c[0])
-    taken: list[Hit] = []
-    for _w, h in cands:
-        if all(h.end <= o.start or h.start >= o.end for o in taken):
-            taken.append(h)
-    return sorted(taken, key=lambda h: h.start)
+    taken: list[tuple[tuple[int, int], Hit]] = []
+    for _w, (a, b), h in cands:
+        if all(b <= o.start or a >= o.end for _, o in taken) and all(
+                h.end <= oa or h.start >= ob for (oa, ob), _ in taken):  # labels' own words apart
+            taken.append(((a, b), h))
+    hits = sorted((h for _, h in taken), key=lambda h: h.start)
+    # a mark between two labels ("Năm sinh: (5) Dân tộc:") is the first one's footnote, not the
+    # second one's item number
+    return [replace(h, start=max(h.start, hits[k - 1].end)) if k else h for k, h in enumerate(hits)]
 
 
 class LabelIndex:

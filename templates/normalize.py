@@ -161,6 +161,14 @@ def _date(text: str) -> Result:
     try:
         date = _dt.date(year, month, day)
     except ValueError:
+        # an italic or serif "1" read as "7" ("70/10/2004", "25/71/1981"): likely, not certain
+        for k in (0, 1):
+            if parts[k].startswith("7") and len(parts[k]) == 2:
+                fixed = [*parts]
+                fixed[k] = "1" + parts[k][1:]
+                value, ok, _problems = _date("/".join(fixed))
+                if ok:
+                    return value, False, [f"Ngày đọc được là {shown}, đã sửa thành {value}: cần kiểm tra"]
         return shown, False, [f"Ngày không hợp lệ: {shown}"]
     if date > _today():
         return shown, False, [f"Ngày ở tương lai: {shown}"]

@@ -174,6 +174,18 @@ def test_khai_sinh_sections_disambiguate_repeated_labels():
     assert len(doc.fields) == 22
 
 
+def test_a_footnote_mark_between_a_blank_and_the_next_label_stays_with_the_first():
+    """The father's year left blank: "Năm sinh: (5)" then "Dân tộc: Kinh" on the row. The "(5)" is
+    the year label's footnote, not an item number of "Dân tộc", which is still found: the year
+    stays empty and the ethnic group is read."""
+    rows = [list(r) for r in KHAI_SINH]
+    at = next(i for i, r in enumerate(rows) if r[0][1] == "Năm sinh(5): 1992")
+    rows[at] = [(200, "Năm sinh: (5)"), (900, "Dân tộc: Kinh"), (1600, "Quốc tịch: Việt Nam")]
+    doc = doc_of(build_page(rows))
+    understand(doc)
+    assert (doc.fields["cha_nam_sinh"].value, doc.fields["cha_dan_toc"].value) == (None, "Kinh")
+
+
 def test_forced_form_and_unknown_form():
     doc = doc_of(build_page([[(200, "1. Họ, chữ đệm và tên: Lê Văn A")]]))
     understand(doc, form="ct01")

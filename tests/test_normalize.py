@@ -21,7 +21,9 @@ THIS_YEAR = dt.date.today().year
     ("1612/2014", "16/12/2014", True), ("15/111996", "15/11/1996", True),  # one "/" lost in OCR
     ("20 01 ¡ 1967", "20/01/1967", True), ("O1 /08 /.1977", "01/08/1977", True),  # a slash in italics
     ("161/2/2014", "161/2/2014", False),
-    ("25 08 1951 3", "25/08/1951", False),  # the next item's number ("3. Giới tính"), its dot lost
+    ("25 08 1951 3", "25/08/1951", False),
+    ("70/10/2004", "10/10/2004", False), ("25/71/1981", "25/11/1981", False),  # italic "1" read "7"
+    ("25/73/1981", "25/73/1981", False),  # the next item's number ("3. Giới tính"), its dot lost
     ("31/02/1990", "31/02/1990", False),
     ("29/02/2024", "29/02/2024", True),
     ("29/02/2023", "29/02/2023", False),
