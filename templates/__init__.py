@@ -19,7 +19,7 @@ from templates.addresses import check_address, repair_commune_names
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
-from templates.review import LOW_CONFIDENCE, PageImages, review_fields, spelt_as_listed
+from templates.review import LOW_CONFIDENCE, PageImages, plain_i_in_name, review_fields, spelt_as_listed
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -69,6 +69,8 @@ def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
         f.value, f.valid, f.problems = normalize(spec.type, f.raw)
         if not f.valid and spec.type in ("date", "year") and f.bbox:
             _reread_as_digits(f, spec.type, images)
+        if spec.type == "name":
+            plain_i_in_name(f, images)
         if f.value is not None and f.confidence < CONFIDENCE_OK:
             # a value OCR was unsure of is not vouched for, even when it looks well-formed
             f.valid = False

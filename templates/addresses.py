@@ -52,8 +52,11 @@ class AddressInfo:
 
 
 def _folded(text: str) -> str:
-    """Lower case, no marks, hyphens as spaces, one space between words."""
-    return " ".join(fold(text).replace("-", " ").split())
+    """Lower case, no marks, hyphens and dashes as spaces, one space between words."""
+    return " ".join(_DASHES.sub(" ", fold(text)).split())
+
+
+_DASHES = re.compile(r"[-–—]")
 
 
 def _bare(name: str) -> str:
@@ -146,7 +149,7 @@ def find_commune(address: str, province: Province) -> Optional[CommuneMatch]:
     communes = _communes(province.current)
     for part in re.split(r"[,;\n]", address):
         part = " ".join(part.split())
-        folded = fold(part).replace("-", " ")
+        folded = _DASHES.sub(" ", fold(part))
         m = _COMMUNE_PREFIX.match(folded)
         if not m or not folded[m.end():].strip():
             continue
@@ -179,7 +182,7 @@ def _all_communes() -> dict[str, list[str]]:
 def _named_communes(text: str) -> Iterator[tuple[int, int]]:
     """Where each commune name in `text` stands ("xã Ia Rsai" -> the span of "Ia Rsai"): after
     "xã", "phường" or "thị trấn", up to the next comma."""
-    folded = fold(text).replace("-", " ")
+    folded = _DASHES.sub(" ", fold(text))
     if len(folded) != len(text):
         return
     for m in re.finditer(r"\b(xa|phuong|thi tran)\s+(?!hoi\b)", folded, re.I):  # "xã hội": society
@@ -212,6 +215,10 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
         if in_province is not None:
             text = text[:start] + in_province + text[end:]
             continue
+        anywhere = {_strip_commune(n) for n in _all_communes().get(_folded(written), [])}
+        if len(anywhere) == 1 and _dash_lost(written, next(iter(anywhere))):
+            text = text[:start] + _dash_lost(written, anywhere.pop()) + text[end:]
+            continue
         if _known_commune(written):
             continue
         words = written.split(" ")
@@ -222,6 +229,15 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
                     text = text[:start] + swapped + text[end:]
                     break
     return text
+
+
+def _dash_lost(written: str, official: str) -> Optional[str]:
+    """`official` in the case of `written` when the two differ only by a dash the scan lost
+    ("Chân Mây Lăng Cô" for "Chân Mây – Lăng Cô"), else None."""
+    words = [w for w in official.lower().split() if not _DASHES.fullmatch(w)]
+    if words != written.lower().split() or words == official.lower().split():
+        return None
+    return official.upper() if written.isupper() else official
 
 
 def _province_marks(written: str, rest: str) -> Optional[str]:
@@ -236,6 +252,8 @@ def _province_marks(written: str, rest: str) -> Optional[str]:
     if len(names) != 1:
         return None
     official = names.pop()
+    if _dash_lost(written, official):
+        return _dash_lost(written, official)
     if _marks(written) == _marks(official) or len(official) != len(written):
         return None
     return "".join(o if w.lower() == w else o.upper() for w, o in zip(written, official))

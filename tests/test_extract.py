@@ -428,6 +428,23 @@ def test_number_whose_digit_the_engine_nearly_read_otherwise_is_sent_to_review()
             ("05/03/1991", flagged, flagged)
 
 
+def test_a_hook_read_on_a_names_italic_i_is_written_as_the_plain_letter_and_flagged():
+    """"Chi" in italics read "Chỉ" with "i" offered: no name has an "ỉ", so the value says "Chi",
+    and it is sent to review; with nothing else offered the reading stays."""
+    from templates import review as rv
+
+    for doubt, value in ((63.0, "Nguyễn Văn Chi"), (0.0, "Nguyễn Văn Chỉ")):
+        rows = [list(r) for r in CT01]
+        page = build_page([[(x, t.replace("Nguyễn Văn Bình", "Nguyễn Văn Chỉ")) for x, t in r] for r in rows])
+        for w in page.words:
+            if w.text == "Chỉ":
+                w.doubt = doubt
+        doc = doc_of(page)
+        understand(doc)
+        f = doc.fields["ho_ten_chu_ho"]
+        assert (f.value, rv.HOOKED_I.format("Chi") in f.problems, f.needs_review) == (value, bool(doubt), bool(doubt))
+
+
 def test_row_number_run_into_a_members_name_is_not_part_of_it():
     """The TT column's number read inside the name cell ("1 Vũ Thanh Thảo") stays out of the name."""
     lines = [list(row) for row in CT01]

@@ -153,6 +153,14 @@ fields:
     speck = _fields(noi_dung="Đăng ký tạm trú tại Số 126 đường Phan Đình Phùng, Xã. Pắc Ta, Lai Châu")
     rv.review_fields(tpl, speck)
     assert speck["noi_dung"].needs_review and rv.STRAY_MARK.format("Xã") in speck["noi_dung"].problems
+    for text, unit in (("Số 170 đường Nguyễn Huệ, Xã A Lưới 5, Thành phố. Huế", "Thành phố"),
+                       ("Thôn,5, Xã Đoài Phương, Thành phố Hà Nội", "Thôn")):
+        speck = _fields(noi_dung=text)
+        rv.review_fields(tpl, speck)
+        assert rv.STRAY_MARK.format(unit) in speck["noi_dung"].problems, text
+    italic_seven = _fields(noi_dung="Số Z5 đường Trần Hưng Đạo, Phường Cẩm Thành, Quảng Ngãi")
+    rv.review_fields(tpl, italic_seven)
+    assert rv.MIXED_DIGITS.format("Z5") in italic_seven["noi_dung"].problems
     unknown = _fields(noi_dung="Bệnh viện Đa khoa Xã Pắc Tà, Lai Châu")  # a commune in free text: checked too
     rv.review_fields(tpl, unknown)
     assert "Không nhận ra xã/phường 'Pắc Tà' trong danh mục (kiểm tra chữ và dấu)" in unknown["noi_dung"].problems
