@@ -92,7 +92,8 @@ def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: l
     second reading is taken only when all of it is sure, so a word stays unsure otherwise; it may
     be several words ("/ 03" read as one word ";UÚU3").
     """
-    unsure = [i for i, w in enumerate(words) if w.conf < REREAD_BELOW and any(ch.isalnum() for ch in w.text)]
+    # a lone sign is a speck or a bit of a stamp or signature, which a second reading only dresses up
+    unsure = [i for i, w in enumerate(words) if w.conf < REREAD_BELOW and sum(ch.isalnum() for ch in w.text) >= 2]
     if not unsure or len(unsure) > REREAD_MAX:
         return words, choices
     new_words: list[Word] = []
