@@ -115,9 +115,13 @@ def _email(text: str) -> Result:
     value = fold(re.sub(r"\s+", "", text)).lower().replace("(at)", "@").replace("[at]", "@")
     # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
     value = re.sub(r"[(\[{]?@[)\]}]?", "@", value)
-    if _EMAIL.match(value):
-        return value, True, []
-    return value, False, [f"Email không hợp lệ: {value}"]
+    if not _EMAIL.match(value):
+        return value, False, [f"Email không hợp lệ: {value}"]
+    if re.search(r"[^\s@.]\s+[^\s@.]", text.strip()):
+        # read in pieces between letters: an underscore where the engine parted them may be lost
+        # ("ly ngoc_huong69@…"); beside "@" or a dot a gap is the engine's, not a lost sign
+        return value, False, [f"Email đọc thành nhiều mảnh rồi ghép lại ({collapse_spaces(text)}), cần kiểm tra"]
+    return value, True, []
 
 
 # ---------------------------------------------------------------- dates and years
@@ -173,8 +177,21 @@ def _date(text: str) -> Result:
     if date > _today():
         return shown, False, [f"Ngày ở tương lai: {shown}"]
     if year < 1900:
+        fixed = _italic_year(parts[2])
+        if fixed:
+            value = f"{day:02d}/{month:02d}/{fixed}"
+            return value, False, [f"Ngày đọc được là {shown}, đã sửa thành {value}: cần kiểm tra"]
         return shown, False, [f"Ngày trước năm 1900: {shown}"]
     return shown, True, []
+
+
+def _italic_year(digits: str) -> Optional[str]:
+    """A year out of range with an italic or serif digit misread — "1" as "7" ("7994"), "9" as "0"
+    or "8" ("1077", "1851") — as it likely was: filled in for the officer to check, never vouched."""
+    for fixed in ("1" + digits[1:] if digits[0] == "7" else "", "19" + digits[2:] if digits[:2] in ("10", "18") else ""):
+        if fixed and 1900 <= int(fixed) <= _today().year:
+            return fixed
+    return None
 
 
 def _year(text: str) -> Result:
@@ -183,9 +200,8 @@ def _year(text: str) -> Result:
         return text, False, [f"Năm phải có 4 chữ số: {text}"]
     year = int(digits)
     if year < 1900 or year > _today().year:
-        if digits[0] == "7" and 1900 <= int("1" + digits[1:]) <= _today().year:
-            # an italic or serif "1" read as "7": likely, not certain — filled in, for checking
-            fixed = "1" + digits[1:]
+        fixed = _italic_year(digits)
+        if fixed:
             return fixed, False, [f"Năm đọc được là {digits}, đã sửa thành {fixed}: cần kiểm tra"]
         return digits, False, [f"Năm không hợp lệ: {digits}"]
     return digits, True, []

@@ -28,7 +28,8 @@ THIS_YEAR = dt.date.today().year
     ("29/02/2024", "29/02/2024", True),
     ("29/02/2023", "29/02/2023", False),
     (f"01/01/{THIS_YEAR + 1}", f"01/01/{THIS_YEAR + 1}", False),
-    ("01/01/1890", "01/01/1890", False),
+    ("01/01/1790", "01/01/1790", False),
+    ("10/08/1077", "10/08/1977", False), ("01/01/1890", "01/01/1990", False),  # an italic 9 read 0 or 8
     ("5/3/90", "5/3/90", False),
     ("hôm qua", "hôm qua", False),
 ])
@@ -44,8 +45,9 @@ def test_date_problem_text_is_vietnamese():
 
 @pytest.mark.parametrize("raw, value, valid", [
     ("1985", "1985", True), ("l98S", "1985", True), ("1 985", "1985", True),
-    ("85", "85", False), ("1850", "1850", False), (str(THIS_YEAR + 2), str(THIS_YEAR + 2), False),
+    ("85", "85", False), ("1750", "1750", False), ("1850", "1950", False), (str(THIS_YEAR + 2), str(THIS_YEAR + 2), False),
     ("7994", "1994", False),  # italic "1" read "7": filled in, flagged for the officer
+    ("1055", "1955", False),  # italic "9" read "0"
     ("7850", "7850", False),  # no year either way: left as read
 ])
 def test_year(raw, value, valid):
@@ -109,6 +111,7 @@ def test_phone(raw, value, valid):
     ("vu_xuan_khanh50(@)yahoo.com", "vu_xuan_khanh50@yahoo.com", True),
     ("an(nguyen@gmail.com", "an(nguyen@gmail.com", False),  # a bracket elsewhere stays, and fails
     ("đo_huu_long41@outlook.com", "do_huu_long41@outlook.com", True),  # an address has no marks
+    ("ly ngoc_huong69@yahoo.com", "lyngoc_huong69@yahoo.com", False),  # pieces: an "_" may be lost
 ])
 def test_email(raw, value, valid):
     got, ok, _ = normalize("email", raw)
