@@ -384,6 +384,18 @@ def test_text_value_with_an_i_read_as_i_tilde_is_sent_to_review():
         assert (rv.UNSURE_MARKS.format("Trần") in f.problems, f.needs_review) == (flagged, flagged), f.problems
 
 
+def _field_with_word_doubt(rows, text, fid, **doubts):
+    """The field `fid` of a page of `rows` whose words `text` carry the engine's doubts."""
+    page = build_page(rows)
+    for w in page.words:
+        if w.text == text:
+            for name, value in doubts.items():
+                setattr(w, name, value)
+    doc = doc_of(page)
+    understand(doc)
+    return doc.fields[fid]
+
+
 def test_name_with_unsure_marks_is_sent_to_review():
     """The engine read "Bình" but nearly read its marks otherwise: the name is not vouched for;
     the same name read surely is."""
@@ -396,13 +408,7 @@ def test_name_with_unsure_marks_is_sent_to_review():
     assert mark_doubt([[("V", 96.0)], [("ĩ", 95.0), ("i", 2.0)], [("n", 96.0)], [("h", 96.0)]]) > 100.0
     assert mark_doubt([[("V", 96.0)], [("ĩ", 95.0)], [("n", 96.0)], [("h", 96.0)]]) == 0.0
     for doubt, flagged in ((78.0, True), (10.0, False)):
-        page = build_page(CT01)
-        for w in page.words:
-            if w.text == "Bình":
-                w.doubt = doubt
-        doc = doc_of(page)
-        understand(doc)
-        f = doc.fields["ho_ten_chu_ho"]
+        f = _field_with_word_doubt(CT01, "Bình", "ho_ten_chu_ho", doubt=doubt)
         assert (f.value, rv.UNSURE_MARKS.format("Bình") in f.problems, f.needs_review) == \
             ("Nguyễn Văn Bình", flagged, flagged)
 
@@ -415,15 +421,10 @@ def test_number_whose_digit_the_engine_nearly_read_otherwise_is_sent_to_review()
 
     assert digit_doubt([[("1", 94.0), ("I", 29.0)], [("9", 95.0), ("8", 0.0)], [("5", 94.0), ("3", 24.0)]]) == 24.0
     assert digit_doubt([[("1", 94.0), ("I", 29.0), ("l", 50.0)]]) == 0.0
+    rows = [[(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
+            [(200, "2. Ngày, tháng, năm sinh: 05/03/1991"), (1500, "3. Giới tính: Nữ")]]
     for doubt, flagged in ((24.0, True), (5.0, False)):
-        page = build_page([[(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
-                           [(200, "2. Ngày, tháng, năm sinh: 05/03/1991"), (1500, "3. Giới tính: Nữ")]])
-        for w in page.words:
-            if w.text == "05/03/1991":
-                w.digit_doubt = doubt
-        doc = doc_of(page)
-        understand(doc)
-        f = doc.fields["ngay_sinh"]
+        f = _field_with_word_doubt(rows, "05/03/1991", "ngay_sinh", digit_doubt=doubt)
         assert (f.value, rv.UNSURE_DIGITS.format("05/03/1991") in f.problems, f.needs_review) == \
             ("05/03/1991", flagged, flagged)
 
@@ -433,15 +434,9 @@ def test_a_hook_read_on_a_names_italic_i_is_written_as_the_plain_letter_and_flag
     and it is sent to review; with nothing else offered the reading stays."""
     from templates import review as rv
 
+    rows = [[(x, t.replace("Nguyễn Văn Bình", "Nguyễn Văn Chỉ")) for x, t in r] for r in CT01]
     for doubt, value in ((63.0, "Nguyễn Văn Chi"), (0.0, "Nguyễn Văn Chỉ")):
-        rows = [list(r) for r in CT01]
-        page = build_page([[(x, t.replace("Nguyễn Văn Bình", "Nguyễn Văn Chỉ")) for x, t in r] for r in rows])
-        for w in page.words:
-            if w.text == "Chỉ":
-                w.doubt = doubt
-        doc = doc_of(page)
-        understand(doc)
-        f = doc.fields["ho_ten_chu_ho"]
+        f = _field_with_word_doubt(rows, "Chỉ", "ho_ten_chu_ho", doubt=doubt)
         assert (f.value, rv.HOOKED_I.format("Chi") in f.problems, f.needs_review) == (value, bool(doubt), bool(doubt))
 
 
