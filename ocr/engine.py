@@ -74,9 +74,10 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
 
 #: A word read below this confidence is read again alone (`reread_unsure`).
 REREAD_BELOW = 50.0
-#: The second reading replaces the first at this confidence or more, and by this margin.
+#: The second reading replaces the first at this confidence or more, and this much above it.
 REREAD_ACCEPT = 80.0
-REREAD_MARGIN = 30.0
+REREAD_GAIN = 30.0
+#: Pixels of the page kept around the word's box (more takes in a neighbour's ink).
 REREAD_MARGIN_PX = 2
 #: At most this many words a page are read again (a signature or a stamp gives dozens).
 REREAD_MAX = 40
@@ -131,7 +132,7 @@ def _read_again(grey: np.ndarray, dpi: float, lang: str, barred: str, w: Word,
     again = parse_tsv(tsv)
     if alts is None or len(alts) != len(again):
         alts = [[] for _ in again]
-    if not again or any(a.conf < max(REREAD_ACCEPT, w.conf + REREAD_MARGIN) for a in again):
+    if not again or any(a.conf < max(REREAD_ACCEPT, w.conf + REREAD_GAIN) for a in again):
         return None
     return [(replace(w, text=a.text, conf=a.conf, bbox=(left + a.bbox[0], top + a.bbox[1], left + a.bbox[2],
                                                         top + a.bbox[3])), c) for a, c in zip(again, alts)]

@@ -216,8 +216,8 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
             text = text[:start] + in_province + text[end:]
             continue
         anywhere = {_strip_commune(n) for n in _all_communes().get(_folded(written), [])}
-        if len(anywhere) == 1 and _dash_lost(written, next(iter(anywhere))):
-            text = text[:start] + _dash_lost(written, anywhere.pop()) + text[end:]
+        if len(anywhere) == 1 and (dashed := _dash_lost(written, anywhere.pop())):
+            text = text[:start] + dashed + text[end:]
             continue
         if _known_commune(written):
             continue
@@ -252,8 +252,8 @@ def _province_marks(written: str, rest: str) -> Optional[str]:
     if len(names) != 1:
         return None
     official = names.pop()
-    if _dash_lost(written, official):
-        return _dash_lost(written, official)
+    if dashed := _dash_lost(written, official):
+        return dashed
     if _marks(written) == _marks(official) or len(official) != len(written):
         return None
     return "".join(o if w.lower() == w else o.upper() for w, o in zip(written, official))
