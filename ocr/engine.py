@@ -66,7 +66,7 @@ def ocr_image(image: np.ndarray, dpi: float, lang: str = "vie", psm: int = 3,
     if choices is not None and len(choices) != len(words):
         choices = None
     words, choices = reread_unsure(grey, dpi, lang, barred, words, choices)
-    if corrector is not None and choices is not None and len(choices) == len(words):
+    if corrector is not None and choices is not None:
         words = corrector([replace(w, doubt=mark_doubt(c), digit_doubt=digit_doubt(c))
                            for w, c in zip(words, choices)], choices)
     return OcrPage(width=width, height=height, words=tidy_words(words))
@@ -94,7 +94,7 @@ def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: l
     be several words ("/ 03" read as one word ";UÚU3").
     """
     # a lone sign is a speck or a bit of a stamp or signature, which a second reading only dresses up
-    unsure = [i for i, w in enumerate(words) if w.conf < REREAD_BELOW and sum(ch.isalnum() for ch in w.text) >= 2]
+    unsure = {i for i, w in enumerate(words) if w.conf < REREAD_BELOW and sum(ch.isalnum() for ch in w.text) >= 2}
     if not unsure or len(unsure) > REREAD_MAX:
         return words, choices
     new_words: list[Word] = []

@@ -377,8 +377,10 @@ class PageImages:
         """A word of letters under the value whose marks the engine was unsure of (`Word.doubt` ≥
         `threshold`), or with `digits` a word whose digits it was (`Word.digit_doubt`)."""
         for w in self.words_under(f):
-            if digits and w.digit_doubt >= threshold or not digits and w.doubt >= threshold and w.text.strip(
-                    _EDGE_SIGNS).isalpha():
+            if digits:
+                if w.digit_doubt >= threshold:
+                    return w.text
+            elif w.doubt >= threshold and w.text.strip(_EDGE_SIGNS).isalpha():
                 return w.text
         return None
 
