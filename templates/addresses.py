@@ -52,11 +52,27 @@ class AddressInfo:
 
 
 def _folded(text: str) -> str:
-    """Lower case, no marks, hyphens and dashes as spaces, one space between words."""
-    return " ".join(_DASHES.sub(" ", fold(text)).split())
+    """Lower case, no marks, hyphens and dashes as spaces, one apostrophe, one space between words."""
+    return " ".join(_DASHES.sub(" ", _one_apostrophe(fold(text))).split())
 
 
 _DASHES = re.compile(r"[-–—]")
+#: The apostrophe of Ede and Jarai names ("Cư M’gar", "B'Lao"): the lists write it either way,
+#: print and OCR give any of these.
+_APOSTROPHES = re.compile(r"[’‘`´“”']")
+
+
+def _one_apostrophe(text: str) -> str:
+    return _APOSTROPHES.sub("'", text)
+
+
+def _listed_once(names: list[str]) -> set[str]:
+    """Names as the lists write them, one per spelling: a name both lists carry with their own
+    apostrophes or capitals ("B'Lao", "B'lao") counts once, as the first list (2025) writes it."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(_one_apostrophe(name).lower(), name)
+    return set(first.values())
 
 
 def _bare(name: str) -> str:
@@ -149,7 +165,7 @@ def find_commune(address: str, province: Province) -> Optional[CommuneMatch]:
     communes = _communes(province.current)
     for part in re.split(r"[,;\n]", address):
         part = " ".join(part.split())
-        folded = _DASHES.sub(" ", fold(part))
+        folded = _DASHES.sub(" ", _one_apostrophe(fold(part)))
         m = _COMMUNE_PREFIX.match(folded)
         if not m or not folded[m.end():].strip():
             continue
@@ -215,9 +231,9 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
         if in_province is not None:
             text = text[:start] + in_province + text[end:]
             continue
-        anywhere = {_strip_commune(n) for n in _all_communes().get(_folded(written), [])}
-        if len(anywhere) == 1 and (dashed := _dash_lost(written, anywhere.pop())):
-            text = text[:start] + dashed + text[end:]
+        anywhere = _listed_once([_strip_commune(n) for n in _all_communes().get(_folded(written), [])])
+        if len(anywhere) == 1 and (listed := _punctuation_as_listed(written, anywhere.pop())):
+            text = text[:start] + listed + text[end:]
             continue
         if _known_commune(written):
             continue
@@ -231,11 +247,12 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
     return text
 
 
-def _dash_lost(written: str, official: str) -> Optional[str]:
+def _punctuation_as_listed(written: str, official: str) -> Optional[str]:
     """`official` in the case of `written` when the two differ only by a dash the scan lost
-    ("Chân Mây Lăng Cô" for "Chân Mây – Lăng Cô"), else None."""
-    words = [w for w in official.lower().split() if not _DASHES.fullmatch(w)]
-    if words != written.lower().split() or words == official.lower().split():
+    ("Chân Mây Lăng Cô" for "Chân Mây – Lăng Cô") or by the form of an apostrophe ("Cư M'gar"
+    for "Cư M’gar"), else None."""
+    words = [_one_apostrophe(w) for w in official.lower().split() if not _DASHES.fullmatch(w)]
+    if words != _one_apostrophe(written.lower()).split() or written.lower() == official.lower():
         return None
     return official.upper() if written.isupper() else official
 
@@ -248,12 +265,12 @@ def _province_marks(written: str, rest: str) -> Optional[str]:
     province = _provinces().get(_PROVINCE_PREFIX.sub("", _folded(tail.strip(" .;"))))
     if province is None:
         return None
-    names = {_strip_commune(n) for n in _communes(province.current).get(_folded(written), [])}
+    names = _listed_once([_strip_commune(n) for n in _communes(province.current).get(_folded(written), [])])
     if len(names) != 1:
         return None
     official = names.pop()
-    if dashed := _dash_lost(written, official):
-        return dashed
+    if listed := _punctuation_as_listed(written, official):
+        return listed
     if _marks(written) == _marks(official) or len(official) != len(written):
         return None
     return "".join(o if w.lower() == w else o.upper() for w, o in zip(written, official))
@@ -383,5 +400,6 @@ def _marks(text: str) -> list:
     out = []
     for word in text.lower().split():
         decomposed = unicodedata.normalize("NFD", word)
-        out.append((fold(word), sorted(c for c in decomposed if unicodedata.combining(c)), word.count("đ")))
+        out.append((_one_apostrophe(fold(word)), sorted(c for c in decomposed if unicodedata.combining(c)),
+                    word.count("đ")))
     return out

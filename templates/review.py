@@ -69,6 +69,7 @@ UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
 NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
 MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
 STRAY_MARK = "Dấu câu lạc sau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
+DOUBLED_MARK = "Hai dấu câu liền nhau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
 UNSURE_MARKS = "Dấu của '{}' đọc chưa chắc chắn, cần kiểm tra"
 HOOKED_I = "Chữ 'ỉ' của '{}' đã sửa thành 'i' (chấm của chữ i nghiêng dễ đọc thành dấu hỏi), cần kiểm tra"
@@ -85,6 +86,9 @@ INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ v
 #: between them is a speck the OCR read ("Xã. Pắc Ta", "Thành phố. Huế", "Thôn,5"), never the writer's.
 _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan pho|khu pho|thanh pho|tinh))"
                          r"\s*(?:\.\s*(?=[A-Z0-9])|,\s*(?=\d))")
+#: Two marks of punctuation side by side ("Hóc Môn,. Thành phố"): one of them is a speck; an
+#: ellipsis ("...") is the writer's.
+_DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
 #: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024", an
 #: italic 7 as "Z": "Số Z5"; Vietnamese writes no z).
 _MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOoZz])[\dlIOoZz]{2,}\b")
@@ -184,6 +188,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         stray = _STRAY_MARK.search(_fold_keep_case(f.value))
         if stray:
             out.append(STRAY_MARK.format(f.value[stray.start(1):stray.end(1)]))
+        doubled = _DOUBLED_MARK.search(f.value)
+        if doubled:
+            out.append(DOUBLED_MARK.format(doubled.group(0)))
     listed = spec.check in _LISTS and _list_key(f.value) in closed_list(_LISTS[spec.check][0])
     if spec.type == "name" or spec.check in _LISTS and not listed:
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]

@@ -158,6 +158,9 @@ fields:
         speck = _fields(noi_dung=text)
         rv.review_fields(tpl, speck)
         assert rv.STRAY_MARK.format(unit) in speck["noi_dung"].problems, text
+    doubled = _fields(noi_dung="Xác nhận thông tin về cư trú tại Thôn 8, Xã Hóc Môn,. Thành phố Hồ Chí Minh")
+    rv.review_fields(tpl, doubled)
+    assert rv.DOUBLED_MARK.format(",.") in doubled["noi_dung"].problems
     italic_seven = _fields(noi_dung="Số Z5 đường Trần Hưng Đạo, Phường Cẩm Thành, Quảng Ngãi")
     rv.review_fields(tpl, italic_seven)
     assert rv.MIXED_DIGITS.format("Z5") in italic_seven["noi_dung"].problems
