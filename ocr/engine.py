@@ -177,12 +177,25 @@ def read_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng",
     `charset` limits the characters Tesseract may answer (e.g. digits); without `dpi`
     Tesseract estimates the scale from the letters. NFC, single spaces.
     """
+    text, conf, _doubt = _read_line(image, dpi, lang, charset, psm, with_choices=False)
+    return text, conf
+
+
+def read_digit_line(image: np.ndarray, dpi: float | None = None, *, lang: str = "eng") -> tuple[str, float, float]:
+    """`read_line` of a crop holding digits only, with `digit_doubt` over its digits: a digit the
+    engine nearly read as another leaves the number unsure however confident the line is."""
+    return _read_line(image, dpi, lang, "0123456789", 7, with_choices=True)
+
+
+def _read_line(image: np.ndarray, dpi: float | None, lang: str, charset: str, psm: int,
+               with_choices: bool) -> tuple[str, float, float]:
     try:
-        tsv, _ = _tsv(_grey(image), dpi, lang, psm, charset=charset)
+        tsv, choices = _tsv(_grey(image), dpi, lang, psm, charset=charset, with_choices=with_choices)
     except SohoaError:
-        return "", 0.0
+        return "", 0.0, 0.0
     words = parse_tsv(tsv)
-    return " ".join(w.text for w in words), (min(w.conf for w in words) if words else 0.0)
+    doubt = max((digit_doubt(c) for c in choices or []), default=0.0)
+    return " ".join(w.text for w in words), (min(w.conf for w in words) if words else 0.0), doubt
 
 
 def detect_orientation(grey: np.ndarray, dpi: float) -> tuple[int, float] | None:

@@ -497,7 +497,7 @@ def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
     """`ocr` (an OcrPage of `grey`) with the words inside digit-box rows replaced by the digits
     read from the compacted rows: one word per row, box row's bbox. One short line read per
     row, only on pages that have box rows."""
-    from ocr.engine import read_line
+    from ocr.engine import read_digit_line
     from ocr.model import OcrPage, Word
 
     if grey.ndim != 2:
@@ -516,17 +516,17 @@ def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
                                    interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
             pad = max(8, strip.shape[0] // 2)
             strip = cv2.copyMakeBorder(strip, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=bg)
-            reads.append(read_line(strip, dpi * scale, lang=lang, charset="0123456789"))
+            reads.append(read_digit_line(strip, dpi * scale, lang=lang))
             boxes.append(_ink_box(grey, cells))
     words = list(ocr.words)
-    for (text, conf), (x0, y0, x1, y1) in zip(reads, boxes):
+    for (text, conf, doubt), (x0, y0, x1, y1) in zip(reads, boxes):
         text = text.replace(" ", "")
         if not text:
             continue
         inside = [i for i, w in enumerate(words)
                   if x0 - 5 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 + 5 and y0 - 5 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 5]
         ref = words[inside[0]] if inside else _nearest_left(words, x0, (y0 + y1) / 2)
-        new = Word(text=text, bbox=(x0, y0, x1, y1), conf=conf,
+        new = Word(text=text, bbox=(x0, y0, x1, y1), conf=conf, digit_doubt=doubt,
                    block=ref.block if ref else 0, par=ref.par if ref else 0, line=ref.line if ref else 0)
         at = inside[0] if inside else (words.index(ref) + 1 if ref else len(words))
         words = [w for i, w in enumerate(words) if i not in set(inside)]

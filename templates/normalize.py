@@ -27,6 +27,11 @@ Result = tuple[Optional[str], bool, list[str]]
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "i": "1",
                             "|": "1", "!": "1", "]": "1", "L": "1", "S": "5", "s": "5", "B": "8", "Z": "2",
                             "z": "2", "G": "6", "b": "6", "g": "9", "q": "9", "T": "7"})
+# Of those, the letters that stand for more than one digit: "Z" is a 2, or an italic 7 ("7Z1" for
+# "771"); "B" an 8 or a 3; "T" a 7 or a 1; "G"/"b" a 6, "g"/"q" a 9 or an 8. A number with one is
+# written with the likelier digit and never vouched for.
+_TWO_WAY_LETTERS = re.compile(r"[ZzBTGbgq]")
+TWO_WAY_LETTER = "Chữ '{}' đọc trong số, đã đổi thành chữ số, cần kiểm tra"
 # Punctuation and dot leaders that cling to the ends of a value.
 _EDGE = " \t.:;,…·_-–—|\"'`()[]"
 
@@ -241,6 +246,10 @@ def _phone(text: str) -> Result:
         return digits, False, [f"Số điện thoại có ký tự lạ: {text}"]
     if digits.startswith("84") and (plus or len(digits) in (11, 12)):
         digits = "0" + digits[2:]
+    two_way = _TWO_WAY_LETTERS.search(text)
+    if two_way and (len(digits) == 10 and digits.startswith(_MOBILE_PREFIX)
+                    or len(digits) in (10, 11) and digits.startswith("02")):
+        return digits, False, [TWO_WAY_LETTER.format(two_way.group(0))]
     if len(digits) == 10 and digits.startswith(_MOBILE_PREFIX):
         return digits, True, []
     if len(digits) in (10, 11) and digits.startswith("02"):
@@ -288,6 +297,9 @@ def _id12(text: str) -> Result:
     if len(digits) != 12:
         return digits, False, [f"Số định danh phải có 12 chữ số (đọc được {len(digits)})"]
     problems = _id12_structure(digits)
+    two_way = _TWO_WAY_LETTERS.search(_unbox(text))
+    if two_way:
+        problems.append(TWO_WAY_LETTER.format(two_way.group(0)))
     return digits, not problems, problems
 
 

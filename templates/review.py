@@ -26,7 +26,7 @@ from ocr.handwriting import Evidence, handwriting_evidence
 from ocr.model import Document, Field, Word
 from ocr.textnorm import collapse_spaces, fold, nfc
 from templates.addresses import check_place_name, check_place_tail, check_unit_name
-from templates.normalize import SURNAMES, data_rows
+from templates.normalize import SURNAMES, data_rows, mask_id
 from templates.registry import Template
 
 #: Below this field confidence (0-1, mean and weakest word averaged) a value is not vouched for.
@@ -202,8 +202,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
             out.append(UNSURE_MARKS.format(doubtful))
     if spec.type in _NUMBER_TYPES and images is not None:
         doubtful = images.doubtful_word(f, DIGIT_DOUBT, digits=True)
-        if doubtful:
-            out.append(UNSURE_DIGITS.format(doubtful))
+        if doubtful:  # an ID number is never written whole into a message (personal data)
+            out.append(UNSURE_DIGITS.format(mask_id(doubtful) if spec.type == "id12" else doubtful))
     if spec.type == "text" and _BARE_NUMBER.match(f.value):
         out.append(BARE_NUMBER)
     if spec.type == "name":

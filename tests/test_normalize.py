@@ -93,11 +93,19 @@ def test_check_id12_cross_checks():
     assert check_id12("079305001234", "Nữ", 2005) == []  # 3: female, 21st century
 
 
+def test_id_with_a_letter_of_two_digits_is_not_vouched_for():
+    assert normalize("id12", "O791900l2345")[:2] == ("079190012345", True)  # O and l: one digit each
+    value, valid, problems = normalize("id12", "07919001Z345")
+    assert (value, valid) == ("079190012345", False) and "'Z'" in problems[0] and value not in problems[0]
+
+
 @pytest.mark.parametrize("raw, value, valid", [
     ("0912345678", "0912345678", True), ("0912.345.678", "0912345678", True),
     ("+84 912 345 678", "0912345678", True), ("84912345678", "0912345678", True),
     ("(024) 3825 1234", "02438251234", True), ("O9l2345678", "0912345678", True),
     ("091234567", "091234567", False), ("1912345678", "1912345678", False),
+    # "Z" is a 2 or an italic 7, "B" an 8 or a 3: written with the likelier digit, never vouched for
+    ("0353 7Z1 760", "0353721760", False), ("09123456B8", "0912345688", False),
 ])
 def test_phone(raw, value, valid):
     got, ok, _ = normalize("phone", raw)
