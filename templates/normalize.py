@@ -139,6 +139,9 @@ _COMPACT_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
 #: A number of one or two digits after a whole date: the next printed item's number ("3. Giới
 #: tính") whose dot OCR lost, taken into the value.
 _ITEM_AFTER = re.compile(r"^(.*\d{4})\s+(\d{1,2})[.)]?$")
+#: A slash read as a letter or a digit of its own ("21 j 12 1963", "27 06 7 1971": italic slashes
+#: over a dot leader): day, month and year still stand apart.
+_SLASH_AS_SIGN = re.compile(r"^(\d{1,2})\s+(?:(\S)\s+)?(\d{1,2})\s+(?:(\S)\s+)?(\d{4})$")
 #: One separator lost in OCR ("1612/2014", "15/111996"): two-digit day and month still part it.
 _ONE_SEP_DATE = re.compile(r"^(\d{2})(\d{2})\s*[/\-.]\s*(\d{4})$|^(\d{2})\s*[/\-.]\s*(\d{2})(\d{4})$")
 
@@ -158,6 +161,10 @@ def _date(text: str) -> Result:
              or _ONE_SEP_DATE.match(numeric))
         if m:
             parts = [g for g in m.groups() if g is not None]
+        elif (slashes := _SLASH_AS_SIGN.match(numeric)) and (slashes.group(2) or slashes.group(4)):
+            shown, valid, problems = _date("/".join(slashes.group(1, 3, 5)))
+            signs = " ".join(g for g in slashes.group(2, 4) if g)
+            return shown, False, problems + ([f"Dấu '/' đọc thành '{signs}' ({text}): cần kiểm tra"] if valid else [])
         elif (item := _ITEM_AFTER.match(numeric)) and _NUM_DATE.match(item.group(1)):
             shown, _valid, problems = _date(item.group(1))
             return shown, False, problems + [f"Bỏ số '{item.group(2)}' đọc kèm sau ngày (số mục in tiếp theo?): cần kiểm tra"]

@@ -21,6 +21,9 @@ THIS_YEAR = dt.date.today().year
     ("1612/2014", "16/12/2014", True), ("15/111996", "15/11/1996", True),  # one "/" lost in OCR
     ("20 01 ¡ 1967", "20/01/1967", True), ("O1 /08 /.1977", "01/08/1977", True),  # a slash in italics
     ("161/2/2014", "161/2/2014", False),
+    # an italic slash over a dot leader read as a letter or a digit of its own: filled in, flagged
+    ("21 j 12 1963", "21/12/1963", False), ("27 06 7 1971", "27/06/1971", False),
+    ("28 J 03 1957", "28/03/1957", False), ("21 j 13 1963", "21/13/1963", False),
     ("25 08 1951 3", "25/08/1951", False),
     ("70/10/2004", "10/10/2004", False), ("25/71/1981", "25/11/1981", False),  # italic "1" read "7"
     ("25/73/1981", "25/73/1981", False),  # the next item's number ("3. Giới tính"), its dot lost
