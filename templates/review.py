@@ -51,6 +51,10 @@ SURE_WINDOWS = 3
 #: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78) is not vouched for.
 #: At 70, 1 % of right name words on the tuning pages of both font sets.
 MARK_DOUBT = 70
+#: The same for a name in capitals, whose marks sit squeezed above the letters ("QUÂN" read "QUẦN"
+#: at 92 with "Â" offered at 27, "THU" read "THỦ" with "U" at 31): 25 flags 5 % of right capital
+#: words on the tuning pages of both font sets, and 3 of the 4 wrong ones between 25 and 70.
+MARK_DOUBT_CAPITALS = 25
 #: In other values only an "ĩ" the engine also offered as "i" (an italic i's dot beside a serif):
 #: the places, authorities and subjects the syllable model corrected stay vouched for, as its
 #: context decides them well ("TINH" -> "TỈNH"); a name is not decided by context.
@@ -197,7 +201,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         if bad:
             out.append(BAD_SYLLABLE.format(bad[0]))
     if spec.type in ("name", "text") and images is not None:
-        doubtful = images.doubtful_word(f, MARK_DOUBT if spec.type == "name" else MARKS_NOT_READ)
+        doubtful = (images.doubtful_word(f, MARK_DOUBT, capitals=MARK_DOUBT_CAPITALS) if spec.type == "name"
+                    else images.doubtful_word(f, MARKS_NOT_READ))
         if doubtful:
             out.append(UNSURE_MARKS.format(doubtful))
     if spec.type in _NUMBER_TYPES and images is not None:
@@ -380,14 +385,17 @@ class PageImages:
         return [w for w in self.pages[f.page - 1].ocr.words
                 if x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 and y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1]
 
-    def doubtful_word(self, f: Field, threshold: float = MARK_DOUBT, digits: bool = False) -> Optional[str]:
+    def doubtful_word(self, f: Field, threshold: float = MARK_DOUBT, digits: bool = False,
+                      capitals: Optional[float] = None) -> Optional[str]:
         """A word of letters under the value whose marks the engine was unsure of (`Word.doubt` ≥
-        `threshold`), or with `digits` a word whose digits it was (`Word.digit_doubt`)."""
+        `threshold`, or ≥ `capitals` for a word in capitals), or with `digits` a word whose digits
+        it was (`Word.digit_doubt`)."""
         for w in self.words_under(f):
             if digits:
                 if w.digit_doubt >= threshold:
                     return w.text
-            elif w.doubt >= threshold and w.text.strip(_EDGE_SIGNS).isalpha():
+            elif w.text.strip(_EDGE_SIGNS).isalpha() and w.doubt >= (
+                    capitals if capitals is not None and w.text.isupper() else threshold):
                 return w.text
         return None
 
