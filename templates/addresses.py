@@ -215,6 +215,8 @@ def _known_commune(written: str) -> bool:
 
 #: Letters that are one glyph in many typefaces: OCR reads the Jarai "Ia" of "Ia Rsai" as "la".
 _LOOKALIKE = {"l": "I", "I": "l"}
+#: Thin letters a speck or a lost dot turns into one another, anywhere in a word.
+_THIN = {"i": "l", "l": "i"}
 
 
 def repair_commune_names(text: Optional[str]) -> Optional[str]:
@@ -237,14 +239,22 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
             continue
         if _known_commune(written):
             continue
-        words = written.split(" ")
-        for i, w in enumerate(words):
-            if w[:1] in _LOOKALIKE:
-                swapped = " ".join(words[:i] + [_LOOKALIKE[w[0]] + w[1:]] + words[i + 1:])
-                if _known_commune(swapped):
-                    text = text[:start] + swapped + text[end:]
-                    break
+        known: dict[str, str] = {}  # by letters: "Ia Lâu" and "ia Lâu" are one name, the first as found
+        for spelling in _lookalike_spellings(written):
+            if _known_commune(spelling):
+                known.setdefault(spelling.lower(), spelling)
+        if len(known) == 1:
+            text = text[:start] + known.popitem()[1] + text[end:]
     return text
+
+
+def _lookalike_spellings(written: str) -> Iterator[str]:
+    """`written` with one look-alike letter swapped: "l"/"I" at a word's start, "i"/"l" anywhere
+    ("Diiê Ya" for "Dliê Ya": a thin l under a speck reads as an i)."""
+    for k, ch in enumerate(written):
+        at_start = k == 0 or written[k - 1] == " "
+        for other in (_LOOKALIKE.get(ch, "") if at_start else "") + _THIN.get(ch, ""):
+            yield written[:k] + other + written[k + 1:]
 
 
 def _punctuation_as_listed(written: str, official: str) -> Optional[str]:

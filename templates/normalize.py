@@ -121,6 +121,12 @@ def _email(text: str) -> Result:
     # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
     value = re.sub(r"[(\[{]?@[)\]}]?", "@", value)
     if not _EMAIL.match(value):
+        # the "@" read as a bracket alone or twice ("an11(outlook.com", "an@@yahoo.com"): written
+        # with one "@", never vouched for
+        guess = re.sub(r"@{2,}", "@", value) if "@@" in value else (
+            value.replace("(", "@") if "@" not in value and value.count("(") == 1 else "")
+        if guess and _EMAIL.match(guess):
+            return guess, False, [f"Email đọc được là '{value}', đã sửa dấu '@': cần kiểm tra"]
         return value, False, [f"Email không hợp lệ: {value}"]
     if re.search(r"[^\s@.]\s+[^\s@.]", text.strip()):
         # read in pieces between letters: an underscore where the engine parted them may be lost

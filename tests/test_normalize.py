@@ -123,6 +123,10 @@ def test_phone(raw, value, valid):
     ("an(nguyen@gmail.com", "an(nguyen@gmail.com", False),  # a bracket elsewhere stays, and fails
     ("đo_huu_long41@outlook.com", "do_huu_long41@outlook.com", True),  # an address has no marks
     ("ly ngoc_huong69@yahoo.com", "lyngoc_huong69@yahoo.com", False),  # pieces: an "_" may be lost
+    # the "@" read as a bracket alone or twice: one "@", never vouched for
+    ("dang.huu.hai11(outlook.com", "dang.huu.hai11@outlook.com", False),
+    ("ngo_thi_nhung76@@yahoo.com", "ngo_thi_nhung76@yahoo.com", False),
+    ("an(b(c.com", "an(b(c.com", False),
 ])
 def test_email(raw, value, valid):
     got, ok, _ = normalize("email", raw)

@@ -191,6 +191,7 @@ def test_commune_checked_against_lists_before_and_after_2025(address, commune, f
     # "I" read as "l" (one glyph in sans faces): the commune list says which
     ("Số 191 đường Lê Lợi, Xã la Lâu, Gia Lai", "Số 191 đường Lê Lợi, Xã Ia Lâu, Gia Lai", True),
     ("Số 191 đường Lê Lợi, Xã la Lau, Gia Lai", "Số 191 đường Lê Lợi, Xã la Lau, Gia Lai", False),  # marks lost too
+    ("Thôn 12, Xã Diiê Ya, Đắk Lắk", "Thôn 12, Xã Dliê Ya, Đắk Lắk", True),  # a thin l read as i
     ("Thôn 3, xã Hòa Phú, tỉnh Narnia", "Thôn 3, xã Hòa Phú, tỉnh Narnia", False),
     # marks misread (an italic i's dot as a tilde): the named province has one commune of these letters
     ("Thôn 3, Xã Vĩnh Lộc, Thành phố Huế", "Thôn 3, Xã Vinh Lộc, Thành phố Huế", True),
