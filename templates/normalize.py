@@ -109,7 +109,17 @@ def restore_name_marks(text: str) -> str:
 def _name(text: str) -> Result:
     if any(ch.isdigit() for ch in text):
         return text, False, [f"Họ tên có chữ số: {text}"]
-    return restore_name_marks(text), True, []
+    return restore_name_marks(one_case(text)), True, []
+
+
+def one_case(name: str) -> str:
+    """A name written in capitals or with initial capitals throughout: a word of capitals among
+    capitalised words ("LÊ Bảo Mai": a small "ê" read as a capital) takes their case."""
+    words = name.split()
+    title = [w for w in words if w[:1].isupper() and w[1:].islower()]
+    if len(title) < 2 or not all(w in title or w.isupper() for w in words):
+        return name
+    return " ".join(w if w in title else w.capitalize() for w in words)
 
 
 _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")

@@ -137,6 +137,15 @@ def test_name_and_text_collapse_whitespace():
     assert normalize("name", "  NGUYỄN  VĂN\tAN ") == ("NGUYỄN VĂN AN", True, [])
     assert normalize("text", " Công an   phường  1 ..... ") == ("Công an phường 1", True, [])
     assert normalize("name", "Nguyễn V4n An")[1] is False
+
+
+def test_name_takes_one_case():
+    """A name is in capitals or capitalised throughout: a small "ê" read as a capital ("LÊ Bảo
+    Mai") takes the other words' case; with one capitalised word the case is not known."""
+    assert normalize("name", "LÊ Bảo Mai")[:2] == ("Lê Bảo Mai", True)
+    assert normalize("name", "Lê Bảo MAI")[0] == "Lê Bảo Mai"
+    assert normalize("name", "LÊ BẢO MAI")[0] == "LÊ BẢO MAI"
+    assert normalize("name", "Nguyễn VĂN AN")[0] == "Nguyễn VĂN AN"
     assert normalize("text", None) == (None, True, [])
     assert normalize("date", " ...... ") == (None, True, [])
 
