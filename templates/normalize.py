@@ -140,7 +140,11 @@ def _email(text: str) -> Result:
         return value, False, [f"Email không hợp lệ: {value}"]
     if re.search(r"[^\s@.]\s+[^\s@.]", text.strip()):
         # read in pieces between letters: an underscore where the engine parted them may be lost
-        # ("ly ngoc_huong69@…"); beside "@" or a dot a gap is the engine's, not a lost sign
+        # ("ly ngoc_huong69@…"); beside "@" or a dot a gap is the engine's, not a lost sign. The
+        # address's own separator, when it has one kind, likely stood there too (never vouched).
+        kinds = [sep for sep in "_." if sep in value.split("@")[0]]
+        if len(kinds) == 1:
+            value = _email(re.sub(r"(?<=[^\s@.])\s+(?=[^\s@.])", kinds[0], text.strip()))[0]
         return value, False, [f"Email đọc thành nhiều mảnh rồi ghép lại ({collapse_spaces(text)}), cần kiểm tra"]
     return value, True, []
 
