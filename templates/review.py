@@ -53,7 +53,7 @@ SURE_WINDOWS = 3
 MARK_DOUBT = 70
 #: The same for a name in capitals, whose marks sit squeezed above the letters ("QUÂN" read "QUẦN"
 #: at 92 with "Â" offered at 27, "THU" read "THỦ" with "U" at 31): 25 flags 5 % of right capital
-#: words on the tuning pages of both font sets, and 3 of the 4 wrong ones between 25 and 70.
+#: words on the tuning pages of both font sets, and all 3 wrong ones between 25 and 70.
 MARK_DOUBT_CAPITALS = 25
 #: In other values only an "ĩ" the engine also offered as "i" (an italic i's dot beside a serif):
 #: the places, authorities and subjects the syllable model corrected stay vouched for, as its
