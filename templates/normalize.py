@@ -126,10 +126,7 @@ _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def _email(text: str) -> Result:
-    # an address is ASCII: a mark the engine put on a letter ("đo_huu") is not part of it
-    value = fold(re.sub(r"\s+", "", text)).lower().replace("(at)", "@").replace("[at]", "@")
-    # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
-    value = re.sub(r"[(\[{]?@[)\]}]?", "@", value)
+    value = _joined_address(text)
     if not _EMAIL.match(value):
         # the "@" read as a bracket alone or twice ("an11(outlook.com", "an@@yahoo.com"): written
         # with one "@", never vouched for
@@ -141,12 +138,21 @@ def _email(text: str) -> Result:
     if re.search(r"[^\s@.]\s+[^\s@.]", text.strip()):
         # read in pieces between letters: an underscore where the engine parted them may be lost
         # ("ly ngoc_huong69@…"); beside "@" or a dot a gap is the engine's, not a lost sign. The
-        # address's own separator, when it has one kind, likely stood there too (never vouched).
+        # address's own separator, when it has one kind, likely stood between two letters too
+        # (before a digit it seldom does: "trung75"); never vouched for.
         kinds = [sep for sep in "_." if sep in value.split("@")[0]]
         if len(kinds) == 1:
-            value = _email(re.sub(r"(?<=[^\s@.])\s+(?=[^\s@.])", kinds[0], text.strip()))[0]
+            value = _joined_address(re.sub(r"(?<=[^\W\d_])\s+(?=[^\W\d_])", kinds[0], text.strip()))
         return value, False, [f"Email đọc thành nhiều mảnh rồi ghép lại ({collapse_spaces(text)}), cần kiểm tra"]
     return value, True, []
+
+
+def _joined_address(text: str) -> str:
+    """The read pieces of an e-mail address as one address: ASCII, lower case, one "@"."""
+    # an address is ASCII: a mark the engine put on a letter ("đo_huu") is not part of it
+    value = fold(re.sub(r"\s+", "", text)).lower().replace("(at)", "@").replace("[at]", "@")
+    # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
+    return re.sub(r"[(\[{]?@[)\]}]?", "@", value)
 
 
 # ---------------------------------------------------------------- dates and years

@@ -124,7 +124,8 @@ def test_phone(raw, value, valid):
     ("đo_huu_long41@outlook.com", "do_huu_long41@outlook.com", True),  # an address has no marks
     # in pieces: an "_" may be lost, and the address's one kind of separator likely stood there
     ("ly ngoc_huong69@yahoo.com", "ly_ngoc_huong69@yahoo.com", False),
-    ("an nguyen@gmail.com", "annguyen@gmail.com", False), ("ly.ngoc huong(@gmail.com", "ly.ngoc.huong@gmail.com", False),
+    ("an nguyen@gmail.com", "annguyen@gmail.com", False), ("vụ _huu_phuc92@outlook.com", "vu_huu_phuc92@outlook.com", False),
+    ("vu_cong_ trung 75@gmail.com", "vu_cong_trung75@gmail.com", False),  # only between two letters ("ly.ngoc huong(@gmail.com", "ly.ngoc.huong@gmail.com", False),
     # the "@" read as a bracket alone or twice: one "@", never vouched for
     ("dang.huu.hai11(outlook.com", "dang.huu.hai11@outlook.com", False),
     ("ngo_thi_nhung76@@yahoo.com", "ngo_thi_nhung76@yahoo.com", False),
