@@ -187,7 +187,7 @@ def _date(text: str) -> Result:
              or _ONE_SEP_DATE.match(numeric))
         if m:
             parts = [g for g in m.groups() if g is not None]
-        elif (slashes := _SLASH_AS_SIGN.match(numeric)) and (slashes.group(2) or slashes.group(4)):
+        elif slashes := _SLASH_AS_SIGN.match(numeric):  # a sign among them: without one _NUM_DATE took it
             shown, valid, problems = _date("/".join(slashes.group(1, 3, 5)))
             signs = " ".join(g for g in slashes.group(2, 4) if g)
             return shown, False, problems + ([f"Dấu '/' đọc thành '{signs}' ({text}): cần kiểm tra"] if valid else [])
@@ -279,14 +279,9 @@ def _phone(text: str) -> Result:
         return digits, False, [f"Số điện thoại có ký tự lạ: {text}"]
     if digits.startswith("84") and (plus or len(digits) in (11, 12)):
         digits = "0" + digits[2:]
-    two_way = _TWO_WAY_LETTERS.search(text)
-    if two_way and (len(digits) == 10 and digits.startswith(_MOBILE_PREFIX)
-                    or len(digits) in (10, 11) and digits.startswith("02")):
-        return digits, False, [TWO_WAY_LETTER.format(two_way.group(0))]
-    if len(digits) == 10 and digits.startswith(_MOBILE_PREFIX):
-        return digits, True, []
-    if len(digits) in (10, 11) and digits.startswith("02"):
-        return digits, True, []
+    if len(digits) == 10 and digits.startswith(_MOBILE_PREFIX) or len(digits) in (10, 11) and digits.startswith("02"):
+        two_way = _TWO_WAY_LETTERS.search(text)
+        return digits, not two_way, [TWO_WAY_LETTER.format(two_way.group(0))] if two_way else []
     if not digits.startswith("0"):
         return digits, False, [f"Số điện thoại phải bắt đầu bằng 0: {digits}"]
     return digits, False, [f"Số điện thoại phải có 10 chữ số (đọc được {len(digits)})"]
