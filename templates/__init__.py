@@ -15,7 +15,7 @@ from typing import Optional
 
 from ocr.errors import TemplateError
 from ocr.model import Document, Field
-from templates.addresses import check_address, repair_commune_names
+from templates.addresses import check_address, numbered_units_as_printed, repair_commune_names
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
@@ -123,6 +123,8 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
             continue
         if spec.type == "text":  # addresses, authorities, places of birth: communes as listed
             f.value = repair_commune_names(f.value)
+        if spec.check == "address":
+            f.value = numbered_units_as_printed(f.value)
         f.value = spelt_as_listed(spec.check, f.value)
         if spec.type == "id12" and f.valid and (spec.gender_field or spec.birth_field):
             gender = out[spec.gender_field].value if spec.gender_field and out[spec.gender_field].valid else None

@@ -248,6 +248,30 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
     return text
 
 
+#: The words of an address that a number follows ("Thôn 4", "Tổ 12", "Số 7"), by their letters.
+_NUMBERED_UNITS = {fold(w): w for w in ("thôn", "tổ", "xóm", "ấp", "khóm", "bản", "buôn", "số", "phường", "quận",
+                                        "khu", "ngõ", "ngách", "hẻm", "kiệt", "đội", "lô", "tầng", "phòng")}
+_BEFORE_NUMBER = re.compile(r"(?<!\w)(\w+)(?=\s+\d)")
+
+
+def numbered_units_as_printed(text: Optional[str]) -> Optional[str]:
+    """`text` with the words a number follows spelt as the unit of those letters ("Thộn 4" ->
+    "Thôn 4": a speck under the "ô"; no address writes another word of those letters there)."""
+    if not text:
+        return text
+
+    def as_printed(m: re.Match) -> str:
+        written = m.group(1)
+        unit = _NUMBERED_UNITS.get(fold(written).lower())
+        if unit is None or written.lower() == unit:
+            return written
+        if written.isupper() and len(written) > 1:
+            return unit.upper()
+        return unit.capitalize() if written[0].isupper() else unit
+
+    return _BEFORE_NUMBER.sub(as_printed, text)
+
+
 def _lookalike_spellings(written: str) -> Iterator[str]:
     """`written` with one look-alike letter swapped: "l"/"I" at a word's start, "i"/"l" anywhere
     ("Diiê Ya" for "Dliê Ya": a thin l under a speck reads as an i)."""

@@ -27,10 +27,10 @@ _LEADERS = re.compile(r"[.…·_]{2,}")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _LEADING_ENUM = re.compile(r"^\s*\(?(\d{1,2}|[IVX]{1,4})[.)]\s*")
 # What OCR leaves of a footnote mark printed after a label ("Nơi cư trú: (2)"): "2)", "(2", "3'",
-# "²", or the digit read as its lookalike letter ("Z)" for "2)", "f)" for "(1)" in serif faces). No value starts with a one- or
-# two-digit number, or one such letter, glued to a bracket or a quote.
+# "²", or the digit read as a letter ("Z)" for "2)", "f)" for "(1)" in serif faces, "ở)" for "(3)").
+# No value starts with a one- or two-digit number, or one letter, glued to a bracket or a quote.
 _FOOTNOTE_REST = re.compile(r"^(\(\s*\d{1,2}\s*[)'’`\]}|]?|\d{1,2}\s*[)'’`\]}|]|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,2}[)]?"
-                            r"|\(?[ZzSsIlOoBfj!]\s*[)\]}])[:.,]?$")
+                            r"|\(?(?:[^\W\d_]|!)\s*[)\]}])[:.,]?$")
 
 #: Minimum fuzzy score (0-100) of a label occurrence, by label length in letters.
 def label_threshold(key: str) -> float:

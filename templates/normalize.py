@@ -179,10 +179,11 @@ def _date(text: str) -> Result:
     if m:
         # slice the original (same length as its fold) so that 'B' is still an 8, not a 'b'
         same = len(folded) == len(text)
-        parts = [fix_digits(text[m.start(i):m.end(i)] if same else m.group(i)) for i in (1, 2, 3)]
+        read = " ".join(text[m.start(i):m.end(i)] if same else m.group(i) for i in (1, 2, 3))
+        parts = [fix_digits(p) for p in read.split(" ")]
     else:
-        bare = re.sub(r"^\s*ng[aà]y\s*", "", text, flags=re.IGNORECASE)
-        numeric = fold(fix_digits(re.sub(r"\s+", " ", bare).strip(_EDGE)))
+        read = re.sub(r"^\s*ng[aà]y\s*", "", text, flags=re.IGNORECASE)
+        numeric = fold(fix_digits(re.sub(r"\s+", " ", read).strip(_EDGE)))
         m = (_NUM_DATE.match(numeric) or _COMPACT_DATE.match(numeric.replace(" ", ""))
              or _ONE_SEP_DATE.match(numeric))
         if m:
@@ -220,7 +221,13 @@ def _date(text: str) -> Result:
             value = f"{day:02d}/{month:02d}/{fixed}"
             return value, False, [f"Ngày đọc được là {shown}, đã sửa thành {value}: cần kiểm tra"]
         return shown, False, [f"Ngày trước năm 1900: {shown}"]
-    return shown, True, []
+    return _vouched_unless_two_way(shown, read)
+
+
+def _vouched_unless_two_way(value: str, read: str) -> Result:
+    """A number read right, unless a letter of two digits was read in it ("197B": 1978 or 1973)."""
+    two_way = _TWO_WAY_LETTERS.search(read)
+    return value, not two_way, [TWO_WAY_LETTER.format(two_way.group(0))] if two_way else []
 
 
 def _italic_year(digits: str) -> Optional[str]:
@@ -242,7 +249,7 @@ def _year(text: str) -> Result:
         if fixed:
             return fixed, False, [f"Năm đọc được là {digits}, đã sửa thành {fixed}: cần kiểm tra"]
         return digits, False, [f"Năm không hợp lệ: {digits}"]
-    return digits, True, []
+    return _vouched_unless_two_way(digits, text)
 
 
 # ---------------------------------------------------------------- gender
@@ -280,8 +287,7 @@ def _phone(text: str) -> Result:
     if digits.startswith("84") and (plus or len(digits) in (11, 12)):
         digits = "0" + digits[2:]
     if len(digits) == 10 and digits.startswith(_MOBILE_PREFIX) or len(digits) in (10, 11) and digits.startswith("02"):
-        two_way = _TWO_WAY_LETTERS.search(text)
-        return digits, not two_way, [TWO_WAY_LETTER.format(two_way.group(0))] if two_way else []
+        return _vouched_unless_two_way(digits, text)
     if not digits.startswith("0"):
         return digits, False, [f"Số điện thoại phải bắt đầu bằng 0: {digits}"]
     return digits, False, [f"Số điện thoại phải có 10 chữ số (đọc được {len(digits)})"]

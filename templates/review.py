@@ -89,7 +89,8 @@ INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ v
 #: An administrative unit's word is always followed by its name or number: a full stop or comma
 #: between them is a speck the OCR read ("Xã. Pắc Ta", "Thành phố. Huế", "Thôn,5"), never the writer's.
 _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan pho|khu pho|thanh pho|tinh))"
-                         r"\s*(?:\.\s*(?=[A-Z0-9])|,\s*(?=\d))")
+                         r"\s*(?:\.\s*(?=[A-Z0-9])|,\s*(?=\d))"
+                         r"|\b((?i:to|xom|khom|ban|buon|ngo|ngach|hem|kiet|doi|lo))\s*[.,]\s*(?=\d)")
 #: Two marks of punctuation side by side ("Hóc Môn,. Thành phố"): one of them is a speck; an
 #: ellipsis ("...") is the writer's.
 _DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
@@ -199,7 +200,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
             out.append(MIXED_DIGITS.format(mixed.group(0)))
         stray = _STRAY_MARK.search(_fold_keep_case(f.value))
         if stray:
-            out.append(STRAY_MARK.format(f.value[stray.start(1):stray.end(1)]))
+            unit = 1 if stray.group(1) else 2
+            out.append(STRAY_MARK.format(f.value[stray.start(unit):stray.end(unit)]))
         doubled = _DOUBLED_MARK.search(f.value)
         if doubled:
             out.append(DOUBLED_MARK.format(doubled.group(0)))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 import numpy as np
 
@@ -105,3 +106,48 @@ def test_an_unsure_word_is_read_again_alone_and_kept_only_when_sure():
     assert again[0].conf >= 80 and again[1].conf == 0.0 and len(choices) == 3
     x0, y0, x1, y1 = again[0].bbox  # the new box holds the digits' ink
     assert cv2.countNonZero((grey[y0:y1, x0:x1] < 128).astype(np.uint8)) > 100
+
+
+def test_a_letter_the_page_pass_left_out_is_found_by_reading_its_line_again():
+    """After a label the value's first italic capital can fall under no word of the page pass
+    ("Phạm" comes out "hạm"): its ink beside the line sends the line to be read again alone, and
+    the second reading, sure throughout, takes the line's place. A line read whole is left alone."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.engine import NOT_VIETNAMESE, reread_broken_lines
+
+    image = Image.new("L", (1500, 300), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 44)
+    boxes = {}
+    for y, text in ((40, "Họ tên mẹ: Phạm Ngọc Chi"), (160, "Nơi cư trú: Thôn Bình An")):
+        x = 100
+        for word in text.split():
+            boxes[word] = tuple(int(v) for v in draw.textbbox((x, y), word, font=font))
+            draw.text((x, y), word, font=font, fill=20)
+            x += int(draw.textlength(word + " ", font=font))
+    grey = np.asarray(image)
+    # what the page pass gave: the P under no word, the rest of the two lines read well
+    lost = boxes["Phạm"]
+    p_width = int(draw.textlength("P", font=font))
+    words = [Word(t, boxes[t], 93.0, block=1, par=1, line=1) for t in ("Họ", "tên", "mẹ:")]
+    words.append(Word("hạm", (lost[0] + p_width, lost[1], lost[2], lost[3]), 93.0, block=1, par=1, line=1))
+    words += [Word(t, boxes[t], 93.0, block=1, par=1, line=1) for t in ("Ngọc", "Chi")]
+    words += [Word(t, boxes[t], 93.0, block=1, par=1, line=2) for t in ("Nơi", "cư", "trú:", "Thôn", "Bình", "An")]
+    again, choices = reread_broken_lines(grey, 300, "vie", NOT_VIETNAMESE, words, [[] for _ in words])
+    texts = [w.text for w in again]
+    assert "Phạm" in texts and "hạm" not in texts and len(choices) == len(again)
+    assert again[texts.index("Phạm")].conf >= 80 and again[texts.index("Phạm")].line == 1
+    assert again[-6:] == words[-6:]  # the second line: no lost ink, nothing unsure
+
+
+def test_a_line_read_again_keeps_the_first_readings_spaces():
+    """Read alone, a line can lose a narrow space ("GIA AN" as "GIAAN"): where the second reading
+    only runs sure words of the first together, the first's words stay."""
+    from ocr.engine import _split_as_before
+
+    before = [(Word("GIA", (0, 0, 90, 40), 96.0), [[("G", 96.0)]]), (Word("AN", (100, 0, 160, 40), 97.0), [])]
+    again = [(Word("LÊ", (0, 0, 50, 40), 95.0), []), (Word("GIAAN", (0, 0, 160, 40), 90.0), [])]
+    assert [w.text for w, _ in _split_as_before(again, before)] == ["LÊ", "GIA", "AN"]
+    unsure = [(replace(w, conf=40.0), c) for w, c in before]
+    assert [w.text for w, _ in _split_as_before(again, unsure)] == ["LÊ", "GIAAN"]

@@ -307,6 +307,7 @@ def test_footnote_marks_after_labels_never_start_a_value():
     lines[3] = [(200, "1. Họ, chữ đệm và tên: (2 NGUYỄN VĂN AN")]
     lines[5] = [(200, "4. Số định danh cá nhân: 3' 051090012345")]
     lines[7] = [(200, "7. Họ, chữ đệm và tên chủ hộ: f) Nguyễn Văn Bình")]  # "(1)" in a serif face
+    lines[8] = [(200, "8. Mối quan hệ với chủ hộ: ở) Con")]  # "(3)" in italics
     lines[10] = [(200, "10. Nội dung đề nghị: 12) Đăng ký thường trú tại số 12 đường Lê Lợi, phường Trần Phú, thành")]
     doc = doc_of(build_page(lines))
     understand(doc)
@@ -314,6 +315,7 @@ def test_footnote_marks_after_labels_never_start_a_value():
     assert v["kinh_gui"] == "Công an phường Trần Phú, tỉnh Quảng Ngãi"
     assert v["ho_ten"] == "NGUYỄN VĂN AN"
     assert v["ho_ten_chu_ho"] == "Nguyễn Văn Bình"
+    assert v["quan_he_chu_ho"] == "Con"
     assert v["so_dinh_danh"] == "051090012345"
     assert v["noi_dung_de_nghi"].startswith("Đăng ký thường trú tại số 12 đường")
 

@@ -34,6 +34,7 @@ THIS_YEAR = dt.date.today().year
     ("01/01/1790", "01/01/1790", False),
     ("10/08/1077", "10/08/1977", False), ("01/01/1890", "01/01/1990", False),  # an italic 9 read 0 or 8
     ("5/3/90", "5/3/90", False),
+    ("12/0B/1990", "12/08/1990", False), ("ngày 1Z tháng 08 năm 1990", "12/08/1990", False),  # B: 8 or 3
     ("hôm qua", "hôm qua", False),
 ])
 def test_date(raw, value, valid):
@@ -51,6 +52,7 @@ def test_date_problem_text_is_vietnamese():
     ("85", "85", False), ("1750", "1750", False), ("1850", "1950", False), (str(THIS_YEAR + 2), str(THIS_YEAR + 2), False),
     ("7994", "1994", False),  # italic "1" read "7": filled in, flagged for the officer
     ("1055", "1955", False),  # italic "9" read "0"
+    ("197B", "1978", False), ("19Z5", "1925", False),  # a letter of two digits: likelier one, flagged
     ("7850", "7850", False),  # no year either way: left as read
 ])
 def test_year(raw, value, valid):

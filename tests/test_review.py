@@ -154,7 +154,8 @@ fields:
     rv.review_fields(tpl, speck)
     assert speck["noi_dung"].needs_review and rv.STRAY_MARK.format("Xã") in speck["noi_dung"].problems
     for text, unit in (("Số 170 đường Nguyễn Huệ, Xã A Lưới 5, Thành phố. Huế", "Thành phố"),
-                       ("Thôn,5, Xã Đoài Phương, Thành phố Hà Nội", "Thôn")):
+                       ("Thôn,5, Xã Đoài Phương, Thành phố Hà Nội", "Thôn"),
+                       ("Đăng ký thường trú tại Tổ. 20, Xã Trung Ngãi, Vĩnh Long", "Tổ")):
         speck = _fields(noi_dung=text)
         rv.review_fields(tpl, speck)
         assert rv.STRAY_MARK.format(unit) in speck["noi_dung"].problems, text
