@@ -25,7 +25,7 @@ import numpy as np
 import pytesseract
 
 from ocr.errors import SohoaError
-from ocr.model import Choices, OcrPage, Word
+from ocr.model import BBox, Choices, OcrPage, Word
 from ocr.textnorm import fold, nfc
 
 # Dot leaders, underscores and rules printed on forms are not text.
@@ -121,7 +121,7 @@ def _read_again(grey: np.ndarray, dpi: float, lang: str, barred: str, w: Word,
     return [(replace(w, text=a.text, conf=a.conf, bbox=a.bbox), c) for a, c in again]
 
 
-def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: tuple[int, int, int, int],
+def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: BBox,
               with_choices: bool) -> list[tuple[Word, Choices]]:
     """The words of one line read from `bbox` alone, boxes on the page's grid, with alternatives."""
     x0, y0, x1, y1 = bbox
@@ -148,9 +148,6 @@ def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: tuple[
 
 #: At most this many lines a page are read again whole (`reread_broken_lines`).
 LINE_REREAD_MAX = 12
-#: A line's second reading is taken when its least sure word is this much above the first's
-#: (REREAD_ACCEPT is enough) and it is surer on average.
-LINE_REREAD_GAIN = 15.0
 
 
 def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, words: list[Word],
@@ -160,15 +157,14 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
     After a form's label the value's first italic capital falls between two words of the page's
     layout: "NGUYỄN" comes out "GUYỄN" (the N left out, ink under no word) or "Í GUYỄN" (split off
     and read at 1), "Phạm" comes out "hạm"; the line read alone gives "NGUYỄN" and "Phạm" at 84-97.
-    A line with such ink beside it or with an unsure word is read again; the second reading is
-    taken only when every word of it is sure, surer than the least sure word of the first, and it
-    reads more letters or is surer on average.
+    A line with such ink beside it or with an unsure word is read again, and the second reading
+    mends only the stretches of the first that were broken (`_mend`).
     """
     lines: dict[tuple[int, int, int], list[int]] = {}
     for i, w in enumerate(words):
         lines.setdefault((w.block, w.par, w.line), []).append(i)
     stray = _ink_outside_words(grey, words)
-    redo: list[tuple[list[int], tuple[int, int, int, int]]] = []
+    redo: list[tuple[list[int], BBox, list[BBox]]] = []
     for members in lines.values():
         line = [words[i] for i in members]
         top, bottom = min(w.bbox[1] for w in line), max(w.bbox[3] for w in line)
@@ -184,53 +180,99 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
         start = max([k for k, w in enumerate(line) if w.bbox[2] <= first + 2] or [0])
         part = line[start:]
         redo.append((members[start:], (min([part[0].bbox[0]] + [s[0] for s in beside]), top,
-                                       max([part[-1].bbox[2]] + [s[2] for s in beside]), bottom)))
+                                       max([part[-1].bbox[2]] + [s[2] for s in beside]), bottom), beside))
     if not redo or len(redo) > LINE_REREAD_MAX:
         return words, choices
-    replaced: dict[int, list[tuple[Word, Choices]]] = {}
-    for members, box in redo:
-        again = _read_box(grey, dpi, lang, barred, box, choices is not None)
-        before = [words[i].conf for i in members]
-        floor = max(REREAD_BELOW, min(REREAD_ACCEPT, min(before) + LINE_REREAD_GAIN))
-        if not again or any(a.conf < floor for a, _ in again):
-            continue
-        found = _letters(a.text for a, _ in again) > _letters(words[i].text for i in members)
-        if not found and sum(a.conf for a, _ in again) / len(again) < sum(before) / len(before):
-            continue
-        first = words[members[0]]
-        replaced[members[0]] = _split_as_before(
-            [(replace(first, text=a.text, conf=a.conf, bbox=a.bbox), c) for a, c in again],
-            [(words[i], choices[i] if choices is not None else []) for i in members])
-        replaced.update({i: [] for i in members[1:]})
-    if not replaced:
+    mended: dict[int, list[tuple[Word, Choices]]] = {}
+    for members, box, beside in redo:
+        first = [(words[i], choices[i] if choices is not None else []) for i in members]
+        again = [(replace(words[members[0]], text=a.text, conf=a.conf, bbox=a.bbox), c)
+                 for a, c in _read_box(grey, dpi, lang, barred, box, choices is not None)]
+        line = _mend(first, again, beside)
+        if line is not None:
+            mended[members[0]] = line
+            mended.update({i: [] for i in members[1:]})
+    if not mended:
         return words, choices
     new_words: list[Word] = []
     new_choices: list[Choices] = []
     for i, w in enumerate(words):
-        for word, alts in replaced.get(i, [(w, choices[i] if choices is not None else [])]):
+        for word, alts in mended.get(i, [(w, choices[i] if choices is not None else [])]):
             new_words.append(word)
             new_choices.append(alts)
     return new_words, (new_choices if choices is not None else None)
 
 
-def _letters(texts) -> int:
-    return sum(ch.isalnum() for text in texts for ch in text)
-
-
-def _split_as_before(again: list[tuple[Word, Choices]],
-                     before: list[tuple[Word, Choices]]) -> list[tuple[Word, Choices]]:
-    """The second reading, with the first's sure words where it only ran them together: a line
-    read alone loses a narrow space ("GIA AN" comes out "GIAAN")."""
+def _mend(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]],
+          stray: list[BBox]) -> Optional[list[tuple[Word, Choices]]]:
+    """The first reading of a line with the second's words in the stretches where the first was
+    broken — an unsure word in it, or ink under no word beside it — and the second reads other
+    letters there, each word sure (`REREAD_ACCEPT`); None when nothing is mended. Elsewhere the
+    first reading stays: read alone, a line can lose a narrow space ("GIA AN" as "GIAAN"), a comma,
+    or read a signature's stroke as a word."""
     out: list[tuple[Word, Choices]] = []
-    for word, alts in again:
-        run = next((before[k:k + m] for m in range(2, 4) for k in range(len(before) - m + 1)
-                    if "".join(w.text for w, _ in before[k:k + m]) == word.text
-                    and all(w.conf >= REREAD_ACCEPT for w, _ in before[k:k + m])), None)
-        out.extend(run or [(word, alts)])
+    changed = False
+    for i1, i2, j1, j2 in _overlapping(first, again):
+        old, new = first[i1:i2], again[j1:j2]
+        if (old and new and _letters(old) != _letters(new) and _broken(first, i1, i2, stray)
+                and all(w.conf >= REREAD_ACCEPT for w, _ in new)):
+            out.extend(new)
+            changed = True
+        else:
+            out.extend(old)
+    return out if changed else None
+
+
+#: Pixels two words' boxes must share across to stand for the same ink (italic boxes of
+#: neighbours touch).
+_OVERLAP_PX = 3
+
+
+def _letters(words: list[tuple[Word, Choices]]) -> str:
+    return "".join(ch for w, _ in words for ch in w.text if ch.isalnum())
+
+
+def _overlapping(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]]) -> list[tuple[int, int, int, int]]:
+    """Two readings of one line cut into stretches (i1, i2, j1, j2), left to right, where words
+    `i1:i2` of the first and `j1:j2` of the second cover the same ink (either may be empty)."""
+    out = []
+    i = j = 0
+    while i < len(first) or j < len(again):
+        a = first[i][0].bbox if i < len(first) else None
+        b = again[j][0].bbox if j < len(again) else None
+        if a is not None and b is not None and min(a[2], b[2]) - max(a[0], b[0]) > _OVERLAP_PX:
+            i1, j1, end = i, j, max(a[2], b[2])
+            i, j = i + 1, j + 1
+            while True:
+                if i < len(first) and first[i][0].bbox[0] < end - _OVERLAP_PX:
+                    end, i = max(end, first[i][0].bbox[2]), i + 1
+                elif j < len(again) and again[j][0].bbox[0] < end - _OVERLAP_PX:
+                    end, j = max(end, again[j][0].bbox[2]), j + 1
+                else:
+                    break
+            out.append((i1, i, j1, j))
+        elif b is None or a is not None and a[0] <= b[0]:
+            out.append((i, i + 1, j, j))
+            i += 1
+        else:
+            out.append((i, i, j, j + 1))
+            j += 1
     return out
 
 
-def _ink_outside_words(grey: np.ndarray, words: list[Word]) -> list[tuple[int, int, int, int]]:
+def _broken(line: list[tuple[Word, Choices]], i1: int, i2: int, stray: list[BBox]) -> bool:
+    """Whether words `i1:i2` of a line hold an unsure word or have ink under no word beside them
+    (between the words around them)."""
+    old = [w for w, _ in line[i1:i2]]
+    if any(w.conf < REREAD_BELOW for w in old):
+        return True
+    height = max(w.bbox[3] for w in old) - min(w.bbox[1] for w in old)
+    left = line[i1 - 1][0].bbox[2] if i1 > 0 else old[0].bbox[0] - height
+    right = line[i2][0].bbox[0] if i2 < len(line) else old[-1].bbox[2] + height
+    return any(left <= (s[0] + s[2]) / 2 <= right for s in stray)
+
+
+def _ink_outside_words(grey: np.ndarray, words: list[Word]) -> list[BBox]:
     """Boxes of letter-sized ink under no word's box: a letter the page pass left out."""
     if not words:
         return []

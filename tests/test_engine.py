@@ -141,13 +141,21 @@ def test_a_letter_the_page_pass_left_out_is_found_by_reading_its_line_again():
     assert again[-6:] == words[-6:]  # the second line: no lost ink, nothing unsure
 
 
-def test_a_line_read_again_keeps_the_first_readings_spaces():
-    """Read alone, a line can lose a narrow space ("GIA AN" as "GIAAN"): where the second reading
-    only runs sure words of the first together, the first's words stay."""
-    from ocr.engine import _split_as_before
+def test_a_line_read_again_mends_only_what_was_broken():
+    """Read alone, a line can lose a narrow space ("GIA AN" as "GIAAN"): the second reading replaces
+    only a stretch with an unsure word or lost ink beside it, and only with sure words."""
+    from ocr.engine import _mend
 
-    before = [(Word("GIA", (0, 0, 90, 40), 96.0), [[("G", 96.0)]]), (Word("AN", (100, 0, 160, 40), 97.0), [])]
-    again = [(Word("LÊ", (0, 0, 50, 40), 95.0), []), (Word("GIAAN", (0, 0, 160, 40), 90.0), [])]
-    assert [w.text for w, _ in _split_as_before(again, before)] == ["LÊ", "GIA", "AN"]
-    unsure = [(replace(w, conf=40.0), c) for w, c in before]
-    assert [w.text for w, _ in _split_as_before(again, unsure)] == ["LÊ", "GIAAN"]
+    def line(*words):
+        return [(Word(t, (x0, 0, x1, 40), conf), []) for t, x0, x1, conf in words]
+
+    first = line(("LÊ", 0, 80, 95.0), ("GIA", 100, 180, 96.0), ("AN", 200, 260, 97.0), ("Í", 300, 330, 1.0),
+                 ("GUYỄN", 330, 480, 65.0))
+    again = line(("LÊ", 0, 80, 95.0), ("GIAAN", 100, 260, 90.0), ("NGUYỄN", 300, 480, 84.0), ("~", 600, 640, 90.0))
+    assert [w.text for w, _ in _mend(first, again, [])] == ["LÊ", "GIA", "AN", "NGUYỄN"]
+    unsure_again = line(("LÊ", 0, 80, 95.0), ("GIA", 100, 180, 96.0), ("AN", 200, 260, 97.0), ("NGUYỄN", 300, 480, 40.0))
+    assert _mend(first, unsure_again, []) is None
+    lost = line(("mẹ:", 0, 80, 97.0), ("hạm", 140, 220, 93.0))  # the P lay at 100-135, under no word
+    found = line(("mẹ:", 0, 80, 97.0), ("Phạm", 100, 220, 96.0))
+    assert [w.text for w, _ in _mend(lost, found, [(100, 2, 135, 38)])] == ["mẹ:", "Phạm"]
+    assert _mend(lost, found, []) is None
