@@ -50,7 +50,7 @@ SURE_WINDOWS = 3
 #: A word of a name whose marks the engine nearly read otherwise (an alternative letter differing
 #: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78) is not vouched for.
 #: At 70, 1 % of right name words on the tuning pages of both font sets.
-MARK_DOUBT = 70
+MARK_DOUBT = 45
 #: The same for a name in capitals, whose marks sit squeezed above the letters ("QUÂN" read "QUẦN"
 #: at 92 with "Â" offered at 27, "THU" read "THỦ" with "U" at 31): 25 flags 5 % of right capital
 #: words on the tuning pages of both font sets, and all 3 wrong ones between 25 and 70.
