@@ -146,7 +146,9 @@ def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: BBox,
             for a, c in zip(again, alts)]
 
 
-#: At most this many lines a page are read again whole (`reread_broken_lines`).
+#: A page with more lines to read again whole than this (`reread_broken_lines`) is left as read:
+#: signatures, stamps or handwriting over many lines, where a second reading costs much and finds
+#: no lost print.
 LINE_REREAD_MAX = 12
 
 

@@ -48,8 +48,9 @@ COLOURED_CHROMA = 30
 HANDWRITING_SCORE = 0.9
 SURE_WINDOWS = 3
 #: A word of a name whose marks the engine nearly read otherwise (an alternative letter differing
-#: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78) is not vouched for.
-#: At 70, 1 % of right name words on the tuning pages of both font sets.
+#: only in its marks at this confidence, 0-100: "Chỉ" offered "Chi" at 78, "Thăng" offered
+#: "Thắng" at 51) is not vouched for. At 70, 1 % of right name words on the tuning pages of both
+#: font sets; 45 (session 13) flags 0.2-0.7 points more right values on three new tuning sets.
 MARK_DOUBT = 45
 #: The same for a name in capitals, whose marks sit squeezed above the letters ("QUÂN" read "QUẦN"
 #: at 92 with "Â" offered at 27, "THU" read "THỦ" with "U" at 31): 25 flags 5 % of right capital
