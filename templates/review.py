@@ -56,6 +56,12 @@ MARK_DOUBT = 45
 #: at 92 with "Â" offered at 27, "THU" read "THỦ" with "U" at 31): 25 flags 5 % of right capital
 #: words on the tuning pages of both font sets, and all 3 wrong ones between 25 and 70.
 MARK_DOUBT_CAPITALS = 25
+#: A mark above a word's letters is a component of its ink at most this share of the word box's
+#: height, ending in its top half (`PageImages.round_mark`); a round one (an i's dot) is at most
+#: this many times as wide as tall: a printed tilde is 2-3 times, a dot 1-1.3.
+MARK_HEIGHT = 0.3
+MARK_ZONE = 0.5
+ROUND_MARK = 1.5
 #: In other values only an "ĩ" the engine also offered as "i" (an italic i's dot beside a serif):
 #: the places, authorities and subjects the syllable model corrected stay vouched for, as its
 #: context decides them well ("TINH" -> "TỈNH"); a name is not decided by context.
@@ -136,7 +142,8 @@ def plain_i_in_name(f: Field, images: "PageImages") -> None:
         if not f.value or w.text not in f.value:
             continue
         lower = w.text.lower()
-        if w.doubt > 0 and "ỉ" in lower or w.doubt >= TILDE_OR_DOT and "ĩ" in lower:
+        if (w.doubt > 0 and "ỉ" in lower
+                or "ĩ" in lower and (w.doubt >= TILDE_OR_DOT or images.round_mark(f.page, w))):
             plain = w.text.translate(_PLAIN_I)
             f.value = f.value.replace(w.text, plain)
             f.problems.append(MARKED_I.format(plain))
@@ -409,6 +416,29 @@ class PageImages:
                     capitals if capitals is not None and w.text.isupper() else threshold):
                 return w.text
         return None
+
+    def round_mark(self, page: Optional[int], w: Word) -> bool:
+        """Whether the one mark above the word's letters is a round dot, not a tilde: an italic
+        i's dot under the serif of the letter before reads as "ĩ" ("Vinh" as "Vĩnh" at 97, no
+        "i" offered), while a tilde is some twice as wide as it is tall. False when it cannot tell
+        (no mark of its own, or several)."""
+        import cv2
+
+        image = self.page(page)
+        if image is None:
+            return False
+        x0, y0, x1, y1 = (max(0, int(v)) for v in w.bbox)
+        crop = image[y0:y1, x0:x1]
+        if crop.size == 0:
+            return False
+        if crop.ndim == 3:
+            crop = cv2.cvtColor(crop[:, :, :3], cv2.COLOR_BGR2GRAY)
+        _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        height = y1 - y0
+        marks = [(w_, h) for x, y, w_, h, area in stats[1:count]
+                 if h <= MARK_HEIGHT * height and y + h <= MARK_ZONE * height and area >= 4]
+        return len(marks) == 1 and marks[0][0] <= ROUND_MARK * marks[0][1]
 
     def signals(self, f: Field) -> Optional[Signals]:
         image = self.page(f.page) if f.bbox else None

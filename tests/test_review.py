@@ -215,3 +215,27 @@ def test_report_and_app_use_the_one_flag(reviewed):
     sure_but_doubted = {"value": "Kinh", "valid": True, "confidence": 0.99, "needs_review": True}
     unsure_but_vouched = {"value": "Kinh", "valid": True, "confidence": 0.5, "needs_review": False}
     assert (field_status(sure_but_doubted), field_status(unsure_but_vouched)) == ("doubt", "ok")
+
+
+@pytest.mark.parametrize("printed, value", [("Vinh", "Nguyễn Văn Vinh"), ("Vĩnh", "Nguyễn Văn Vĩnh")])
+def test_a_tilde_read_where_the_ink_shows_an_i_dot_is_written_as_a_plain_i(printed, value):
+    """The engine reads an italic "Vinh" as "Vĩnh" at 97 with no "i" offered; the ink tells: the
+    mark above is a round dot, where a tilde is twice as wide as it is tall. A printed "Vĩnh" stays."""
+    import cv2
+
+    from ocr.model import OcrPage, ProcessedPage, Word
+
+    image = Image.new("L", (1200, 160), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONTS + "DejaVuSerif-Italic.ttf", 48)
+    draw.text((100, 40), f"Nguyễn Văn {printed}", font=font, fill=20)
+    x = 100 + draw.textlength("Nguyễn Văn ", font=font)
+    box = tuple(int(v) for v in draw.textbbox((x, 40), printed, font=font))
+    ok, png = cv2.imencode(".png", np.asarray(image))
+    words = [Word("Nguyễn", (100, 40, 260, 100), 96.0), Word("Văn", (270, 40, 360, 100), 96.0),
+             Word("Vĩnh", box, 97.0)]  # what the engine read, nothing else offered
+    page = ProcessedPage(source="t", source_index=0, width=1200, height=160, dpi=300, image=png.tobytes(),
+                         image_format="png", ocr=OcrPage(1200, 160, words))
+    f = Field(value="Nguyễn Văn Vĩnh", raw="Nguyễn Văn Vĩnh", confidence=0.96, page=1, bbox=(100, 40, box[2], 100))
+    rv.plain_i_in_name(f, rv.PageImages(Document(stem="t", source=["t"], pages=[page])))
+    assert f.value == value and (rv.MARKED_I.format("Vinh") in f.problems) == (printed == "Vinh")
