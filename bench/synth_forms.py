@@ -32,14 +32,18 @@ from templates.registry import Template, load_template  # noqa: E402
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 LIBERATION = Path("/usr/share/fonts/truetype/liberation2")
+FREEFONT = Path("/usr/share/fonts/truetype/freefont")
 #: Label, bold, italic and the value fonts (one drawn per page) of each font set: DejaVu, or the
-#: Times/Arial-metric Liberation fonts of most real Vietnamese forms (Debian fonts-liberation2).
+#: Times/Arial-metric Liberation fonts of most real Vietnamese forms (Debian fonts-liberation2), or
+#: GNU FreeFont (Debian fonts-freefont-ttf, bench only: other Times/Helvetica-like outlines).
 FONT_SETS = {
     "dejavu": (FONT_DIR / "DejaVuSerif.ttf", FONT_DIR / "DejaVuSerif-Bold.ttf", FONT_DIR / "DejaVuSerif-Italic.ttf",
                [FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSansCondensed.ttf"]),
     "liberation": (LIBERATION / "LiberationSerif-Regular.ttf", LIBERATION / "LiberationSerif-Bold.ttf",
                    LIBERATION / "LiberationSerif-Italic.ttf",
                    [LIBERATION / "LiberationSans-Regular.ttf", LIBERATION / "LiberationSerif-Italic.ttf"]),
+    "freefont": (FREEFONT / "FreeSerif.ttf", FREEFONT / "FreeSerifBold.ttf", FREEFONT / "FreeSerifItalic.ttf",
+                 [FREEFONT / "FreeSans.ttf", FREEFONT / "FreeSerifItalic.ttf"]),
 }
 #: Share of the generated forms filled in by hand (truth key "hand": true).
 HAND_FILLED = 0.15

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -67,7 +68,83 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 
 
 def _text(text: str) -> Result:
-    return text, True, []
+    text, problems = _letters_among_digits(text)
+    return text, not problems, problems
+
+
+#: A "T" the engine read as "7" at a word's start ("7ổ 27", "7rần", "7HU"): the word is a syllable
+#: with its "T" back.
+_SEVEN_FOR_T = re.compile(r"(?<![\w.,/])7(?=[^\W\d_]+)")
+#: A syllable run into the number after it ("Số66", "số011193739301", "Tổ30"): the space was lost.
+_GLUED_NUMBER = re.compile(r"(?<![\w])([^\W\d_]{2,})(?=\d)")
+#: A one written as a stroke of punctuation before digits ("Số !10", "!6").
+_STROKE_FOR_ONE = re.compile(r"(?<![\w])[!|](?=\d)")
+SEVEN_FOR_T = "Chữ 'T' đọc thành số 7 ('{}'), đã sửa, cần kiểm tra"
+STROKE_FOR_ONE = "Số 1 đọc thành dấu '{}' ('{}'), đã sửa, cần kiểm tra"
+
+
+def _letters_among_digits(text: str) -> tuple[str, list[str]]:
+    """Text with the glyphs one typeface's digits and letters share set right: a "7" that is a
+    word's "T", a "!" that is a "1" (both flagged), a space lost between a word and its number."""
+    problems = []
+
+    def t_for_seven(m: re.Match) -> str:
+        word = re.match(r"[^\W\d_]+", text[m.end():]).group(0)
+        if not is_syllable("t" + word.lower()):
+            return m.group(0)
+        problems.append(SEVEN_FOR_T.format("7" + word))
+        return "T"
+
+    text = _SEVEN_FOR_T.sub(t_for_seven, text)
+    for m in _STROKE_FOR_ONE.finditer(text):
+        problems.append(STROKE_FOR_ONE.format(m.group(0), text[m.start():m.end() + 3].split()[0]))
+    text = _STROKE_FOR_ONE.sub("1", text)
+    text = _GLUED_NUMBER.sub(lambda m: m.group(1) + " " if is_syllable(m.group(1)) and not m.group(1).isupper()
+                             else m.group(1), text)
+    return text, problems
+
+
+# ---------------------------------------------------------------- Vietnamese syllables
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_ONSET = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
+          "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x")
+_NUCLEI = set(("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi ua uâ uê ui uô "
+               "uơ ưa ưi ưu ươ uy yê iêu yêu oai oay oeo uây uôi ươi ươu uya uyê uyu ưo oo").split())
+_CODA = ("ch", "ng", "nh", "c", "m", "n", "p", "t", "")
+
+
+@lru_cache(maxsize=1 << 14)
+def is_syllable(word: str) -> bool:
+    """Whether a word can be one Vietnamese syllable (onset, vowels, coda, one tone at most).
+
+    OCR that drops or adds a mark inside a good word ('QƯỲNH') mostly makes an impossible syllable.
+    """
+    w = nfc(word).lower().strip(".,;:'’\"()")
+    if not w:
+        return True
+    if not w.isalpha():
+        return False
+    decomposed = unicodedata.normalize("NFD", w)
+    tones = sum(ch in _TONES for ch in decomposed)
+    if tones > 1:
+        return False
+    bare = nfc("".join(ch for ch in decomposed if ch not in _TONES))
+    for onset in sorted(set(_ONSET) | {""}, key=len, reverse=True):
+        if not bare.startswith(onset):
+            continue
+        rest = bare[len(onset):]
+        if onset == "gi" and not rest:
+            return True
+        for coda in _CODA:
+            if coda and not rest.endswith(coda):
+                continue
+            nucleus = rest[: len(rest) - len(coda)]
+            if nucleus in _NUCLEI:
+                return True
+    return False
+
+
 
 
 #: Vietnamese family names as written. A family name is a closed set, so a first word that
@@ -107,9 +184,10 @@ def restore_name_marks(text: str) -> str:
 
 
 def _name(text: str) -> Result:
+    text, problems = _letters_among_digits(text)
     if any(ch.isdigit() for ch in text):
-        return text, False, [f"Họ tên có chữ số: {text}"]
-    return restore_name_marks(one_case(text)), True, []
+        return text, False, problems + [f"Họ tên có chữ số: {text}"]
+    return restore_name_marks(one_case(text)), not problems, problems
 
 
 def one_case(name: str) -> str:
@@ -269,7 +347,8 @@ def _gender(text: str) -> Result:
     best = max(scores, key=scores.get)
     other = "Nữ" if best == "Nam" else "Nam"
     if scores[best] >= 65 and scores[best] - scores[other] >= 20:
-        return best, True, []
+        # a guess from a misread word ("Nưưn" for "Nam" is nearer "nu"): filled in, never vouched for
+        return best, False, [f"Giới tính đọc được '{text}', đoán là {best}: cần kiểm tra"]
     return text, False, [f"Giới tính phải là Nam hoặc Nữ (đọc được: {text})"]
 
 

@@ -14,7 +14,6 @@ images (`ProcessedPage.image`). Thresholds are calibrated in docs/benchmarks-fie
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Sequence
@@ -26,7 +25,7 @@ from ocr.handwriting import Evidence, handwriting_evidence
 from ocr.model import Document, Field, Word
 from ocr.textnorm import collapse_spaces, fold, nfc
 from templates.addresses import check_place_name, check_place_tail, check_unit_name
-from templates.normalize import SURNAMES, data_rows, mask_id
+from templates.normalize import SURNAMES, data_rows, is_syllable, mask_id
 from templates.registry import Template
 
 #: Below this field confidence (0-1, mean and weakest word averaged) a value is not vouched for.
@@ -87,6 +86,7 @@ MARKED_I = "Chữ 'i' của '{}' đọc thành 'ỉ' hoặc 'ĩ' (chấm của c
 UNSURE_DIGITS = "Chữ số của '{}' đọc chưa chắc chắn, cần kiểm tra"
 ONE_WORD_NAME = "Họ tên chỉ có một chữ ('{}'), có thể thiếu phần sau, cần kiểm tra"
 BARE_NUMBER = "Số giấy tờ không có tên loại giấy tờ trước nó, có thể đọc thiếu, cần kiểm tra"
+UNNAMED_NUMBER = "Địa chỉ bắt đầu bằng số '{}' không có Tổ, Thôn, Số… trước nó, có thể đọc sai, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 
@@ -106,6 +106,9 @@ _DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
 _MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOoZz])[\dlIOoZz]{2,}\b")
 _FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
 _EDGE_SIGNS = ",.;:()\"'“”"
+#: An address that starts with a number alone before its first comma ("74, Xã Phù Yên" for
+#: "Tổ 4, …": the unit's word read as a digit or lost).
+_UNNAMED_NUMBER = re.compile(r"^\d+\s*,")
 #: "số 0861…" without "CCCD"/"Hộ chiếu" before it: the value's start was lost.
 _BARE_NUMBER = re.compile(r"^(?:số|so)\s*:?\s*\d")
 _LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch")}
@@ -229,6 +232,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
             out.append(UNSURE_DIGITS.format(mask_id(doubtful) if spec.type == "id12" else doubtful))
     if spec.type == "text" and _BARE_NUMBER.match(f.value):
         out.append(BARE_NUMBER)
+    if spec.check == "address" and _UNNAMED_NUMBER.match(f.value):
+        out.append(UNNAMED_NUMBER.format(f.value.split(",")[0]))
     if spec.type == "name":
         if len(f.value.split()) == 1:  # a Vietnamese full name has a family name and a given name
             out.append(ONE_WORD_NAME.format(f.value))
@@ -278,47 +283,6 @@ def label_inside(value: str, phrases: Sequence[str]) -> Optional[str]:
             if key in _words_key(phrase):
                 return phrase
     return None
-
-
-# ---------------------------------------------------------------- Vietnamese syllables
-
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_ONSET = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
-          "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x")
-_NUCLEI = set(("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi ua uâ uê ui uô "
-               "uơ ưa ưi ưu ươ uy yê iêu yêu oai oay oeo uây uôi ươi ươu uya uyê uyu ưo oo").split())
-_CODA = ("ch", "ng", "nh", "c", "m", "n", "p", "t", "")
-
-
-@lru_cache(maxsize=1 << 14)
-def is_syllable(word: str) -> bool:
-    """Whether a word can be one Vietnamese syllable (onset, vowels, coda, one tone at most).
-
-    OCR that drops or adds a mark inside a good word ('QƯỲNH') mostly makes an impossible syllable.
-    """
-    w = nfc(word).lower().strip(".,;:'’\"()")
-    if not w:
-        return True
-    if not w.isalpha():
-        return False
-    decomposed = unicodedata.normalize("NFD", w)
-    tones = sum(ch in _TONES for ch in decomposed)
-    if tones > 1:
-        return False
-    bare = nfc("".join(ch for ch in decomposed if ch not in _TONES))
-    for onset in sorted(set(_ONSET) | {""}, key=len, reverse=True):
-        if not bare.startswith(onset):
-            continue
-        rest = bare[len(onset):]
-        if onset == "gi" and not rest:
-            return True
-        for coda in _CODA:
-            if coda and not rest.endswith(coda):
-                continue
-            nucleus = rest[: len(rest) - len(coda)]
-            if nucleus in _NUCLEI:
-                return True
-    return False
 
 
 # ---------------------------------------------------------------- closed lists

@@ -64,6 +64,7 @@ def test_year(raw, value, valid):
     ("Nam", "Nam", True), ("NAM", "Nam", True), ("Narn", "Nam", True), ("male", "Nam", True),
     ("Nữ", "Nữ", True), ("nữ", "Nữ", True), ("Nu", "Nữ", True), ("NỮ.", "Nữ", True), ("female", "Nữ", True),
     ("Nừ", "Nữ", True), ("xyz", "xyz", False), ("Nam Nữ", "Nam Nữ", False),
+    ("Nanm", "Nam", False), ("Nưưn", "Nữ", False),  # guessed from a misread word: never vouched for
 ])
 def test_gender(raw, value, valid):
     got, ok, _ = normalize("gender", raw)
@@ -175,3 +176,22 @@ def test_unknown_type():
 ])
 def test_family_name_marks_restored_from_the_closed_list(raw, value):
     assert normalize("name", raw)[:2] == (value, True)
+
+
+@pytest.mark.parametrize("raw, value, valid", [
+    ("7ổ 27, Phường Bách Quang, Thái Nguyên", "Tổ 27, Phường Bách Quang, Thái Nguyên", False),  # "T" read "7"
+    ("7ổ30, Xã Trại Cau, Thái Nguyên", "Tổ 30, Xã Trại Cau, Thái Nguyên", False),
+    ("Số66 đường Hai Bà Trưng", "Số 66 đường Hai Bà Trưng", True),  # a lost space: no doubt in it
+    ("CCCD số011193739301", "CCCD số 011193739301", True),
+    ("Số !10 đường Trần Hưng Đạo", "Số 110 đường Trần Hưng Đạo", False),  # a "1" read "!"
+    ("Quốc lộ QL1A, Tổ 7, Xã An Phú", "Quốc lộ QL1A, Tổ 7, Xã An Phú", True),  # codes and numbers stay
+])
+def test_text_with_a_typefaces_shared_digit_and_letter_shapes(raw, value, valid):
+    got, ok, problems = normalize("text", raw)
+    assert (got, ok, bool(problems)) == (value, valid, not valid)
+
+
+def test_a_name_whose_t_was_read_as_a_seven_is_written_with_its_t_and_flagged():
+    assert normalize("name", "7rần Văn Thắng")[:2] == ("Trần Văn Thắng", False)
+    assert normalize("name", "Hồ 7hu Hà")[:2] == ("Hồ Thu Hà", False)
+    assert normalize("name", "Lê Văn 7")[:2] == ("Lê Văn 7", False)  # a digit alone stays: not a name

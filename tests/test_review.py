@@ -239,3 +239,18 @@ def test_a_tilde_read_where_the_ink_shows_an_i_dot_is_written_as_a_plain_i(print
     f = Field(value="Nguyễn Văn Vĩnh", raw="Nguyễn Văn Vĩnh", confidence=0.96, page=1, bbox=(100, 40, box[2], 100))
     rv.plain_i_in_name(f, rv.PageImages(Document(stem="t", source=["t"], pages=[page])))
     assert f.value == value and (rv.MARKED_I.format("Vinh") in f.problems) == (printed == "Vinh")
+
+
+def test_an_address_that_starts_with_a_bare_number_is_sent_to_review():
+    """"Tổ 4, Xã Phù Yên" read "74, Xã Phù Yên": the unit's word became a digit; an address names
+    its unit before the number, so a number alone before the first comma is not vouched for."""
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: dia_chi, label: "Nơi cư trú", check: address}
+""")
+    for value, flagged in (("74, Xã Phù Yên, Sơn La", True), ("Tổ 4, Xã Phù Yên, Sơn La", False)):
+        fields = _fields(dia_chi=value)
+        rv.review_fields(tpl, fields)
+        assert (rv.UNNAMED_NUMBER.format(value.split(",")[0]) in fields["dia_chi"].problems) == flagged
