@@ -56,7 +56,7 @@ def real_print(max_runs: int = 400) -> list[np.ndarray]:
     """Runs of 2-4 confident words of one OCR line of the real letters, cut from the page image."""
     import cv2
 
-    from templates.review import is_syllable
+    from templates.normalize import is_syllable
 
     out = []
     for path in sorted(PAGES.glob("*.pickle")):

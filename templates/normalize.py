@@ -145,8 +145,6 @@ def is_syllable(word: str) -> bool:
     return False
 
 
-
-
 #: Vietnamese family names as written. A family name is a closed set, so a first word that
 #: folds to one of these but is spelled otherwise ("Pham", "TRẤN") lost or gained a mark in OCR.
 SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương "
