@@ -98,15 +98,17 @@ def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: l
     unsure = {i for i, w in enumerate(words) if w.conf < REREAD_BELOW and sum(ch.isalnum() for ch in w.text) >= 2}
     if not unsure or len(unsure) > REREAD_MAX:
         return words, choices
+    again = {i: _read_again(grey, dpi, lang, barred, words[i], choices is not None) for i in sorted(unsure)}
+    return _spliced(words, choices, {i: read for i, read in again.items() if read is not None})
+
+
+def _spliced(words: list[Word], choices: Optional[list[Choices]],
+             replaced: dict[int, list[tuple[Word, Choices]]]) -> tuple[list[Word], Optional[list[Choices]]]:
+    """`words` (and their alternatives) with word i replaced by the words of `replaced[i]`."""
     new_words: list[Word] = []
     new_choices: list[Choices] = []
     for i, w in enumerate(words):
-        again = _read_again(grey, dpi, lang, barred, w, choices is not None) if i in unsure else None
-        if again is None:
-            new_words.append(w)
-            new_choices.append(choices[i] if choices is not None else [])
-            continue
-        for word, alts in again:
+        for word, alts in replaced.get(i, [(w, choices[i] if choices is not None else [])]):
             new_words.append(word)
             new_choices.append(alts)
     return new_words, (new_choices if choices is not None else None)
@@ -194,15 +196,7 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
         if line is not None:
             mended[members[0]] = line
             mended.update({i: [] for i in members[1:]})
-    if not mended:
-        return words, choices
-    new_words: list[Word] = []
-    new_choices: list[Choices] = []
-    for i, w in enumerate(words):
-        for word, alts in mended.get(i, [(w, choices[i] if choices is not None else [])]):
-            new_words.append(word)
-            new_choices.append(alts)
-    return new_words, (new_choices if choices is not None else None)
+    return _spliced(words, choices, mended) if mended else (words, choices)
 
 
 def _mend(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]],
