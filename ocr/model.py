@@ -57,6 +57,9 @@ class Word:
     # Confidence (0-100) of the strongest other digit the engine offered for one of the word's
     # digits (an italic "3" read "5" at 94 with "3" at 24): how unsure the digits are.
     digit_doubt: float = 0.0
+    # What a second reading of the same ink read where it disagreed with this word's reading (the
+    # stretch's words, "" when it read nothing there); None when it agreed or there was none.
+    other: Optional[str] = None
 
 
 #: Per-character alternatives of one OCR word: for each character, (letter, confidence 0-100)

@@ -233,9 +233,12 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
         if in_province is not None:
             text = text[:start] + in_province + text[end:]
             continue
+        # the one listed name that differs only by a dash or an apostrophe's form (the old list
+        # may write the same letters with other marks: "Ea M'DRóh" beside "Ea M’Droh")
         anywhere = _listed_once([_strip_commune(n) for n in _all_communes().get(_folded(written), [])])
-        if len(anywhere) == 1 and (listed := _punctuation_as_listed(written, anywhere.pop())):
-            text = text[:start] + listed + text[end:]
+        listed = {spelt for name in anywhere if (spelt := _punctuation_as_listed(written, name))}
+        if len(listed) == 1:
+            text = text[:start] + listed.pop() + text[end:]
             continue
         if _known_commune(written):
             continue

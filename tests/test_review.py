@@ -254,3 +254,35 @@ fields:
         fields = _fields(dia_chi=value)
         rv.review_fields(tpl, fields)
         assert (rv.UNNAMED_NUMBER.format(value.split(",")[0]) in fields["dia_chi"].problems) == flagged
+
+
+@pytest.mark.parametrize("kept, other, flagged", [
+    ("Nam", "Nưm", False),          # the other reading is no syllable of Vietnamese text
+    ("Kim Giang", "Kửn Giang", False),
+    ("Việt Nam", "Việt Mưm", False),
+    ("Tổ 11", "Tổ II", True),        # a Roman number is a word of laws ("Chương II")
+    ("Nhung", "Nhưng", True),        # two real words: the engine cannot tell
+    ("Vinh", "Vĩnh", True),
+    ("Tổ 18", "Tổ 16", True),        # two numbers
+    ("CCCD số 014096966 145", "CCCD số014096966145", True),  # a space read in a number
+    ("Nưm", "Nam", True),            # the one kept is no word
+    ("Thôn 8", "Thôn", True),        # the other lost a word
+])
+def test_a_value_two_readings_disagree_on_is_sent_to_review(kept, other, flagged):
+    """A second reading of italic print (`ocr.engine.reread_italics`) that read the value otherwise
+    leaves it unsure — unless what it offered is no word where the kept reading has words."""
+    from ocr.model import OcrPage, ProcessedPage, Word
+
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: gia_tri, label: "Giá trị"}
+""")
+    words = [Word(t, (100 + 200 * k, 40, 280 + 200 * k, 100), 95.0, other=other) for k, t in enumerate(kept.split())]
+    page = ProcessedPage(source="t", source_index=0, width=2400, height=160, dpi=300, image=b"",
+                         image_format="png", ocr=OcrPage(2400, 160, words))
+    fields = {"gia_tri": Field(value=kept, raw=kept, confidence=0.95, page=1, bbox=(100, 40, 2300, 100))}
+    rv.review_fields(tpl, fields, Document(stem="t", source=["t"], pages=[page]))
+    assert any(p.startswith("Hai lần đọc") for p in fields["gia_tri"].problems) == flagged
+    assert "014096966" not in " ".join(fields["gia_tri"].problems)  # an ID never whole in a message
