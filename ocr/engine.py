@@ -127,7 +127,7 @@ def _read_again(grey: np.ndarray, dpi: float, lang: str, barred: str, w: Word,
 def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: BBox,
               with_choices: bool, upright: float = 0.0) -> list[tuple[Word, Choices]]:
     """The words of one line read from `bbox` alone, boxes on the page's grid, with alternatives;
-    with `upright` (degrees) the crop is sheared that much to the left first (`_slant`)."""
+    with `upright` (degrees) the crop is sheared that much to the left first (`word_lean`)."""
     x0, y0, x1, y1 = bbox
     # the box alone, on a margin of its own paper: a neighbour's ink (a slash, a leader's last
     # dot) next to a short number throws the reading ("11" read "đột")
@@ -139,12 +139,8 @@ def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: BBox,
     pad = max(4, (y1 - y0) // 2)
     crop = cv2.copyMakeBorder(box, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper)
     left, top = left - pad, top - pad
-    lean = float(np.tan(np.radians(upright)))
-    middle = crop.shape[0] / 2
-    if lean:  # about the crop's middle row, so the words' middles stay where they were
-        crop = cv2.warpAffine(crop, np.float32([[1, lean, -lean * middle], [0, 1, 0]]),
-                              (crop.shape[1], crop.shape[0]), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+    crop = stood_up(crop, upright, paper)
+    lean, middle = float(np.tan(np.radians(upright))), crop.shape[0] / 2
     try:
         tsv, alts = _tsv(np.ascontiguousarray(crop), dpi, lang, 7, barred=barred, with_choices=with_choices)
     except SohoaError:
@@ -176,9 +172,7 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
     A line with such ink beside it or with an unsure word is read again, and the second reading
     mends only the stretches of the first that were broken (`_mend`).
     """
-    lines: dict[tuple[int, int, int], list[int]] = {}
-    for i, w in enumerate(words):
-        lines.setdefault((w.block, w.par, w.line), []).append(i)
+    lines = _lines(words)
     stray = _ink_outside_words(grey, words)
     redo: list[tuple[list[int], BBox, list[BBox]]] = []
     for members in lines.values():
@@ -211,7 +205,25 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
     return _spliced(words, choices, mended) if mended else (words, choices)
 
 
-#: A word leaning this many degrees or more is italic (`_slant`): upright print measures 0-2,
+def stood_up(grey: np.ndarray, degrees: float, paper: int) -> np.ndarray:
+    """`grey` sheared `degrees` to the left about its middle row (the middles of its words stay
+    where they were), the corners filled with `paper`."""
+    if not degrees:
+        return grey
+    lean = float(np.tan(np.radians(degrees)))
+    return cv2.warpAffine(grey, np.float32([[1, lean, -lean * grey.shape[0] / 2], [0, 1, 0]]),
+                          (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+
+
+def italics_stood_up(grey: np.ndarray, paper: int) -> np.ndarray:
+    """A crop of one line (digits of a box row) stood up part of the way when its print leans as
+    italics do (`UPRIGHT_SHARE`), else as it is."""
+    lean = word_lean(grey, (0, 0, grey.shape[1], grey.shape[0])) or 0.0
+    return stood_up(grey, UPRIGHT_SHARE * lean, paper) if lean >= ITALIC_FROM else grey
+
+
+#: A word leaning this many degrees or more is italic (`word_lean`): upright print measures 0-2,
 #: italic faces 9-16.
 ITALIC_FROM = 6.0
 #: The share of its lean an italic stretch is stood up by before it is read again: read upright
@@ -274,44 +286,71 @@ def _mean_conf(words: list[tuple[Word, Choices]]) -> float:
 
 
 def _italic_stretches(grey: np.ndarray, words: list[Word]) -> list[tuple[list[int], float]]:
-    """Runs of neighbouring italic words in each line (a lone letter, digit or sign after an
-    italic word joins it: the "/" of a date, the "8" of "Thôn 8"), each with its median lean in
-    degrees."""
+    """Runs of neighbouring italic words in each line, each with its median lean in degrees.
+
+    A word of one letter or digit, or a sign, leans too little to measure ("8" of "Thôn 8", the
+    "/" of a date, a "13" read as one "7"): it joins the italic words after it, those it stands
+    between, and those it stands close after."""
     out: list[tuple[list[int], float]] = []
-    run: list[int] = []
-    leans: list[float] = []
-    key = None
-    for i, w in enumerate(words):
-        line = (w.block, w.par, w.line)
-        # a lone letter or digit leans too little to measure ("8" of "Thôn 8"): it joins a run
-        lean = _slant(grey, w.bbox) if sum(ch.isalnum() for ch in w.text) >= 2 else None
-        if line != key or lean is not None and lean < ITALIC_FROM:
-            if leans:
-                out.append((_trimmed(run, words), float(np.median(leans))))
-            run, leans, key = [], [], line
-            if lean is None or lean < ITALIC_FROM:
-                continue
-        if lean is not None:
-            leans.append(lean)
+    for line in _lines(words).values():
+        run: list[int] = []
+        leans: list[float] = []
+        for i in line:
+            w = words[i]
+            lean = word_lean(grey, w.bbox) if sum(ch.isalnum() for ch in w.text) >= 2 else None
+            if lean is None:
+                run.append(i)
+            elif lean >= ITALIC_FROM:
+                if not leans:
+                    run = _close_before(run, words)
+                run.append(i)
+                leans.append(lean)
+            else:
+                if leans:
+                    out.append((_close_after(run, words), float(np.median(leans))))
+                run, leans = [], []
         if leans:
-            run.append(i)
-    if leans:
-        out.append((_trimmed(run, words), float(np.median(leans))))
+            out.append((_close_after(run, words), float(np.median(leans))))
     return out
 
 
-def _trimmed(run: list[int], words: list[Word]) -> list[int]:
-    """The run without the lone signs at its end."""
-    while not any(ch.isalnum() for ch in words[run[-1]].text):
-        run = run[:-1]
-    return run
+def _near(a: Word, b: Word) -> bool:
+    """Whether `b` follows `a` within a space of the line's height: a word of the same value,
+    not one past a dot leader."""
+    return b.bbox[0] - a.bbox[2] <= 1.5 * max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
 
 
-#: The leans tried (`_slant`), degrees: back-slanted print to the most slanted italics.
+def _close_before(lone: list[int], words: list[Word]) -> list[int]:
+    """The lone words after an upright one that lead up to an italic word, less the signs at
+    their start (a "13" read as one "7" before "/ 03 / 1985": leaders kept the two apart)."""
+    while lone and not any(ch.isalnum() for ch in words[lone[0]].text):
+        lone = lone[1:]
+    return lone
+
+
+def _close_after(run: list[int], words: list[Word]) -> list[int]:
+    """`run` without the lone words at its end that are signs or stand apart from it."""
+    last = max(k for k, i in enumerate(run) if sum(ch.isalnum() for ch in words[i].text) >= 2)
+    end = last + 1
+    while (end < len(run) and any(ch.isalnum() for ch in words[run[end]].text)
+           and _near(words[run[end - 1]], words[run[end]])):
+        end += 1
+    return run[:end]
+
+
+def _lines(words: list[Word]) -> dict[tuple[int, int, int], list[int]]:
+    """The indices of the words of each line (block, paragraph, line), in reading order."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        lines.setdefault((w.block, w.par, w.line), []).append(i)
+    return lines
+
+
+#: The leans tried (`word_lean`), degrees: back-slanted print to the most slanted italics.
 _LEANS = np.radians(np.arange(-6.0, 26.0, 1.0))
 
 
-def _slant(grey: np.ndarray, bbox: BBox) -> Optional[float]:
+def word_lean(grey: np.ndarray, bbox: BBox) -> Optional[float]:
     """How far the word's strokes lean to the right, in degrees: the shear that stands them up
     makes the columns of ink the sharpest (the largest sum of squared column counts). None for
     too little ink."""

@@ -504,7 +504,7 @@ def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
     """`ocr` (an OcrPage of `grey`) with the words inside digit-box rows replaced by the digits
     read from the compacted rows: one word per row, box row's bbox. One short line read per
     row, only on pages that have box rows."""
-    from ocr.engine import read_digit_line
+    from ocr.engine import italics_stood_up, read_digit_line
     from ocr.model import OcrPage, Word
 
     if grey.ndim != 2:
@@ -523,6 +523,8 @@ def reread_boxed_digits(ocr, grey: np.ndarray, dpi: float, lang: str = "vie",
                                    interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
             pad = max(8, strip.shape[0] // 2)
             strip = cv2.copyMakeBorder(strip, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=bg)
+            # italic digits: "1" read "7" and "8" read "6" in Times-like italics, far less stood up
+            strip = italics_stood_up(strip, bg)
             text, conf, doubt = read_digit_line(strip, dpi * scale, lang=lang)
             # a second reading, smaller: where the two disagree, or it doubts a digit, the row is unsure
             small = cv2.resize(strip, None, fx=SECOND_READING_SCALE, fy=SECOND_READING_SCALE,

@@ -178,10 +178,10 @@ def _typeset(parts, size=44):
 
 
 def test_the_lean_of_italic_print_is_measured_and_upright_print_has_none():
-    from ocr.engine import ITALIC_FROM, _slant
+    from ocr.engine import ITALIC_FROM, word_lean
 
     grey, boxes = _typeset([("Giới tính", "DejaVuSerif"), ("Nguyễn Kim", "DejaVuSerif-Italic")])
-    leans = [_slant(grey, box) for _, box in boxes]
+    leans = [word_lean(grey, box) for _, box in boxes]
     assert all(abs(lean) < 3 for lean in leans[:2]), leans
     assert all(ITALIC_FROM <= lean <= 16 for lean in leans[2:]), leans
 
@@ -201,3 +201,17 @@ def test_an_italic_stretch_is_read_again_stood_up_and_the_readings_difference_ke
     assert [w.text for w in again] == ["Giới", "tính:", "Nam", "Dân", "tộc:", "Kinh"]
     assert again[2].conf >= 80 and again[2].other == "Nưm" and len(choices) == len(again)
     assert again[:2] == words[:2] and again[3:] == words[3:]  # the rest as the page pass read it
+
+
+def test_lone_digits_and_signs_join_the_italic_words_beside_them():
+    """A "13" the page pass read as one "7", the slashes of a date: too little ink to measure a
+    lean, they belong to the italic stretch after them; an upright label before does not."""
+    from ocr.engine import _italic_stretches
+
+    grey, boxes = _typeset([("năm sinh:", "DejaVuSerif"), ("13 / 03 / 1985", "DejaVuSerif-Italic"),
+                            ("Giới tính:", "DejaVuSerif")])
+    read = {0: "năm", 1: "sinh:", 2: "7"}
+    words = [Word(read.get(k, t), box, 90.0, block=1, par=1, line=1) for k, (t, box) in enumerate(boxes)]
+    stretches = _italic_stretches(grey, words)
+    assert [members for members, _ in stretches] == [[2, 3, 4, 5, 6]]
+    assert 6 <= stretches[0][1] <= 16
