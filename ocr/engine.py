@@ -302,7 +302,7 @@ def _italic_stretches(grey: np.ndarray, words: list[Word]) -> list[tuple[list[in
                 run.append(i)
             elif lean >= ITALIC_FROM:
                 if not leans:
-                    run = _close_before(run, words)
+                    run = _close_before(run, words, w)
                 run.append(i)
                 leans.append(lean)
             else:
@@ -320,12 +320,21 @@ def _near(a: Word, b: Word) -> bool:
     return b.bbox[0] - a.bbox[2] <= 1.5 * max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
 
 
-def _close_before(lone: list[int], words: list[Word]) -> list[int]:
-    """The lone words after an upright one that lead up to an italic word, less the signs at
-    their start (a "13" read as one "7" before "/ 03 / 1985": leaders kept the two apart)."""
+def _close_before(lone: list[int], words: list[Word], italic: Word) -> list[int]:
+    """The lone words after an upright one that lead up to an italic word (a "13" read as one "7"
+    before "/ 03 / 1985": leaders kept the two apart), from after the last footnote mark among
+    them ("(2)", a raised "²": print of the form, not of the value) and less the signs at their start."""
+    height = italic.bbox[3] - italic.bbox[1]
+    start = max((k + 1 for k, i in enumerate(lone) if _FOOTNOTE_SIGNS.search(words[i].text)
+                 or words[i].bbox[3] - words[i].bbox[1] < 0.7 * height), default=0)
+    lone = lone[start:]
     while lone and not any(ch.isalnum() for ch in words[lone[0]].text):
         lone = lone[1:]
     return lone
+
+
+#: Signs of a form's footnote mark after a label: "(2)", "2)", "²".
+_FOOTNOTE_SIGNS = re.compile(r"[()\[\]¹²³⁴⁵⁶⁷⁸⁹⁰]")
 
 
 def _close_after(run: list[int], words: list[Word]) -> list[int]:

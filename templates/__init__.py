@@ -88,7 +88,7 @@ def _reread_as_digits(f: Field, type_: str, images: "PageImages") -> None:
     again from the page image, as one line of digits and slashes."""
     import cv2
 
-    from ocr.engine import read_line
+    from ocr.engine import italics_stood_up, read_line
 
     image = images.page(f.page)
     if image is None:
@@ -100,7 +100,7 @@ def _reread_as_digits(f: Field, type_: str, images: "PageImages") -> None:
     crop = image[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
     if crop.size == 0:
         return
-    crop = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+    crop = italics_stood_up(cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255), 255)
     text, _conf = read_line(crop, lang="eng", charset="0123456789/")
     # the crop may catch a neighbour's digit ("3" of "3. Giới tính"): take the date or year itself
     found = re.search(r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}" if type_ == "date" else r"\b\d{4}\b", text) \

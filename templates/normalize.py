@@ -69,7 +69,24 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 
 def _text(text: str) -> Result:
     text, problems = _letters_among_digits(text)
-    return text, not problems, problems
+    return card_number_joined(text), not problems, problems
+
+
+#: The number after an identity card's name ("CCCD số 01 1072287869"): digits and spaces.
+CARD_NUMBER = re.compile(r"(?i)\b(?:cccd|cmnd|cmtnd|căn cước(?: công dân)?|chứng minh(?: nhân dân)?)"
+                         r"(?:\s+số)?\s*:?\s*(\d[\d ]*\d)(?![\d/.\-])")
+#: The digits of an identity card's number: 9 of the old card, 12 of the citizen's card.
+CARD_DIGITS = (9, 12)
+
+
+def card_number_joined(text: str) -> str:
+    """`text` with a card number the reading split ("CCCD số 01 1072287869") in one piece, when
+    its digits make a card's number; a number is never printed with a space inside."""
+    def joined(m: re.Match) -> str:
+        digits = m.group(1).replace(" ", "")
+        return m.group(0).replace(m.group(1), digits) if len(digits) in CARD_DIGITS else m.group(0)
+
+    return CARD_NUMBER.sub(joined, text)
 
 
 #: A "T" the engine read as "7" at a word's start ("7ổ 27", "7rần", "7HU"): the word is a syllable

@@ -26,7 +26,7 @@ from ocr.model import Document, Field, Word
 from ocr.syllable_lm import load_model
 from ocr.textnorm import collapse_spaces, fold, nfc
 from templates.addresses import check_place_name, check_place_tail, check_unit_name
-from templates.normalize import SURNAMES, data_rows, is_syllable, mask_id
+from templates.normalize import CARD_DIGITS, CARD_NUMBER, SURNAMES, data_rows, is_syllable, mask_id
 from templates.registry import Template
 
 #: Below this field confidence (0-1, mean and weakest word averaged) a value is not vouched for.
@@ -89,6 +89,7 @@ MARKED_I = "Chữ 'i' của '{}' đọc thành 'ỉ' hoặc 'ĩ' (chấm của c
 UNSURE_DIGITS = "Chữ số của '{}' đọc chưa chắc chắn, cần kiểm tra"
 READINGS_DIFFER = "Hai lần đọc '{}' cho kết quả khác nhau, cần kiểm tra"
 ONE_WORD_NAME = "Họ tên chỉ có một chữ ('{}'), có thể thiếu phần sau, cần kiểm tra"
+CARD_LENGTH = "Số giấy tờ tùy thân đọc được {} chữ số (CCCD 12, CMND 9 hoặc 12), cần kiểm tra"
 BARE_NUMBER = "Số giấy tờ không có tên loại giấy tờ trước nó, có thể đọc thiếu, cần kiểm tra"
 UNNAMED_NUMBER = "Địa chỉ bắt đầu bằng số '{}' không có Tổ, Thôn, Số… trước nó, có thể đọc sai, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
@@ -263,6 +264,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         doubtful = images.doubtful_word(f, DIGIT_DOUBT, digits=True)
         if doubtful:  # an ID number is never written whole into a message (personal data)
             out.append(UNSURE_DIGITS.format(mask_id(doubtful) if spec.type == "id12" else doubtful))
+    card = CARD_NUMBER.search(f.value) if spec.type == "text" else None
+    if card and len(card.group(1).replace(" ", "")) not in CARD_DIGITS:
+        out.append(CARD_LENGTH.format(len(card.group(1).replace(" ", ""))))
     if spec.type == "text" and _BARE_NUMBER.match(f.value):
         out.append(BARE_NUMBER)
     if spec.check == "address" and _UNNAMED_NUMBER.match(f.value):

@@ -286,3 +286,26 @@ fields:
     rv.review_fields(tpl, fields, Document(stem="t", source=["t"], pages=[page]))
     assert any(p.startswith("Hai lần đọc") for p in fields["gia_tri"].problems) == flagged
     assert "014096966" not in " ".join(fields["gia_tri"].problems)  # an ID never whole in a message
+
+
+@pytest.mark.parametrize("read, value, flagged", [
+    ("CCCD số 01 1072287869", "CCCD số 011072287869", False),   # a space the reading put in a number
+    ("CCCD số 00418434146", "CCCD số 00418434146", True),       # a digit lost: 11 digits
+    ("CMND số 123456789 cấp ngày 12/03/2010", "CMND số 123456789 cấp ngày 12/03/2010", False),
+    ("CMND số 123456789 12/03/2010", "CMND số 123456789 12/03/2010", False),  # a date after it
+])
+def test_an_identity_card_number_is_one_piece_of_nine_or_twelve_digits(read, value, flagged):
+    from templates.normalize import normalize
+
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: giay_to, label: "Giấy tờ tùy thân"}
+""")
+    text, _valid, _problems = normalize("text", read)
+    fields = _fields(giay_to=text)
+    rv.review_fields(tpl, fields)
+    assert text == value
+    assert (rv.CARD_LENGTH.format(11) in fields["giay_to"].problems) == flagged
+    assert fields["giay_to"].needs_review == flagged
