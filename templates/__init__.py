@@ -19,7 +19,7 @@ from templates.addresses import check_address, numbered_units_as_printed, repair
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
-from templates.review import LOW_CONFIDENCE, PageImages, plain_i_in_name, review_fields, spelt_as_listed
+from templates.review import DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, plain_i_in_name, review_fields, spelt_as_listed
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -67,8 +67,8 @@ def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
     for fid, f in fields.items():
         spec = template.field(fid)
         f.value, f.valid, f.problems = normalize(spec.type, f.raw)
-        if not f.valid and spec.type in ("date", "year") and f.bbox:
-            _reread_as_digits(f, spec.type, images)
+        if spec.type in _DIGITS_ALONE and f.bbox and f.value is not None:
+            _settle_by_digits_alone(f, spec.type, images)
         if spec.type == "name":
             plain_i_in_name(f, images)
         if f.value is not None and f.confidence < CONFIDENCE_OK:
@@ -78,38 +78,69 @@ def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
     return fields
 
 
-#: Said of a date or year whose page reading failed and a digits-only reading gave: right more
-#: often than not, never vouched for.
+#: Said of a date, year or phone number the page pass garbled or doubted where a digits-only
+#: reading gave another valid one: right more often than not, never vouched for.
 REREAD = "Đọc lại chỉ bằng chữ số, cần kiểm tra"
+#: The value types read again as digits alone, with the characters they may hold and the
+#: shape of the value in that reading (a neighbour's digit may be caught in the crop).
+_DIGITS_ALONE = {
+    "date": ("0123456789/", (r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}", r"\d{1,2}\D{1,3}\d{1,2}\D{1,3}\d{4}")),
+    "year": ("0123456789", (r"\b\d{4}\b", r"\d{4}")),
+    "phone": ("0123456789", (r"\b0\d{9}\b", r"0\d{9}")),
+}
 
 
-def _reread_as_digits(f: Field, type_: str, images: "PageImages") -> None:
-    """Read a date or year the page pass garbled ("06 / LŨ / 2001" for a date in printed slots)
-    again from the page image, as one line of digits and slashes."""
+def _settle_by_digits_alone(f: Field, type_: str, images: "PageImages") -> None:
+    """A number the page pass garbled or doubted (a digit offered otherwise, a second reading that
+    disagreed, a low confidence), read again as digits alone from the page image.
+
+    Where that reading repeats the value, the doubt is settled: an independent reading agreeing
+    was never wrong on 34 values the page pass had wrong (FreeSerif and Liberation forms, bench
+    `third`), and repeated 92 right values the page pass had doubted. Where it gives another valid
+    value, that one is taken (right 20 times, wrong 2 where the first was right), never vouched for.
+    """
+    doubted = [w for w in images.words_under(f) if w.other is not None or w.digit_doubt >= DIGIT_DOUBT]
+    if f.valid and not doubted and f.confidence >= CONFIDENCE_OK:
+        return
+    again = _digits_alone(f, type_, images)
+    if again is None:
+        return
+    value, conf, problems = again
+    if value == f.value:  # the page pass's repairs ("/" read "1") are settled too
+        images.settle(f.page, doubted)
+        f.confidence, f.valid, f.problems = max(f.confidence, conf / 100), True, problems
+    else:
+        f.value, f.valid, f.problems = value, True, [REREAD]
+
+
+def _digits_alone(f: Field, type_: str, images: "PageImages") -> Optional[tuple[str, float, list[str]]]:
+    """The value read from its box on the page image as one line of digits (dot leaders erased,
+    italics stood up), that reading's confidence (0-100) and the value's problems; None when no
+    valid value."""
     import cv2
 
     from ocr.engine import italics_stood_up, read_line
+    from ocr.form_lines import remove_rules_and_leaders
 
     image = images.page(f.page)
     if image is None:
-        return
+        return None
     if image.ndim == 3:
         image = cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
     x0, y0, x1, y1 = (int(v) for v in f.bbox)
     pad = (y1 - y0) // 3
     crop = image[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
     if crop.size == 0:
-        return
-    crop = italics_stood_up(cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255), 255)
-    text, _conf = read_line(crop, lang="eng", charset="0123456789/")
-    # the crop may catch a neighbour's digit ("3" of "3. Giới tính"): take the date or year itself
-    found = re.search(r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}" if type_ == "date" else r"\b\d{4}\b", text) \
-        or re.search(r"\d{1,2}\D{1,3}\d{1,2}\D{1,3}\d{4}" if type_ == "date" else r"\d{4}", text)
+        return None
+    crop = cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+    crop = italics_stood_up(remove_rules_and_leaders(crop, images.pages[f.page - 1].dpi), 255)
+    charset, shapes = _DIGITS_ALONE[type_]
+    text, conf = read_line(crop, lang="eng", charset=charset)
+    found = next((m for m in (re.search(shape, text) for shape in shapes) if m), None)
     if not found:
-        return
-    value, valid, _problems = normalize(type_, found.group(0))
-    if valid and value:
-        f.value, f.valid, f.problems = value, True, [REREAD]
+        return None
+    value, valid, problems = normalize(type_, found.group(0))
+    return (value, conf, problems) if valid and value else None
 
 
 def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Document] = None) -> dict[str, Field]:

@@ -14,7 +14,7 @@ images (`ProcessedPage.image`). Thresholds are calibrated in docs/benchmarks-fie
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Optional, Sequence
 
@@ -431,6 +431,15 @@ class PageImages:
             if other is not None and not _other_is_no_word(kept, other):
                 return kept
         return None
+
+    def settle(self, page: Optional[int], words: list[Word]) -> None:
+        """`words` of the page without their doubts (a digit offered otherwise, a second reading's
+        other words): a third reading repeated them (`templates._settle_by_digits_alone`)."""
+        if not words or not page:
+            return
+        ocr = self.pages[page - 1].ocr
+        settled = {id(w) for w in words}
+        ocr.words = [replace(w, other=None, digit_doubt=0.0) if id(w) in settled else w for w in ocr.words]
 
     def round_mark(self, page: Optional[int], w: Word) -> bool:
         """Whether the one mark above the word's letters is a round dot, not a tilde: an italic

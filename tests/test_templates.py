@@ -225,3 +225,37 @@ def test_ethnic_group_with_misread_marks_is_written_as_the_list_writes_it(raw, v
     template = {t.id: t for t in load_templates()}["khai_sinh"]
     fields = finish_fields(template, {"dan_toc": Field(value=raw, raw=raw, confidence=0.95)})
     assert fields["dan_toc"].value == value and fields["dan_toc"].raw == raw
+
+
+@pytest.mark.parametrize("read, other, value, settled", [
+    ("27/09/1960", "BI", "21/09/1960", False),   # the page pass read a "1" as "7": the digits win, flagged
+    ("21/09/1960", "2I", "21/09/1960", True),    # a doubt the digits-only reading repeats away
+])
+def test_a_doubted_number_is_read_again_as_digits_alone(read, other, value, settled):
+    """A date the page pass doubted (a second reading disagreed) is read again from the page image
+    as digits alone, dot leaders erased: where that reading repeats it, the doubt is settled and
+    the value vouched for; where it reads another valid date, that one is taken and flagged."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.model import Document, OcrPage, ProcessedPage, Word
+    from templates import REREAD, _settle_by_digits_alone
+    from templates.review import PageImages
+
+    image = Image.new("L", (1400, 160), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 46)
+    draw.text((100, 50), "21 ......./ 09 ......./ 1960", font=font, fill=20)
+    box = tuple(int(v) for v in draw.textbbox((100, 50), "21 ......./ 09 ......./ 1960", font=font))
+    ok, png = cv2.imencode(".png", np.asarray(image))
+    words = [Word(t, (box[0] + 250 * k, box[1], box[0] + 250 * k + 120, box[3]), 90.0, other=other if k == 0 else None)
+             for k, t in enumerate(read.split("/"))]
+    page = ProcessedPage(source="t", source_index=0, width=1400, height=160, dpi=300, image=png.tobytes(),
+                         image_format="png", ocr=OcrPage(1400, 160, words))
+    images = PageImages(Document(stem="t", source=["t"], pages=[page]))
+    f = Field(value=read, raw=read, confidence=0.9, page=1, bbox=box)
+    _settle_by_digits_alone(f, "date", images)
+    assert f.value == value and f.valid
+    assert (f.problems == []) == settled and (REREAD in f.problems) == (not settled)
+    assert all(w.other is None for w in page.ocr.words) == settled
