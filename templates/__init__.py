@@ -94,10 +94,10 @@ def _settle_by_digits_alone(f: Field, type_: str, images: "PageImages") -> None:
     """A number the page pass garbled or doubted (a digit offered otherwise, a second reading that
     disagreed, a low confidence), read again as digits alone from the page image.
 
-    Where that reading repeats the value, the doubt is settled: an independent reading agreeing
-    was never wrong on 34 values the page pass had wrong (FreeSerif and Liberation forms, bench
-    `third`), and repeated 92 right values the page pass had doubted. Where it gives another valid
-    value, that one is taken (right 20 times, wrong 2 where the first was right), never vouched for.
+    Where that reading repeats the value, the doubt is settled: on the FreeSerif and Liberation
+    tuning forms (docs/benchmarks-fields.md, session 14) it repeated none of the 90 values the page
+    pass had wrong and 116 right ones it had doubted. Where it gives another valid value, that one
+    is taken (right 20 times, wrong 2 times where the first was right), never vouched for.
     """
     doubted = [w for w in images.words_under(f) if w.other is not None or w.digit_doubt >= DIGIT_DOUBT]
     if f.valid and not doubted and f.confidence >= CONFIDENCE_OK:

@@ -199,7 +199,7 @@ _LETTERS_OR_DIGITS = re.compile(r"\d+|[^\W\d_]+")
 
 def _other_is_no_word(kept: str, other: str) -> bool:
     """Whether a second reading that disagreed with the kept one offered only what is no word
-    where the kept reading has words: "Nưm", "Kửn", "1ổ4", "II" against "Nam", "Kim", "Tổ", "11".
+    where the kept reading has words: "Nưm", "Kửn", "Mưm" against "Nam", "Kim", "Nam".
 
     Two readings of an italic word disagree for a fifth of the words of some faces, and the one
     kept (the surer) is right some 60 % of the time; where the other is no syllable of Vietnamese
