@@ -296,24 +296,36 @@ def _italic_stretches(grey: np.ndarray, words: list[Word]) -> list[tuple[list[in
     out: list[tuple[list[int], float]] = []
     for line in _lines(words).values():
         run: list[int] = []
-        leans: list[float] = []
+        leans: dict[int, float] = {}
         for i in line:
             w = words[i]
-            lean = word_lean(grey, w.bbox) if sum(ch.isalnum() for ch in w.text) >= 2 else None
+            lean = _italic_lean(grey, w)
             if lean is None:
                 run.append(i)
             elif lean >= ITALIC_FROM:
                 if not leans:
                     run = _close_before(run, words, w)
                 run.append(i)
-                leans.append(lean)
+                leans[i] = lean
             else:
                 if leans:
-                    out.append((_close_after(run, words), float(np.median(leans))))
-                run, leans = [], []
+                    out.append((_close_after(run, words, set(leans)), float(np.median(list(leans.values())))))
+                run, leans = [], {}
         if leans:
-            out.append((_close_after(run, words), float(np.median(leans))))
+            out.append((_close_after(run, words, set(leans)), float(np.median(list(leans.values())))))
     return out
+
+
+def _italic_lean(grey: np.ndarray, w: Word) -> Optional[float]:
+    """The lean of a word of two letters or digits or more; of a lone letter read unsure only
+    when it leans as italics do ("Nữ" read "W#" alone after its label), else None."""
+    letters = sum(ch.isalnum() for ch in w.text)
+    if letters >= 2:
+        return word_lean(grey, w.bbox)
+    if letters == 1 and w.conf < ITALIC_SURE:
+        lean = word_lean(grey, w.bbox)
+        return lean if lean is not None and lean >= ITALIC_FROM else None
+    return None
 
 
 def _near(a: Word, b: Word) -> bool:
@@ -339,10 +351,9 @@ def _close_before(lone: list[int], words: list[Word], italic: Word) -> list[int]
 _FOOTNOTE_SIGNS = re.compile(r"[()\[\]¹²³⁴⁵⁶⁷⁸⁹⁰]")
 
 
-def _close_after(run: list[int], words: list[Word]) -> list[int]:
-    """`run` without the lone words at its end that are signs or stand apart from it."""
-    last = max(k for k, i in enumerate(run) if sum(ch.isalnum() for ch in words[i].text) >= 2)
-    end = last + 1
+def _close_after(run: list[int], words: list[Word], italic: set[int]) -> list[int]:
+    """`run` without the lone words after its last `italic` one that are signs or stand apart."""
+    end = max(k for k, i in enumerate(run) if i in italic) + 1
     while (end < len(run) and any(ch.isalnum() for ch in words[run[end]].text)
            and _near(words[run[end - 1]], words[run[end]])):
         end += 1
@@ -367,8 +378,7 @@ def word_lean(grey: np.ndarray, bbox: BBox) -> Optional[float]:
     makes the columns of ink the sharpest (the largest sum of squared column counts). None for
     too little ink."""
     x0, y0, x1, y1 = (max(0, int(v)) for v in bbox)
-    step = 2 if y1 - y0 >= 64 else 1  # large print (a title, a 600-dpi page) leans as much at half size
-    crop = grey[y0:y1:step, x0:x1:step]
+    crop = grey[y0:y1, x0:x1]
     if crop.size == 0:
         return None
     _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)

@@ -215,3 +215,15 @@ def test_lone_digits_and_signs_join_the_italic_words_beside_them():
     stretches = _italic_stretches(grey, words)
     assert [members for members, _ in stretches] == [[2, 3, 4, 5, 6]]
     assert 6 <= stretches[0][1] <= 16
+
+
+def test_a_lone_unsure_letter_that_leans_is_an_italic_stretch_of_its_own():
+    """"Nữ" read "W#" at 63 after its upright label: one letter is too little to measure when it is
+    read sure, but an unsure one that leans is read again."""
+    from ocr.engine import _italic_stretches
+
+    grey, boxes = _typeset([("Giới tính:", "DejaVuSerif"), ("Nữ", "DejaVuSerif-Italic")])
+    for conf, stretches in ((63.0, [[2]]), (97.0, [])):
+        words = [Word(t, box, 95.0, block=1, par=1, line=1) for t, box in boxes[:2]]
+        words.append(Word("W#", boxes[2][1], conf, block=1, par=1, line=1))
+        assert [members for members, _ in _italic_stretches(grey, words)] == stretches
