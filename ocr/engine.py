@@ -292,7 +292,7 @@ def _italic_stretches(grey: np.ndarray, words: list[Word]) -> list[tuple[list[in
 
     A word of one letter or digit, or a sign, leans too little to measure ("8" of "Thôn 8", the
     "/" of a date, a "13" read as one "7"): it joins the italic words after it, those it stands
-    between, and those it stands close after."""
+    between, and those it stands close after; read unsure and leaning, it starts a run itself."""
     out: list[tuple[list[int], float]] = []
     for line in _lines(words).values():
         run: list[int] = []
