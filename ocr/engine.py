@@ -103,13 +103,18 @@ def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: l
     return _spliced(words, choices, {i: read for i, read in again.items() if read is not None})
 
 
+def _paired(words: list[Word], choices: Optional[list[Choices]], members: list[int]) -> list[tuple[Word, Choices]]:
+    """Words `members` with their alternatives (none when the engine gave none)."""
+    return [(words[i], choices[i] if choices is not None else []) for i in members]
+
+
 def _spliced(words: list[Word], choices: Optional[list[Choices]],
              replaced: dict[int, list[tuple[Word, Choices]]]) -> tuple[list[Word], Optional[list[Choices]]]:
     """`words` (and their alternatives) with word i replaced by the words of `replaced[i]`."""
     new_words: list[Word] = []
     new_choices: list[Choices] = []
-    for i, w in enumerate(words):
-        for word, alts in replaced.get(i, [(w, choices[i] if choices is not None else [])]):
+    for i in range(len(words)):
+        for word, alts in replaced.get(i, _paired(words, choices, [i])):
             new_words.append(word)
             new_choices.append(alts)
     return new_words, (new_choices if choices is not None else None)
@@ -118,16 +123,17 @@ def _spliced(words: list[Word], choices: Optional[list[Choices]],
 def _read_again(grey: np.ndarray, dpi: float, lang: str, barred: str, w: Word,
                 with_choices: bool) -> Optional[list[tuple[Word, Choices]]]:
     """The words read from `w`'s box alone (with their alternatives), or None when unsure."""
-    again = _read_box(grey, dpi, lang, barred, w.bbox, with_choices)
+    again = _read_box(grey, dpi, lang, barred, w, w.bbox, with_choices)
     if not again or any(a.conf < max(REREAD_ACCEPT, w.conf + REREAD_GAIN) for a, _ in again):
         return None
-    return [(replace(w, text=a.text, conf=a.conf, bbox=a.bbox), c) for a, c in again]
+    return again
 
 
-def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: BBox,
+def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, like: Word, bbox: BBox,
               with_choices: bool, upright: float = 0.0) -> list[tuple[Word, Choices]]:
-    """The words of one line read from `bbox` alone, boxes on the page's grid, with alternatives;
-    with `upright` (degrees) the crop is sheared that much to the left first (`word_lean`)."""
+    """The words of one line read from `bbox` alone, with alternatives: words of `like`'s line
+    (block, paragraph, line) with boxes on the page's grid. With `upright` (degrees) the crop is
+    sheared that much to the left first (`word_lean`)."""
     x0, y0, x1, y1 = bbox
     # the box alone, on a margin of its own paper: a neighbour's ink (a slash, a leader's last
     # dot) next to a short number throws the reading ("11" read "đột")
@@ -151,8 +157,8 @@ def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, bbox: BBox,
     out = []
     for a, c in zip(again, alts):
         shift = round(lean * ((a.bbox[1] + a.bbox[3]) / 2 - middle))
-        out.append((replace(a, bbox=(left + a.bbox[0] - shift, top + a.bbox[1],
-                                     left + a.bbox[2] - shift, top + a.bbox[3])), c))
+        out.append((replace(like, text=a.text, conf=a.conf, bbox=(left + a.bbox[0] - shift, top + a.bbox[1],
+                                                                  left + a.bbox[2] - shift, top + a.bbox[3])), c))
     return out
 
 
@@ -195,9 +201,8 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
         return words, choices
     mended: dict[int, list[tuple[Word, Choices]]] = {}
     for members, box, beside in redo:
-        first = [(words[i], choices[i] if choices is not None else []) for i in members]
-        again = [(replace(words[members[0]], text=a.text, conf=a.conf, bbox=a.bbox), c)
-                 for a, c in _read_box(grey, dpi, lang, barred, box, choices is not None)]
+        first = _paired(words, choices, members)
+        again = _read_box(grey, dpi, lang, barred, words[members[0]], box, choices is not None)
         line = _mend(first, again, beside)
         if line is not None:
             mended[members[0]] = line
@@ -252,14 +257,14 @@ def reread_italics(grey: np.ndarray, dpi: float, lang: str, barred: str, words: 
         return words, choices
     replaced: dict[int, list[tuple[Word, Choices]]] = {}
     for members, lean in stretches:
-        first = [(words[i], choices[i] if choices is not None else []) for i in members]
+        first = _paired(words, choices, members)
         if all(w.conf >= ITALIC_SURE for w, _ in first):
             continue
         box = (min(w.bbox[0] for w, _ in first), min(w.bbox[1] for w, _ in first),
                max(w.bbox[2] for w, _ in first), max(w.bbox[3] for w, _ in first))
         # words of the ink around the box (a neighbour's "2,") are not the stretch's
-        again = [(replace(words[members[0]], text=a.text, conf=a.conf, bbox=a.bbox), c)
-                 for a, c in _read_box(grey, dpi, lang, barred, box, choices is not None, UPRIGHT_SHARE * lean)
+        again = [(a, c) for a, c in _read_box(grey, dpi, lang, barred, words[members[0]], box, choices is not None,
+                                              UPRIGHT_SHARE * lean)
                  if box[0] <= (a.bbox[0] + a.bbox[2]) / 2 <= box[2]]
         if not again:
             continue

@@ -265,8 +265,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         if doubtful:  # an ID number is never written whole into a message (personal data)
             out.append(UNSURE_DIGITS.format(mask_id(doubtful) if spec.type == "id12" else doubtful))
     card = CARD_NUMBER.search(f.value) if spec.type == "text" else None
-    if card and len(card.group(1).replace(" ", "")) not in CARD_DIGITS:
-        out.append(CARD_LENGTH.format(len(card.group(1).replace(" ", ""))))
+    digits = len(card.group(1).replace(" ", "")) if card else 0
+    if card and digits not in CARD_DIGITS:
+        out.append(CARD_LENGTH.format(digits))
     if spec.type == "text" and _BARE_NUMBER.match(f.value):
         out.append(BARE_NUMBER)
     if spec.check == "address" and _UNNAMED_NUMBER.match(f.value):
