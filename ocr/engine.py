@@ -134,7 +134,7 @@ def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, like: Word, 
     """The words of one line read from `bbox` alone, with alternatives: words of `like`'s line
     (block, paragraph, line) with boxes on the page's grid. With `upright` (degrees) the crop is
     sheared that much to the left first (`word_lean`)."""
-    x0, y0, x1, y1 = bbox
+    x0, y0, x1, y1 = _uncut(grey, bbox)
     # the box alone, on a margin of its own paper: a neighbour's ink (a slash, a leader's last
     # dot) next to a short number throws the reading ("11" read "đột")
     left, top = max(0, x0 - REREAD_MARGIN_PX), max(0, y0 - REREAD_MARGIN_PX)
@@ -166,6 +166,31 @@ def _read_box(grey: np.ndarray, dpi: float, lang: str, barred: str, like: Word, 
 #: signatures, stamps or handwriting over many lines, where a second reading costs much and finds
 #: no lost print.
 LINE_REREAD_MAX = 12
+
+
+def _uncut(grey: np.ndarray, bbox: BBox) -> BBox:
+    """`bbox` widened to the whole of the letters its sides cut through.
+
+    The page pass can leave part of a word's first letter out of its box (an italic "P" whose
+    foot reaches left of its stem: "PHẠM" read "HẠM" with the box from the H); a crop of that box
+    would read it the same. Ink reaching further than 0.6 of the box's height past a side (a
+    rule, a leader the form's line erasing left) is not a letter and leaves the side as it is."""
+    x0, y0, x1, y1 = (int(v) for v in bbox)
+    reach = int(0.6 * (y1 - y0))
+    sx0, sx1 = max(0, x0 - reach), min(grey.shape[1], x1 + reach)
+    strip = grey[max(0, y0): y1, sx0: sx1]
+    if strip.size == 0 or reach < 2:
+        return bbox
+    _, ink = cv2.threshold(strip, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    left, right = x0, x1
+    for cx, _cy, cw, _ch, _area in stats[1:count]:
+        first, last = sx0 + cx, sx0 + cx + cw - 1
+        if first < x0 <= last and (cx > 0 or sx0 == 0):
+            left = min(left, first)
+        if first <= x1 < last and (cx + cw < strip.shape[1] or sx1 == grey.shape[1]):
+            right = max(right, last + 1)
+    return (int(left), bbox[1], int(right), bbox[3])
 
 
 def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, words: list[Word],
@@ -202,12 +227,23 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
     mended: dict[int, list[tuple[Word, Choices]]] = {}
     for members, box, beside in redo:
         first = _paired(words, choices, members)
-        again = _read_box(grey, dpi, lang, barred, words[members[0]], box, choices is not None)
+        again = _read_box(grey, dpi, lang, barred, words[members[0]], box, choices is not None,
+                          UPRIGHT_SHARE * _lost_lean(grey, beside))
         line = _mend(first, again, beside)
         if line is not None:
             mended[members[0]] = line
             mended.update({i: [] for i in members[1:]})
     return _spliced(words, choices, mended) if mended else (words, choices)
+
+
+def _lost_lean(grey: np.ndarray, lost: list[BBox]) -> float:
+    """The lean of ink under no word when it leans as italics do (an italic "Nữ" the page pass
+    left out is read "W#" upright, "Nữ" stood up), else 0."""
+    if not lost:
+        return 0.0
+    lean = word_lean(grey, (min(b[0] for b in lost), min(b[1] for b in lost),
+                            max(b[2] for b in lost), max(b[3] for b in lost))) or 0.0
+    return lean if lean >= ITALIC_FROM else 0.0
 
 
 def stood_up(grey: np.ndarray, degrees: float, paper: int) -> np.ndarray:
@@ -347,9 +383,14 @@ def _close_before(lone: list[int], words: list[Word], italic: Word) -> list[int]
     start = max((k + 1 for k, i in enumerate(lone) if _FOOTNOTE_SIGNS.search(words[i].text)
                  or words[i].bbox[3] - words[i].bbox[1] < 0.7 * height), default=0)
     lone = lone[start:]
-    while lone and not any(ch.isalnum() for ch in words[lone[0]].text):
+    while lone and not any(ch.isalnum() for ch in words[lone[0]].text) and not _torn_off(words[lone[0]], italic):
         lone = lone[1:]
     return lone
+
+
+def _torn_off(sign: Word, italic: Word) -> bool:
+    """Whether a sign is an unsure piece of the italic word it touches ("Phạm" read "? hạm")."""
+    return sign.conf < ITALIC_SURE and italic.bbox[0] - sign.bbox[2] <= 0.2 * (italic.bbox[3] - italic.bbox[1])
 
 
 #: Signs of a form's footnote mark after a label: "(2)", "2)", "²".
@@ -404,18 +445,34 @@ def _mend(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]],
     broken — an unsure word in it, or ink under no word beside it — and the second reads other
     letters there, each word sure (`REREAD_ACCEPT`); None when nothing is mended. Elsewhere the
     first reading stays: read alone, a line can lose a narrow space ("GIA AN" as "GIAAN"), a comma,
-    or read a signature's stroke as a word."""
+    or read a signature's stroke as a word. A word the first reading left out altogether (its
+    ink under no word: an italic "Nữ" after its label) is put in where the second reads it sure,
+    and that ink no longer counts as broken beside the words around it."""
+    stretches = _overlapping(first, again)
+    found = [again[j1:j2] for i1, i2, j1, j2 in stretches if i1 == i2 and _lost_word(again[j1:j2], stray)]
+    stray = [s for s in stray if not any(_under(s, words) for words in found)]
     out: list[tuple[Word, Choices]] = []
     changed = False
-    for i1, i2, j1, j2 in _overlapping(first, again):
+    for i1, i2, j1, j2 in stretches:
         old, new = first[i1:i2], again[j1:j2]
-        if (old and new and _letters(old) != _letters(new) and _broken(first, i1, i2, stray)
-                and all(w.conf >= REREAD_ACCEPT for w, _ in new)):
+        if new in found or (old and new and _letters(old) != _letters(new) and _broken(first, i1, i2, stray)
+                            and all(w.conf >= REREAD_ACCEPT for w, _ in new)):
             out.extend(new)
             changed = True
         else:
             out.extend(old)
     return out if changed else None
+
+
+def _lost_word(new: list[tuple[Word, Choices]], stray: list[BBox]) -> bool:
+    """Whether words read where the first reading has none are sure words over ink it left out."""
+    return bool(new) and bool(_letters(new)) and all(w.conf >= REREAD_ACCEPT for w, _ in new) \
+        and any(_under(s, new) for s in stray)
+
+
+def _under(ink: BBox, words: list[tuple[Word, Choices]]) -> bool:
+    """Whether the middle of some ink lies across the span of `words`."""
+    return words[0][0].bbox[0] <= (ink[0] + ink[2]) / 2 <= words[-1][0].bbox[2]
 
 
 #: Pixels two words' boxes must share across to stand for the same ink (italic boxes of

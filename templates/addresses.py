@@ -195,6 +195,28 @@ def _all_communes() -> dict[str, list[str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def mixed_case_names() -> frozenset[str]:
+    """The words of official commune names written with a capital inside ("KRông", "EaBar"):
+    in any other value such a word is a misreading ("VIỆt", "KỈnh")."""
+    return frozenset(w for names in _all_communes().values() for name in names
+                     for w in re.findall(r"[^\W\d_]+", name) if _mixed_case(w))
+
+
+def _mixed_case(word: str) -> bool:
+    return any(ch.isupper() for ch in word[1:]) and any(ch.islower() for ch in word)
+
+
+def odd_case_word(text: Optional[str]) -> Optional[str]:
+    """The first word of `text` whose letters mix capitals and small letters as no Vietnamese
+    word is written (a capital after the first letter, and small letters), unless an official
+    commune name writes it so."""
+    for word in re.findall(r"[^\W\d_]+", text or ""):
+        if _mixed_case(word) and word not in mixed_case_names():
+            return word
+    return None
+
+
 def _named_communes(text: str) -> Iterator[tuple[int, int]]:
     """Where each commune name in `text` stands ("xã Ia Rsai" -> the span of "Ia Rsai"): after
     "xã", "phường" or "thị trấn", up to the next comma."""

@@ -69,7 +69,10 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 
 def _text(text: str) -> Result:
     text, problems = _letters_among_digits(text)
-    return card_number_joined(text), not problems, problems
+    text = space_before_capital(text)
+    text, named = _card_name_mended(card_number_joined(text))
+    problems += named
+    return text, not problems, problems
 
 
 #: The number after an identity card's name ("CCCD số 01 1072287869"): digits and spaces.
@@ -87,6 +90,28 @@ def card_number_joined(text: str) -> str:
         return m.group(0).replace(m.group(1), digits) if len(digits) in CARD_DIGITS else m.group(0)
 
     return CARD_NUMBER.sub(joined, text)
+
+
+#: A card's name one letter off before the number of a card ("CCD số 017072655823").
+_CARD_NAME = re.compile(r"\b([A-ZĐ]{2,6})(?=(?:\s+số)?\s*:?\s*(\d{12}|\d{9})(?![\d/.\-]))")
+CARD_NAME_MENDED = "Tên giấy tờ '{}' đọc sai, đã sửa thành '{}', cần kiểm tra"
+
+
+def _card_name_mended(text: str) -> tuple[str, list[str]]:
+    """`text` with the name of the card whose number follows set right when the reading lost or
+    changed one of its letters: 12 digits are a citizen's card (CCCD), 9 the old card (CMND)."""
+    from rapidfuzz.distance import Levenshtein
+
+    problems = []
+
+    def mended(m: re.Match) -> str:
+        name = "CCCD" if len(m.group(2)) == 12 else "CMND"
+        if m.group(1) in ("CCCD", "CMND", "CMTND") or Levenshtein.distance(m.group(1), name) != 1:
+            return m.group(1)
+        problems.append(CARD_NAME_MENDED.format(m.group(1), name))
+        return name
+
+    return _CARD_NAME.sub(mended, text), problems
 
 
 #: A "T" the engine read as "7" at a word's start ("7ổ 27", "7rần", "7HU"): the word is a syllable
@@ -200,9 +225,23 @@ def restore_name_marks(text: str) -> str:
 
 def _name(text: str) -> Result:
     text, problems = _letters_among_digits(text)
+    text = space_before_capital(text)
     if any(ch.isdigit() for ch in text):
         return text, False, problems + [f"Họ tên có chữ số: {text}"]
     return restore_name_marks(one_case(text)), not problems, problems
+
+
+def space_before_capital(text: str) -> str:
+    """`text` with the space put back between two syllables run together before a capital
+    ("Y tếXã Vân Bán" -> "Y tế Xã Vân Bán"); a word no two syllables make ("EaBar") stays."""
+    def split(m: re.Match) -> str:
+        word = m.group(0)
+        cut = next((k for k in range(1, len(word)) if word[k].isupper() and word[k - 1].islower()), None)
+        if cut is None or not (is_syllable(word[:cut].lower()) and is_syllable(word[cut:].lower())):
+            return word
+        return f"{word[:cut]} {word[cut:]}"
+
+    return re.sub(r"[^\W\d_]+", split, text)
 
 
 def one_case(name: str) -> str:

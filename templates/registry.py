@@ -24,7 +24,7 @@ BUILTIN_DIR = Path(__file__).parent
 #: A real template is a few kB with tens of fields; anything far beyond is refused before parsing.
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_FIELDS = 1000
-CHECKS = ("address", "dan_toc", "quoc_tich", "co_quan", "dia_danh")  # lookups: templates/addresses.py, templates/review.py
+CHECKS = ("address", "dan_toc", "quoc_tich", "quan_he", "co_quan", "dia_danh")  # lookups: templates/addresses.py, templates/review.py
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

@@ -25,7 +25,7 @@ from ocr.handwriting import Evidence, handwriting_evidence
 from ocr.model import Document, Field, Word
 from ocr.syllable_lm import load_model
 from ocr.textnorm import collapse_spaces, fold, nfc
-from templates.addresses import check_place_name, check_place_tail, check_unit_name
+from templates.addresses import check_place_name, check_place_tail, check_unit_name, odd_case_word
 from templates.normalize import CARD_DIGITS, CARD_NUMBER, SURNAMES, data_rows, is_syllable, mask_id
 from templates.registry import Template
 
@@ -81,6 +81,8 @@ BAD_SYLLABLE = "Có chữ không phải âm tiết tiếng Việt ('{}'), có th
 UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
 NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
 MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
+STROKE_NUMBER = "Số 1 hay chữ I ('{}'): dễ đọc nhầm, cần kiểm tra"
+ODD_CASE = "Chữ hoa lẫn chữ thường trong một từ ('{}'), có thể đọc sai"
 STRAY_MARK = "Dấu câu lạc sau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 DOUBLED_MARK = "Hai dấu câu liền nhau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
@@ -109,6 +111,11 @@ _DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
 #: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024", an
 #: italic 7 as "Z": "Số Z5"; Vietnamese writes no z).
 _MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOoZz])[\dlIOoZz]{2,}\b")
+#: A numbered unit whose number reads as strokes alone ("Tổ I", "Thôn II", "Phường l"): a "1" of
+#: many faces, italic above all, and an "I" or "l" are the same stroke; which was printed the
+#: reading cannot tell.
+_STROKE_NUMBER = re.compile(r"\b(?i:to|thon|xom|ap|khu pho|to dan pho|phuong|so|khom|doi|lo|hem|ngo|kiet|ban|buon)"
+                            r"\s+[Il|]{1,3}(?=[\s,.;]|$)")
 _FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
 _EDGE_SIGNS = ",.;:()\"'“”"
 #: An address that starts with a number alone before its first comma ("74, Xã Phù Yên" for
@@ -116,7 +123,8 @@ _EDGE_SIGNS = ",.;:()\"'“”"
 _UNNAMED_NUMBER = re.compile(r"^\d+\s*,")
 #: "số 0861…" without "CCCD"/"Hộ chiếu" before it: the value's start was lost.
 _BARE_NUMBER = re.compile(r"^(?:số|so)\s*:?\s*\d")
-_LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch")}
+_LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch"),
+          "quan_he": ("relationships.csv", "quan hệ gia đình")}
 
 
 @dataclass
@@ -247,6 +255,12 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         doubled = _DOUBLED_MARK.search(f.value)
         if doubled:
             out.append(DOUBLED_MARK.format(doubled.group(0)))
+        odd = odd_case_word(f.value)
+        if odd:
+            out.append(ODD_CASE.format(odd))
+        stroke = _STROKE_NUMBER.search(_fold_keep_case(f.value))
+        if stroke:
+            out.append(STROKE_NUMBER.format(f.value[stroke.start():stroke.end()]))
     listed = spec.check in _LISTS and _list_key(f.value) in closed_list(_LISTS[spec.check][0])
     if spec.type == "name" or spec.check in _LISTS and not listed:
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]

@@ -227,3 +227,56 @@ def test_a_lone_unsure_letter_that_leans_is_an_italic_stretch_of_its_own():
         words = [Word(t, box, 95.0, block=1, par=1, line=1) for t, box in boxes[:2]]
         words.append(Word("W#", boxes[2][1], conf, block=1, par=1, line=1))
         assert [members for members, _ in _italic_stretches(grey, words)] == stretches
+
+
+def test_a_box_that_cuts_a_letter_in_two_is_widened_to_the_whole_letter():
+    """"PHẠM" read "HẠM" with its box from the H: the italic P's foot reaches left of the box, and a
+    crop of the box would read the same. The box takes in the letters its sides cut, not a rule."""
+    import cv2
+
+    from ocr.engine import _uncut
+
+    grey, boxes = _typeset([("tên:", "DejaVuSerif"), ("PHẠM", "DejaVuSerif-Italic")])
+    x0, y0, x1, y1 = boxes[1][1]
+    ink = np.nonzero((grey[y0:y1, x0:x1] < 128).any(axis=0))[0]
+    cut = (x0 + int(ink[0]) + 12, y0, x1, y1)  # through the P's foot and stem
+    left, _, right, _ = _uncut(grey, cut)
+    assert left <= x0 + int(ink[0]) and right == x1
+    assert _uncut(grey, boxes[1][1]) == boxes[1][1]  # sides in the paper: as it was
+    ruled = grey.copy()
+    cv2.line(ruled, (0, (y0 + y1) // 2), (1599, (y0 + y1) // 2), 20, 3)  # a rule through the whole line
+    assert _uncut(ruled, cut)[0] == cut[0]
+
+
+def test_a_word_the_page_pass_left_out_is_put_in_from_the_line_read_again():
+    """An italic "Nữ" after its label came out as ink under no word: read again, the line gives it
+    sure, and it is put in where that ink lies; the words beside it stay as first read."""
+    from ocr.engine import _mend
+
+    def line(*words):
+        return [(Word(t, (x0, 0, x1, 40), conf), []) for t, x0, x1, conf in words]
+
+    first = line(("tính:", 0, 80, 95.0), ("Dân", 420, 480, 97.0))
+    again = line(("tính:", 0, 80, 95.0), ("Nữ", 110, 175, 93.0), ("Đân", 420, 480, 86.0))
+    lost = [(112, 2, 146, 38), (146, 8, 176, 38)]
+    assert [w.text for w, _ in _mend(first, again, lost)] == ["tính:", "Nữ", "Dân"]
+    assert _mend(first, again, []) is None  # no lost ink: nothing to put in
+    unsure = line(("tính:", 0, 80, 95.0), ("W#", 110, 175, 60.0), ("Dân", 420, 480, 97.0))
+    assert _mend(first, unsure, lost) is None
+
+
+def test_an_unsure_sign_torn_off_an_italic_word_joins_its_stretch():
+    """"Phạm" read "? hạm": the P came out a sign of its own, touching the italic word; it is read
+    again with it. A sign read sure is print of its own (a bracket, a dash before the value)."""
+    from ocr.engine import _italic_stretches
+
+    grey, boxes = _typeset([("tên:", "DejaVuSerif"), ("Phạm Thị", "DejaVuSerif-Italic")])
+    (_, label), (_, pham), (_, thi) = boxes
+    p_end = pham[0] + 24
+    words = [Word("tên:", label, 95.0, block=1, par=1, line=1), Word("?", (pham[0], pham[1], p_end, pham[3]), 51.0,
+                                                                     block=1, par=1, line=1),
+             Word("hạm", (p_end, pham[1], pham[2], pham[3]), 90.0, block=1, par=1, line=1),
+             Word("Thị", thi, 96.0, block=1, par=1, line=1)]
+    assert [members for members, _ in _italic_stretches(grey, words)] == [[1, 2, 3]]
+    words[1] = replace(words[1], text="-", conf=97.0)
+    assert [members for members, _ in _italic_stretches(grey, words)] == [[2, 3]]

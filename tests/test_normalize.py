@@ -185,6 +185,11 @@ def test_family_name_marks_restored_from_the_closed_list(raw, value):
     ("CCCD số011193739301", "CCCD số 011193739301", True),
     ("Số !10 đường Trần Hưng Đạo", "Số 110 đường Trần Hưng Đạo", False),  # a "1" read "!"
     ("Quốc lộ QL1A, Tổ 7, Xã An Phú", "Quốc lộ QL1A, Tổ 7, Xã An Phú", True),  # codes and numbers stay
+    ("Trạm Y tếXã Vân Bán", "Trạm Y tế Xã Vân Bán", True),  # a space lost before a capital
+    ("Xã EaBar, Huyện KRông Búk", "Xã EaBar, Huyện KRông Búk", True),  # names written so stay
+    ("CCD số 017072655823", "CCCD số 017072655823", False),  # a card's name a letter off: mended, flagged
+    ("CMD số 123456789", "CMND số 123456789", False),
+    ("CCD số 0170726558", "CCD số 0170726558", True),  # no card's number after it: left as read
 ])
 def test_text_with_a_typefaces_shared_digit_and_letter_shapes(raw, value, valid):
     got, ok, problems = normalize("text", raw)

@@ -309,3 +309,38 @@ fields:
     assert text == value
     assert (rv.CARD_LENGTH.format(11) in fields["giay_to"].problems) == flagged
     assert fields["giay_to"].needs_review == flagged
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("Tổ I, Phường Hoà Thành, Tây Ninh", rv.STROKE_NUMBER.format("Tổ I")),  # a "1" or an "I"?
+    ("Thôn II, Xã Tùng Vài, Tuyên Quang", rv.STROKE_NUMBER.format("Thôn II")),
+    ("Tổ 1, Phường Hoà Thành, Tây Ninh", None),
+    ("VIỆt Nam", rv.ODD_CASE.format("VIỆt")),  # no Vietnamese word mixes cases so
+    ("Thôn 3, Xã Ea M’Droh, Đắk Lắk", None),  # an official name that does
+])
+def test_a_number_read_as_strokes_or_a_word_of_mixed_case_is_sent_to_review(value, reason):
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: gia_tri, label: "Giá trị"}
+""")
+    fields = _fields(gia_tri=value)
+    rv.review_fields(tpl, fields)
+    assert (reason in fields["gia_tri"].problems) if reason else not fields["gia_tri"].needs_review
+
+
+def test_a_relationship_is_one_of_the_kinship_words():
+    """"Chạ" for "Cha": a speck under the "a"; the closed list has one word of those letters."""
+    tpl = parse_template("""
+id: t
+match: ["T"]
+fields:
+  - {id: quan_he, label: "Quan hệ với chủ hộ", check: quan_he}
+""")
+    assert rv.spelt_as_listed("quan_he", "Chạ") == "Cha"
+    assert rv.spelt_as_listed("quan_he", "Bả") == "Bả"  # "Bà" or "Ba": left for the officer
+    for value, flagged in (("Con", False), ("Cháu ruột", False), ("Chạ", True), ("Cong", True)):
+        fields = _fields(quan_he=value)
+        rv.review_fields(tpl, fields)
+        assert fields["quan_he"].needs_review == flagged, value
