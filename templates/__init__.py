@@ -19,7 +19,8 @@ from templates.addresses import check_address, numbered_units_as_printed, repair
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
-from templates.review import DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, plain_i_in_name, review_fields, spelt_as_listed
+from templates.review import (DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, listed_by_other_reading, plain_i_in_name,
+                              review_fields, spelt_as_listed)
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -71,6 +72,7 @@ def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
             _settle_by_digits_alone(f, spec.type, images)
         if spec.type == "name":
             plain_i_in_name(f, images)
+        f.value = listed_by_other_reading(spec.check, f, images) or f.value
         if f.value is not None and f.confidence < CONFIDENCE_OK:
             # a value OCR was unsure of is not vouched for, even when it looks well-formed
             f.valid = False

@@ -368,6 +368,24 @@ def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]
     return next(iter(same)) if len(same) == 1 else value
 
 
+def listed_by_other_reading(check: Optional[str], f: Field, images: "PageImages") -> Optional[str]:
+    """A closed-list value on no list that the second reading of its words makes a listed one
+    ("Nợ" read again "Vợ"): that reading, still sent to review as the two readings differ."""
+    if check not in _LISTS or not f.value or _list_key(f.value) in closed_list(_LISTS[check][0]):
+        return None
+    words = images.words_under(f)
+    for k, w in enumerate(words):
+        if w.other is None or (k and words[k - 1].other == w.other):
+            continue
+        kept = " ".join(v.text for v in words[k:] if v.other == w.other)
+        if kept not in f.value:
+            continue
+        other = spelt_as_listed(check, f.value.replace(kept, w.other, 1))
+        if _list_key(other) in closed_list(_LISTS[check][0]):
+            return other
+    return None
+
+
 # ---------------------------------------------------------------- cross-checks
 
 

@@ -344,3 +344,19 @@ fields:
         fields = _fields(quan_he=value)
         rv.review_fields(tpl, fields)
         assert fields["quan_he"].needs_review == flagged, value
+
+
+@pytest.mark.parametrize("kept, other, value", [
+    ("Nợ", "Vợ", "Vợ"),          # the second reading gives the listed word
+    ("Nợ", "Nơ", None),          # neither is listed: left for the officer
+    ("Con", "Cọn", None),        # the kept one is listed already
+])
+def test_a_closed_list_value_takes_the_second_reading_that_is_listed(kept, other, value):
+    from ocr.model import OcrPage, ProcessedPage, Word
+
+    words = [Word(kept, (100, 40, 280, 100), 90.0, other=other)]
+    page = ProcessedPage(source="t", source_index=0, width=600, height=160, dpi=300, image=b"",
+                         image_format="png", ocr=OcrPage(600, 160, words))
+    f = Field(value=kept, raw=kept, confidence=0.9, page=1, bbox=(90, 30, 500, 110))
+    images = rv.PageImages(Document(stem="t", source=["t"], pages=[page]))
+    assert rv.listed_by_other_reading("quan_he", f, images) == value
