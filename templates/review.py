@@ -105,6 +105,9 @@ INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ v
 _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan pho|khu pho|thanh pho|tinh))"
                          r"\s*(?:\.\s*(?=[A-Z0-9])|,\s*(?=\d))"
                          r"|\b((?i:to|xom|khom|ban|buon|ngo|ngach|hem|kiet|doi|lo))\s*[.,]\s*(?=\d)")
+#: A full stop after a word of small letters before a capital inside a value ("Trạm Y tế. Xã Hải
+#: Thịnh"): an address or a name of a place is one sentence; a speck the OCR read.
+_STOP_INSIDE = re.compile(r"(?<=[^\W\d_A-Z])\.\s+(?=[A-ZĐ])")
 #: Two marks of punctuation side by side ("Hóc Môn,. Thành phố"): one of them is a speck; an
 #: ellipsis ("...") is the writer's.
 _DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
@@ -258,6 +261,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         odd = odd_case_word(f.value)
         if odd:
             out.append(ODD_CASE.format(odd))
+        stop = _STOP_INSIDE.search(_fold_keep_case(f.value))
+        if stop and f.value.count(".") == 1:
+            out.append(STRAY_MARK.format(f.value[:stop.start()].split()[-1]))
         stroke = _STROKE_NUMBER.search(_fold_keep_case(f.value))
         if stroke:
             out.append(STROKE_NUMBER.format(f.value[stroke.start():stroke.end()]))

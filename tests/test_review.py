@@ -317,8 +317,10 @@ fields:
     ("Tổ 1, Phường Hoà Thành, Tây Ninh", None),
     ("VIỆt Nam", rv.ODD_CASE.format("VIỆt")),  # no Vietnamese word mixes cases so
     ("Thôn 3, Xã Ea M’Droh, Đắk Lắk", None),  # an official name that does
+    ("Trạm Y tế. Xã Hải Thịnh, Ninh Bình", rv.STRAY_MARK.format("tế")),  # a speck read as a full stop
+    ("Số 12 đường 3 Tháng 2, TP. Hồ Chí Minh", None),  # an abbreviation's stop
 ])
-def test_a_number_read_as_strokes_or_a_word_of_mixed_case_is_sent_to_review(value, reason):
+def test_a_number_read_as_strokes_a_word_of_mixed_case_or_a_stop_inside_is_sent_to_review(value, reason):
     tpl = parse_template("""
 id: t
 match: ["T"]
