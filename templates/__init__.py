@@ -13,6 +13,8 @@ import logging
 import re
 from typing import Optional
 
+import numpy as np
+
 from ocr.errors import TemplateError
 from ocr.model import Document, Field
 from templates.addresses import check_address, numbered_units_as_printed, repair_commune_names
@@ -86,7 +88,10 @@ REREAD = "Đọc lại chỉ bằng chữ số, cần kiểm tra"
 #: The value types read again as digits alone, with the characters they may hold and the
 #: shape of the value in that reading (a neighbour's digit may be caught in the crop).
 _DIGITS_ALONE = {
-    "date": ("0123456789/", (r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}", r"\d{1,2}\D{1,3}\d{1,2}\D{1,3}\d{4}")),
+    # a date's signs as forms print them ("11/09/1966", "11-09-1966", "11.09.1966"); without them a
+    # date of eight digits is read whole ("11091966"), one of more is not guessed at
+    "date": ("0123456789/-.", (r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}", r"\d{1,2}\D{1,3}\d{1,2}\D{1,3}\d{4}",
+                               r"(?<!\d)\d{8}(?!\d)")),
     "year": ("0123456789", (r"\b\d{4}\b", r"\d{4}")),
     "phone": ("0123456789", (r"\b0\d{9}\b", r"0\d{9}")),
 }
@@ -115,6 +120,47 @@ def _settle_by_digits_alone(f: Field, type_: str, images: "PageImages") -> None:
         f.value, f.valid, f.problems = value, True, [REREAD]
 
 
+def _date_in_pieces(crop: np.ndarray, charset: str) -> tuple[str, float]:
+    """A date typed into the form's three slots ("22 ……/ 11 ……/ 1999") read slot by slot: read as
+    one line the wide gaps lose its slashes ("22 11999"). The pieces of ink apart by more than the
+    digits' height, each read alone; three runs of digits make the date, else ""."""
+    import cv2
+
+    from ocr.engine import read_line
+
+    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = ink.any(axis=0)
+    if rows.size == 0:
+        return "", 0.0
+    height = rows[-1] - rows[0] + 1
+    pieces, start, gap = [], None, 0
+    for x, on in enumerate(cols):
+        if on:
+            start = x if start is None else start
+            gap = 0
+        elif start is not None:
+            gap += 1
+            if gap > height:
+                pieces.append((start, x - gap + 1))
+                start, gap = None, 0
+    if start is not None:
+        pieces.append((start, len(cols)))
+    groups, confs = [], []
+    for x0, x1 in pieces:
+        piece = cv2.copyMakeBorder(crop[:, x0:x1], 0, 0, 20, 20, cv2.BORDER_CONSTANT, value=255)
+        text, conf = read_line(piece, lang="eng", charset=charset)
+        digits = re.sub(r"\D", "", text)
+        if digits:
+            groups.append(digits)
+            confs.append(conf)
+    if len(groups) != 3:
+        return "", 0.0
+    # the slash printed before the month's and the year's slot, read as a "1" or a "7" ("11999")
+    groups[1:] = [g[1:] if len(g) == size + 1 and g[0] in "17" else g for g, size in zip(groups[1:], (2, 4))]
+    return "/".join(groups), min(confs)
+
+
 def _digits_alone(f: Field, type_: str, images: "PageImages") -> Optional[tuple[str, float, list[str]]]:
     """The value read from its box on the page image as one line of digits (dot leaders erased,
     italics stood up), that reading's confidence (0-100) and the value's problems; None when no
@@ -139,6 +185,9 @@ def _digits_alone(f: Field, type_: str, images: "PageImages") -> Optional[tuple[
     charset, shapes = _DIGITS_ALONE[type_]
     text, conf = read_line(crop, lang="eng", charset=charset)
     found = next((m for m in (re.search(shape, text) for shape in shapes) if m), None)
+    if not found and type_ == "date":
+        text, conf = _date_in_pieces(crop, charset)
+        found = re.fullmatch(shapes[0], text)
     if not found:
         return None
     value, valid, problems = normalize(type_, found.group(0))

@@ -1,4 +1,5 @@
 """Template loading (malformed files), recognition, user templates, address check."""
+import re
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,49 @@ def test_a_doubted_number_is_read_again_as_digits_alone(read, other, value, sett
     assert f.value == value and f.valid
     assert (f.problems == []) == settled and (REREAD in f.problems) == (not settled)
     assert all(w.other is None for w in page.ocr.words) == settled
+
+
+@pytest.mark.parametrize("printed, read", [
+    ("11-09-1966", "77/09/7966"),                       # dashes, not slashes
+    ("11.09.1966", "71.09.7966"),
+])
+def test_a_garbled_date_is_read_again_as_digits_whatever_its_signs(printed, read):
+    """A date typed with dashes or dots is read again as digits alone all the same (read with
+    digits and slashes only, its signs were lost: "11091966")."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.model import Document, OcrPage, ProcessedPage, Word
+    from templates import REREAD, _settle_by_digits_alone
+    from templates.review import PageImages
+
+    image = Image.new("L", (1400, 160), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 46)
+    draw.text((100, 50), printed, font=font, fill=20)
+    box = tuple(int(v) for v in draw.textbbox((100, 50), printed, font=font))
+    ok, png = cv2.imencode(".png", np.asarray(image))
+    words = [Word(read, box, 40.0)]
+    page = ProcessedPage(source="t", source_index=0, width=1400, height=160, dpi=300, image=png.tobytes(),
+                         image_format="png", ocr=OcrPage(1400, 160, words))
+    f = Field(value=read, raw=read, confidence=0.4, page=1, bbox=box, valid=False)
+    _settle_by_digits_alone(f, "date", PageImages(Document(stem="t", source=["t"], pages=[page])))
+    assert f.value == "/".join(re.findall(r"\d+", printed)) and REREAD in f.problems
+
+
+def test_a_date_in_the_forms_three_slots_is_read_slot_by_slot():
+    """"22 ……/ 11 ……/ 1999": read whole, the wide gaps lose the slashes ("22 11999"); slot by slot
+    the three numbers come apart, and a printed slash read as a "1" before a slot is dropped."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from templates import _DIGITS_ALONE, _date_in_pieces
+
+    image = Image.new("L", (1100, 120), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 46)
+    for x, text in ((40, "22"), (330, "/ 11"), (690, "/ 1999")):
+        draw.text((x, 30), text, font=font, fill=20)
+    assert _date_in_pieces(np.asarray(image), _DIGITS_ALONE["date"][0])[0] == "22/11/1999"
+    assert _date_in_pieces(np.asarray(image)[:, :600], _DIGITS_ALONE["date"][0]) == ("", 0.0)  # two slots
