@@ -158,7 +158,7 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--forms", default="ct01,khai_sinh,bench/forms/trich_luc.yaml")
     ap.add_argument("--no-unrelated", action="store_true")
-    ap.add_argument("--fonts", help="font set of the forms: dejavu | liberation | freefont | noto "
+    ap.add_argument("--fonts", help="font set of the forms: dejavu | liberation | freefont | texgyre | noto "
                                     "(default: the set's own)")
     ap.add_argument("--set", choices=sorted(SETS), default="tuning",
                     help="tuning: seeds 1000+, thresholds are set on it; blind: other seeds and the other "

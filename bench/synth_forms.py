@@ -34,6 +34,7 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 LIBERATION = Path("/usr/share/fonts/truetype/liberation2")
 FREEFONT = Path("/usr/share/fonts/truetype/freefont")
 NOTO = Path("/usr/share/fonts/truetype/noto")  # apt-get install fonts-noto-core (bench only)
+GYRE = Path("/usr/share/texmf/fonts/opentype/public/tex-gyre")  # apt-get install fonts-texgyre (bench only)
 #: Label, bold, italic and the value fonts (one drawn per page) of each font set: DejaVu, or the
 #: Times/Arial-metric Liberation fonts of most real Vietnamese forms (Debian fonts-liberation2), or
 #: GNU FreeFont (Debian fonts-freefont-ttf, bench only: other Times/Helvetica-like outlines).
@@ -45,6 +46,9 @@ FONT_SETS = {
                    [LIBERATION / "LiberationSans-Regular.ttf", LIBERATION / "LiberationSerif-Italic.ttf"]),
     "freefont": (FREEFONT / "FreeSerif.ttf", FREEFONT / "FreeSerifBold.ttf", FREEFONT / "FreeSerifItalic.ttf",
                  [FREEFONT / "FreeSans.ttf", FREEFONT / "FreeSerifItalic.ttf"]),
+    # TeX Gyre Termes and Heros: Times and Helvetica clones of their own drawing (a tuning set)
+    "texgyre": (GYRE / "texgyretermes-regular.otf", GYRE / "texgyretermes-bold.otf", GYRE / "texgyretermes-italic.otf",
+                [GYRE / "texgyreheros-regular.otf", GYRE / "texgyretermes-italic.otf"]),
     # never tuned on: the faces of the second blind set (`bench_fields.py --set blind-noto`)
     "noto": (NOTO / "NotoSerif-Regular.ttf", NOTO / "NotoSerif-Bold.ttf", NOTO / "NotoSerif-Italic.ttf",
              [NOTO / "NotoSans-Regular.ttf", NOTO / "NotoSerif-Italic.ttf"]),
