@@ -104,23 +104,23 @@ def test_failed_cross_check_is_sent_to_review(reviewed):
     assert f.needs_review and rv.PARENT_YEAR.format(2024, "05/03/2020") in f.problems
 
 
+def _template(*fields: str):
+    """A one-page form "t" of the given field lines (YAML flow mappings)."""
+    return parse_template('id: t\nmatch: ["T"]\nfields:\n' + "".join(f"  - {f}\n" for f in fields))
+
+
 def _fields(**values) -> dict[str, Field]:
     return {k: Field(value=v, raw=v, confidence=0.95, page=None) for k, v in values.items()}
 
 
 def test_closed_lists_syllables_and_near_copies():
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: ho_ten, label: "Họ tên người yêu cầu", type: name}
-  - {id: me_ho_ten, label: "Họ tên người mẹ", type: name}
-  - {id: dan_toc, label: "Dân tộc", check: dan_toc}
-  - {id: quoc_tich, label: "Quốc tịch", check: quoc_tich}
-  - {id: ghi_chu, label: "Ghi chú"}
-  - {id: kinh_gui, label: "Kính gửi", check: co_quan}
-  - {id: tail, label: "Phần cuối"}
-""")
+    tpl = _template('{id: ho_ten, label: "Họ tên người yêu cầu", type: name}',
+                    '{id: me_ho_ten, label: "Họ tên người mẹ", type: name}',
+                    '{id: dan_toc, label: "Dân tộc", check: dan_toc}',
+                    '{id: quoc_tich, label: "Quốc tịch", check: quoc_tich}',
+                    '{id: ghi_chu, label: "Ghi chú"}',
+                    '{id: kinh_gui, label: "Kính gửi", check: co_quan}',
+                    '{id: tail, label: "Phần cuối"}')
     fields = _fields(ho_ten="Lê Thị Quỳnh", me_ho_ten="LÊ THỊ QUÝNH", dan_toc="Thải", quoc_tich="Việt Nam",
                      ghi_chu="5) Tổ dân phố 12", kinh_gui="Ủy ban nhân dân xã la Lâu", tail="người yêu cầu")
     rv.review_fields(tpl, fields)
@@ -144,12 +144,7 @@ def test_a_speck_after_a_unit_word_or_an_unknown_commune_in_free_text_is_sent_to
     OCR read a speck of dust there, and the value must not look checked. A commune named inside
     free text (a place of birth, a request) is looked up as an authority's is, and so is the
     province or district that ends it (a value cut at a line's end names none)."""
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: noi_dung, label: "Nội dung đề nghị"}
-""")
+    tpl = _template('{id: noi_dung, label: "Nội dung đề nghị"}')
     speck = _fields(noi_dung="Đăng ký tạm trú tại Số 126 đường Phan Đình Phùng, Xã. Pắc Ta, Lai Châu")
     rv.review_fields(tpl, speck)
     assert speck["noi_dung"].needs_review and rv.STRAY_MARK.format("Xã") in speck["noi_dung"].problems
@@ -182,13 +177,8 @@ fields:
 def test_a_name_of_one_word_and_a_number_without_its_kind_are_sent_to_review():
     """"PHẠM" for "PHẠM THU NHUNG" (the line's rest lost) and "số 0861…" for "CCCD số 0861…" (the
     kind of paper lost) look like values but are pieces of them."""
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: ho_ten, label: "Họ tên người mẹ", type: name}
-  - {id: giay_to, label: "Giấy tờ tùy thân"}
-""")
+    tpl = _template('{id: ho_ten, label: "Họ tên người mẹ", type: name}',
+                    '{id: giay_to, label: "Giấy tờ tùy thân"}')
     cut = _fields(ho_ten="PHẠM", giay_to="số 086196645809")
     rv.review_fields(tpl, cut)
     assert rv.ONE_WORD_NAME.format("PHẠM") in cut["ho_ten"].problems and cut["ho_ten"].needs_review
@@ -244,12 +234,7 @@ def test_a_tilde_read_where_the_ink_shows_an_i_dot_is_written_as_a_plain_i(print
 def test_an_address_that_starts_with_a_bare_number_is_sent_to_review():
     """"Tổ 4, Xã Phù Yên" read "74, Xã Phù Yên": the unit's word became a digit; an address names
     its unit before the number, so a number alone before the first comma is not vouched for."""
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: dia_chi, label: "Nơi cư trú", check: address}
-""")
+    tpl = _template('{id: dia_chi, label: "Nơi cư trú", check: address}')
     for value, flagged in (("74, Xã Phù Yên, Sơn La", True), ("Tổ 4, Xã Phù Yên, Sơn La", False)):
         fields = _fields(dia_chi=value)
         rv.review_fields(tpl, fields)
@@ -273,12 +258,7 @@ def test_a_value_two_readings_disagree_on_is_sent_to_review(kept, other, flagged
     leaves it unsure — unless what it offered is no word where the kept reading has words."""
     from ocr.model import OcrPage, ProcessedPage, Word
 
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: gia_tri, label: "Giá trị"}
-""")
+    tpl = _template('{id: gia_tri, label: "Giá trị"}')
     words = [Word(t, (100 + 200 * k, 40, 280 + 200 * k, 100), 95.0, other=other) for k, t in enumerate(kept.split())]
     page = ProcessedPage(source="t", source_index=0, width=2400, height=160, dpi=300, image=b"",
                          image_format="png", ocr=OcrPage(2400, 160, words))
@@ -297,12 +277,7 @@ fields:
 def test_an_identity_card_number_is_one_piece_of_nine_or_twelve_digits(read, value, flagged):
     from templates.normalize import normalize
 
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: giay_to, label: "Giấy tờ tùy thân"}
-""")
+    tpl = _template('{id: giay_to, label: "Giấy tờ tùy thân"}')
     text, _valid, _problems = normalize("text", read)
     fields = _fields(giay_to=text)
     rv.review_fields(tpl, fields)
@@ -321,12 +296,7 @@ fields:
     ("Số 12 đường 3 Tháng 2, TP. Hồ Chí Minh", None),  # an abbreviation's stop
 ])
 def test_a_number_read_as_strokes_a_word_of_mixed_case_or_a_stop_inside_is_sent_to_review(value, reason):
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: gia_tri, label: "Giá trị"}
-""")
+    tpl = _template('{id: gia_tri, label: "Giá trị"}')
     fields = _fields(gia_tri=value)
     rv.review_fields(tpl, fields)
     assert (reason in fields["gia_tri"].problems) if reason else not fields["gia_tri"].needs_review
@@ -334,12 +304,7 @@ fields:
 
 def test_a_relationship_is_one_of_the_kinship_words():
     """"Chạ" for "Cha": a speck under the "a"; the closed list has one word of those letters."""
-    tpl = parse_template("""
-id: t
-match: ["T"]
-fields:
-  - {id: quan_he, label: "Quan hệ với chủ hộ", check: quan_he}
-""")
+    tpl = _template('{id: quan_he, label: "Quan hệ với chủ hộ", check: quan_he}')
     assert rv.spelt_as_listed("quan_he", "Chạ") == "Cha"
     assert rv.spelt_as_listed("quan_he", "Bả") == "Bả"  # "Bà" or "Ba": left for the officer
     for value, flagged in (("Con", False), ("Cháu ruột", False), ("Chạ", True), ("Cong", True)):
