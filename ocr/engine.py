@@ -25,7 +25,7 @@ import numpy as np
 import pytesseract
 
 from ocr.errors import SohoaError
-from ocr.model import BBox, Choices, OcrPage, Word
+from ocr.model import BBox, Choices, OcrPage, Word, enclosing
 from ocr.textnorm import fold, nfc
 
 # Dot leaders, underscores and rules printed on forms are not text.
@@ -241,8 +241,7 @@ def _lost_lean(grey: np.ndarray, lost: list[BBox]) -> float:
     left out is read "W#" upright, "Nữ" stood up), else 0."""
     if not lost:
         return 0.0
-    lean = word_lean(grey, (min(b[0] for b in lost), min(b[1] for b in lost),
-                            max(b[2] for b in lost), max(b[3] for b in lost))) or 0.0
+    lean = word_lean(grey, enclosing(lost)) or 0.0
     return lean if lean >= ITALIC_FROM else 0.0
 
 
@@ -296,8 +295,7 @@ def reread_italics(grey: np.ndarray, dpi: float, lang: str, barred: str, words: 
         first = _paired(words, choices, members)
         if all(w.conf >= ITALIC_SURE for w, _ in first):
             continue
-        box = (min(w.bbox[0] for w, _ in first), min(w.bbox[1] for w, _ in first),
-               max(w.bbox[2] for w, _ in first), max(w.bbox[3] for w, _ in first))
+        box = enclosing(w.bbox for w, _ in first)
         # words of the ink around the box (a neighbour's "2,") are not the stretch's
         again = [(a, c) for a, c in _read_box(grey, dpi, lang, barred, words[members[0]], box, choices is not None,
                                               UPRIGHT_SHARE * lean)
@@ -449,14 +447,15 @@ def _mend(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]],
     ink under no word: an italic "Nữ" after its label) is put in where the second reads it sure,
     and that ink no longer counts as broken beside the words around it."""
     stretches = _overlapping(first, again)
-    found = [again[j1:j2] for i1, i2, j1, j2 in stretches if i1 == i2 and _lost_word(again[j1:j2], stray)]
-    stray = [s for s in stray if not any(_under(s, words) for words in found)]
+    found = {k: again[j1:j2] for k, (i1, i2, j1, j2) in enumerate(stretches)
+             if i1 == i2 and _lost_word(again[j1:j2], stray)}
+    stray = [s for s in stray if not any(_under(s, words) for words in found.values())]
     out: list[tuple[Word, Choices]] = []
     changed = False
-    for i1, i2, j1, j2 in stretches:
+    for k, (i1, i2, j1, j2) in enumerate(stretches):
         old, new = first[i1:i2], again[j1:j2]
-        if new in found or (old and new and _letters(old) != _letters(new) and _broken(first, i1, i2, stray)
-                            and all(w.conf >= REREAD_ACCEPT for w, _ in new)):
+        if k in found or (old and new and _letters(old) != _letters(new) and _broken(first, i1, i2, stray)
+                          and _sure(new)):
             out.extend(new)
             changed = True
         else:
@@ -466,8 +465,12 @@ def _mend(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]],
 
 def _lost_word(new: list[tuple[Word, Choices]], stray: list[BBox]) -> bool:
     """Whether words read where the first reading has none are sure words over ink it left out."""
-    return bool(new) and bool(_letters(new)) and all(w.conf >= REREAD_ACCEPT for w, _ in new) \
-        and any(_under(s, new) for s in stray)
+    return bool(new) and bool(_letters(new)) and _sure(new) and any(_under(s, new) for s in stray)
+
+
+def _sure(words: list[tuple[Word, Choices]]) -> bool:
+    """Whether a second reading's words are each sure enough to take a first reading's place."""
+    return all(w.conf >= REREAD_ACCEPT for w, _ in words)
 
 
 def _under(ink: BBox, words: list[tuple[Word, Choices]]) -> bool:
@@ -795,8 +798,7 @@ def _join_boxed_digits(words: list[Word]) -> list[Word]:
         if j - i >= BOXED_DIGITS_MIN:
             run = words[i:j]
             out.append(Word(text="".join(w.text for w in run),
-                            bbox=(min(w.bbox[0] for w in run), min(w.bbox[1] for w in run),
-                                  max(w.bbox[2] for w in run), max(w.bbox[3] for w in run)),
+                            bbox=enclosing(w.bbox for w in run),
                             conf=min(w.conf for w in run), block=run[0].block, par=run[0].par,
                             line=run[0].line))
             i = j

@@ -13,6 +13,12 @@ import numpy as np
 BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the cleaned page image
 
 
+def enclosing(boxes) -> BBox:
+    """The smallest box holding all of `boxes` (at least one)."""
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 @dataclass
 class PageImage:
     """One page as acquired: pixels (BGR or grey uint8), resolution and where it came from."""

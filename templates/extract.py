@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 
 from rapidfuzz import fuzz
 
-from ocr.model import Document, Field, OcrPage, Word
+from ocr.model import Document, Field, OcrPage, Word, enclosing
 from ocr.textnorm import collapse_spaces, fold, nfc
 from templates.registry import FieldSpec, TableSpec, Template
 
@@ -323,8 +323,7 @@ class Value:
     def bbox(self):
         if not self.toks:
             return None
-        return (min(t.bbox[0] for t in self.toks), min(t.bbox[1] for t in self.toks),
-                max(t.bbox[2] for t in self.toks), max(t.bbox[3] for t in self.toks))
+        return enclosing(t.bbox for t in self.toks)
 
 
 def _content(toks: list[Tok], keep_junk: bool = False) -> list[Tok]:

@@ -251,7 +251,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         mixed = _MIXED.search(f.value)
         if mixed:
             out.append(MIXED_DIGITS.format(mixed.group(0)))
-        stray = _STRAY_MARK.search(_fold_keep_case(f.value))
+        folded = _fold_keep_case(f.value)
+        stray = _STRAY_MARK.search(folded)
         if stray:
             unit = 1 if stray.group(1) else 2
             out.append(STRAY_MARK.format(f.value[stray.start(unit):stray.end(unit)]))
@@ -261,13 +262,13 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         odd = odd_case_word(f.value)
         if odd:
             out.append(ODD_CASE.format(odd))
-        stop = _STOP_INSIDE.search(_fold_keep_case(f.value))
+        stop = _STOP_INSIDE.search(folded)
         if stop and f.value.count(".") == 1:
             out.append(STRAY_MARK.format(f.value[:stop.start()].split()[-1]))
-        stroke = _STROKE_NUMBER.search(_fold_keep_case(f.value))
+        stroke = _STROKE_NUMBER.search(folded)
         if stroke:
             out.append(STROKE_NUMBER.format(f.value[stroke.start():stroke.end()]))
-    listed = spec.check in _LISTS and _list_key(f.value) in closed_list(_LISTS[spec.check][0])
+    listed = _listed(spec.check, f.value)
     if spec.type == "name" or spec.check in _LISTS and not listed:
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
         if bad:
@@ -368,7 +369,7 @@ def _listed_by_letters(file: str) -> dict[str, frozenset[str]]:
 def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]:
     """A closed-list value (ethnic group, nationality) that is on no list written as the one entry
     with the same letters ("Tây", "Tầy" → "Tày"; "Họa" → "Hoa": marks misread); else as it is."""
-    if check not in _LISTS or not value or _list_key(value) in closed_list(_LISTS[check][0]):
+    if check not in _LISTS or not value or _listed(check, value):
         return value
     same = _listed_by_letters(_LISTS[check][0]).get(fold(_list_key(value)), frozenset())
     return next(iter(same)) if len(same) == 1 else value
@@ -377,19 +378,20 @@ def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]
 def listed_by_other_reading(check: Optional[str], f: Field, images: "PageImages") -> Optional[str]:
     """A closed-list value on no list that the second reading of its words makes a listed one
     ("Nợ" read again "Vợ"): that reading, still sent to review as the two readings differ."""
-    if check not in _LISTS or not f.value or _list_key(f.value) in closed_list(_LISTS[check][0]):
+    if check not in _LISTS or not f.value or _listed(check, f.value):
         return None
-    words = images.words_under(f)
-    for k, w in enumerate(words):
-        if w.other is None or (k and words[k - 1].other == w.other):
-            continue
-        kept = " ".join(v.text for v in words[k:] if v.other == w.other)
+    for kept, read in images.other_readings(f):
         if kept not in f.value:
             continue
-        other = spelt_as_listed(check, f.value.replace(kept, w.other, 1))
-        if _list_key(other) in closed_list(_LISTS[check][0]):
+        other = spelt_as_listed(check, f.value.replace(kept, read, 1))
+        if _listed(check, other):
             return other
     return None
+
+
+def _listed(check: Optional[str], value: str) -> bool:
+    """Whether `value` is written as an entry of the closed list of `check`."""
+    return check in _LISTS and _list_key(value) in closed_list(_LISTS[check][0])
 
 
 # ---------------------------------------------------------------- cross-checks
@@ -460,16 +462,20 @@ class PageImages:
     def disagreeing_word(self, f: Field) -> Optional[str]:
         """Words under the value that a second reading read otherwise (`Word.other`, the same on
         each word of the stretch it read), unless it offered no word where they are known words."""
+        return next((kept for kept, other in self.other_readings(f) if not _other_is_no_word(kept, other)), None)
+
+    def other_readings(self, f: Field) -> list[tuple[str, str]]:
+        """Each stretch of words under the value a second reading read otherwise, as (the words
+        kept, what the second reading read there): its words carry the same `Word.other`."""
         words = self.words_under(f)
-        k = 0
+        out, k = [], 0
         while k < len(words):
             other, k0 = words[k].other, k
             while k < len(words) and words[k].other == other:
                 k += 1
-            kept = " ".join(w.text for w in words[k0:k])
-            if other is not None and not _other_is_no_word(kept, other):
-                return kept
-        return None
+            if other is not None:
+                out.append((" ".join(w.text for w in words[k0:k]), other))
+        return out
 
     def settle(self, page: Optional[int], words: list[Word]) -> None:
         """`words` of the page without their doubts (a digit offered otherwise, a second reading's

@@ -24,7 +24,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
-from ocr.model import Document, Field, OcrPage, Word
+from ocr.model import Document, Field, OcrPage, Word, enclosing
 from ocr.textnorm import collapse_spaces, fold, nfc
 
 FIELD_IDS = ("co_quan_ban_hanh", "so_ky_hieu", "dia_danh", "ngay_ban_hanh", "loai_van_ban", "trich_yeu")
@@ -84,8 +84,7 @@ class Seg:
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:
-        return (min(w.bbox[0] for w in self.words), min(w.bbox[1] for w in self.words),
-                max(w.bbox[2] for w in self.words), max(w.bbox[3] for w in self.words))
+        return enclosing(w.bbox for w in self.words)
 
     @property
     def x0(self) -> int:
