@@ -17,7 +17,7 @@ import numpy as np
 
 from ocr.errors import TemplateError
 from ocr.model import Document, Field
-from templates.addresses import check_address, numbered_units_as_printed, repair_commune_names
+from templates.addresses import check_address, numbered_units_as_printed, repair_commune_names, repair_province_marks
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
@@ -203,8 +203,8 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
         f = out[spec.id]
         if f.value is None:
             continue
-        if spec.type == "text":  # addresses, authorities, places of birth: communes as listed
-            f.value = repair_commune_names(f.value)
+        if spec.type == "text":  # addresses, authorities, places of birth: provinces and communes as listed
+            f.value = repair_commune_names(repair_province_marks(f.value))
         if spec.check == "address":
             f.value = numbered_units_as_printed(f.value)
         f.value = spelt_as_listed(spec.check, f.value)

@@ -273,6 +273,25 @@ def repair_commune_names(text: Optional[str]) -> Optional[str]:
     return text
 
 
+def repair_province_marks(text: Optional[str]) -> Optional[str]:
+    """`text` with the province it names written with the official marks where only the marks
+    differ ("Tổ 5, Xã Đức Linh, Lâm Đông" -> "… Lâm Đồng": a grave lost in OCR). The letters pick
+    one province of the closed list, so nothing else is guessed; communes are repaired after it,
+    as their repair asks for the province named exactly."""
+    if not text:
+        return text
+    province = find_province(text)
+    written = _written_as(text, province) if province is not None else None
+    official = _strip_prefix(province.name) if province is not None else ""
+    if written is None or len(written) != len(official):
+        return text
+    at = text.rfind(written)
+    if at < 0:  # written with other spaces than the value's
+        return text
+    spelt = "".join(o if w.lower() == w else o.upper() for w, o in zip(written, official))
+    return text[:at] + spelt + text[at + len(written):]
+
+
 #: The words of an address that a number follows ("Thôn 4", "Tổ 12", "Số 7"), by their letters.
 _NUMBERED_UNITS = {fold(w): w for w in ("thôn", "tổ", "xóm", "ấp", "khóm", "bản", "buôn", "số", "phường", "quận",
                                         "khu", "ngõ", "ngách", "hẻm", "kiệt", "đội", "lô", "tầng", "phòng")}

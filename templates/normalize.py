@@ -67,8 +67,46 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 # ---------------------------------------------------------------- text, name, email
 
 
+#: A dot between two words, with at most one space either side ("Lý.Ngọc", "Ngọc .Lan", "Số.41").
+_DOT_BETWEEN = re.compile(r"([^\W_]+)( ?)\.( ?)(?=([^\W_]+))")
+#: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng").
+_MARK_AND_DOT = re.compile(r"^(?:\(?\d{1,2}|[?“”\"'’])\)\.\s*(?=[^\W\d_])")
+#: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành").
+_AFTER_COMMA = re.compile(r"([,;]) ?\. ?(?=[^\W_])")
+#: Words a comma never follows in an address: a dot after them is the leader's ("Xã.Phố Bảng").
+_UNIT_WORDS = frozenset(fold(w) for w in ("xã", "phường", "thôn", "tổ", "số", "đường", "ấp", "xóm", "bản", "quận",
+                                          "huyện", "tỉnh", "khóm", "buôn", "ngõ", "ngách", "hẻm"))
+
+
+def leader_dots_out(text: str, name: bool = False) -> str:
+    """`text` without the dots of a dot leader it was typed on: the dots showing between its words
+    read as full stops glued to them ("Lý. Ngọc .Lan", "Hồ.Thanh.Anh", "Tổ.29", "2).Đăng ký").
+
+    Typed punctuation is never spaced on both sides nor glued to the next word after a space, and
+    a full stop never stands between two syllables without a space or before a small letter; a
+    name holds no full stop at all. A dot that could be a comma read badly ("Phùng. Xã") or an
+    abbreviation's ("TP.Huế", "P. Tân Định") stays, and with it the review's doubt. Codes and
+    e-mail addresses are not touched."""
+    if "@" in text or "www" in text.lower():
+        return text
+    text = _AFTER_COMMA.sub(r"\1 ", _MARK_AND_DOT.sub("", text))
+
+    def mend(m: re.Match) -> str:
+        x, before, after, y = m.groups()
+        word_x = x.isalpha() and is_syllable(x)
+        word_y = y.isalpha() and is_syllable(y)
+        if x.isdigit() and len(x) <= 4:  # "41. đường", "158.đường"; not "27. Xã" (a comma?) nor "12.07"
+            leader = word_y and y[0].islower() and not before
+        else:
+            leader = word_x and (word_y or y.isdigit()) and (
+                bool(before) or not after or y[0].islower() or name or fold(x).lower() in _UNIT_WORDS)
+        return f"{x} " if leader else m.group(0)
+
+    return _DOT_BETWEEN.sub(mend, text)
+
+
 def _text(text: str) -> Result:
-    text, problems = _letters_among_digits(text)
+    text, problems = _letters_among_digits(leader_dots_out(text))
     text = space_before_capital(text)
     text, named = _card_name_mended(card_number_joined(text))
     problems += named
@@ -224,7 +262,7 @@ def restore_name_marks(text: str) -> str:
 
 
 def _name(text: str) -> Result:
-    text, problems = _letters_among_digits(text)
+    text, problems = _letters_among_digits(leader_dots_out(text, name=True))
     text = space_before_capital(text)
     if any(ch.isdigit() for ch in text):
         return text, False, problems + [f"Họ tên có chữ số: {text}"]

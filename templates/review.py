@@ -94,6 +94,7 @@ ONE_WORD_NAME = "Họ tên chỉ có một chữ ('{}'), có thể thiếu phầ
 CARD_LENGTH = "Số giấy tờ tùy thân đọc được {} chữ số (CCCD 12, CMND 9 hoặc 12), cần kiểm tra"
 BARE_NUMBER = "Số giấy tờ không có tên loại giấy tờ trước nó, có thể đọc thiếu, cần kiểm tra"
 UNNAMED_NUMBER = "Địa chỉ bắt đầu bằng số '{}' không có Tổ, Thôn, Số… trước nó, có thể đọc sai, cần kiểm tra"
+SMALL_START = "Tên cơ quan hoặc địa chỉ bắt đầu bằng chữ thường ('{}'): có thể đọc thiếu phần đầu, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 
@@ -291,6 +292,8 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         out.append(CARD_LENGTH.format(digits))
     if spec.type == "text" and _BARE_NUMBER.match(f.value):
         out.append(BARE_NUMBER)
+    if spec.check in ("address", "co_quan") and f.value[:1].islower():  # "dân Xã Đại Lai": "Ủy ban nhân" lost
+        out.append(SMALL_START.format(f.value.split()[0]))
     if spec.check == "address" and _UNNAMED_NUMBER.match(f.value):
         out.append(UNNAMED_NUMBER.format(f.value.split(",")[0]))
     if spec.type == "name":

@@ -200,3 +200,25 @@ def test_a_name_whose_t_was_read_as_a_seven_is_written_with_its_t_and_flagged():
     assert normalize("name", "7rần Văn Thắng")[:2] == ("Trần Văn Thắng", False)
     assert normalize("name", "Hồ 7hu Hà")[:2] == ("Hồ Thu Hà", False)
     assert normalize("name", "Lê Văn 7")[:2] == ("Lê Văn 7", False)  # a digit alone stays: not a name
+
+
+@pytest.mark.parametrize("type_, raw, value", [
+    # a value typed on the dots of its leader: the dots between its words read as full stops
+    ("name", "Lý. Ngọc .Lan", "Lý Ngọc Lan"),
+    ("name", "Hồ.Thanh.Anh", "Hồ Thanh Anh"),
+    ("text", "Công an. phường Phú.Vang", "Công an phường Phú Vang"),
+    ("text", "Số .158.đường. Quang.Trung,. Xã Phú Tâm, .Thành phố Cần Thơ",
+     "Số 158 đường Quang Trung, Xã Phú Tâm, Thành phố Cần Thơ"),
+    ("text", "2).Đăng ký thường trú", "Đăng ký thường trú"),  # a footnote mark's rest and a dot
+    ("text", "Tổ.29, Xã.Phú Thọ", "Tổ 29, Xã Phú Thọ"),
+    # what may be a comma read as a full stop, an abbreviation, a number or an address stays
+    ("text", "Số 41 đường Phan Đình Phùng. Xã Đại Lai", "Số 41 đường Phan Đình Phùng. Xã Đại Lai"),
+    ("text", "Số 12, TP.Huế", "Số 12, TP.Huế"),
+    ("text", "P. Tân Định, Q.1", "P. Tân Định, Q.1"),
+    ("text", "Phí 1.000 đồng", "Phí 1.000 đồng"),
+    ("text", "Tổ 27. Xã Phố Bảng", "Tổ 27. Xã Phố Bảng"),
+    ("text", "Công an phường T.hư.l.âm", "Công an phường T.hư.l.âm"),  # letters, not words
+    ("email", "do.bao.linh71@gmail.com", "do.bao.linh71@gmail.com"),
+])
+def test_the_dots_of_a_leader_a_value_was_typed_on_are_not_part_of_it(type_, raw, value):
+    assert normalize(type_, raw)[0] == value

@@ -327,3 +327,17 @@ def test_a_closed_list_value_takes_the_second_reading_that_is_listed(kept, other
     f = Field(value=kept, raw=kept, confidence=0.9, page=1, bbox=(90, 30, 500, 110))
     images = rv.PageImages(Document(stem="t", source=["t"], pages=[page]))
     assert rv.listed_by_other_reading("quan_he", f, images) == value
+
+
+@pytest.mark.parametrize("check, value, flagged", [
+    ("co_quan", "dân Xã Đại Lai", True),  # "Ủy ban nhân" of "Ủy ban nhân dân Xã Đại Lai" lost
+    ("co_quan", "Ủy ban nhân dân Xã Đại Lai", False),
+    ("address", "đường Phan Đình Phùng, Xã Đại Lai, Bắc Ninh", True),  # "Số 41" lost
+    ("address", "Số 41 đường Phan Đình Phùng, Xã Đại Lai, Bắc Ninh", False),
+])
+def test_an_agency_or_address_that_starts_with_a_small_letter_is_sent_to_review(check, value, flagged):
+    tpl = _template(f'{{id: gia_tri, label: "Giá trị", check: {check}}}')
+    fields = _fields(gia_tri=value)
+    rv.review_fields(tpl, fields)
+    assert (rv.SMALL_START.format(value.split()[0]) in fields["gia_tri"].problems) == flagged
+    assert fields["gia_tri"].needs_review == flagged
