@@ -21,8 +21,8 @@ from templates.addresses import check_address, numbered_units_as_printed, repair
 from templates.normalize import check_id12, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
-from templates.review import (DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, listed_by_other_reading, plain_i_in_name,
-                              review_fields, spelt_as_listed)
+from templates.review import (DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, listed_by_other_reading,
+                              listed_one_letter_off, plain_i_in_name, review_fields, spelt_as_listed)
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -208,6 +208,9 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
         if spec.check == "address":
             f.value = numbered_units_as_printed(f.value)
         f.value = spelt_as_listed(spec.check, f.value)
+        if near := listed_one_letter_off(spec.check, f.value):
+            f.value, reason = near
+            f.problems.append(reason)
         if spec.type == "id12" and f.valid and (spec.gender_field or spec.birth_field):
             gender = out[spec.gender_field].value if spec.gender_field and out[spec.gender_field].valid else None
             birth = out[spec.birth_field] if spec.birth_field else None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from ocr.textnorm import collapse_spaces, fold, nfc
 
@@ -159,6 +160,10 @@ _SEVEN_FOR_T = re.compile(r"(?<![\w.,/])7(?=[^\W\d_]+)")
 _GLUED_NUMBER = re.compile(r"(?<![\w])([^\W\d_]{2,})(?=\d)")
 #: A one written as a stroke of punctuation before digits ("Số !10", "!6").
 _STROKE_FOR_ONE = re.compile(r"(?<![\w])[!|](?=\d)")
+#: A unit's number of digits and strokes ("Tổ I8", "Thôn l1"): no Roman number mixes with digits,
+#: so each stroke is a "1" of a face whose 1 and I are one glyph (italics above all).
+_STROKES_IN_NUMBER = re.compile(r"(?i)(?<!\w)(?:tổ|thôn|xóm|ấp|số|khóm|bản|buôn|ngõ|hẻm|kiệt|đội|lô|phường)\s+"
+                                r"(?=[\dIl|]*\d)(?=[\dIl|]*[Il|])([\dIl|]{2,4})(?!\w)")
 SEVEN_FOR_T = "Chữ 'T' đọc thành số 7 ('{}'), đã sửa, cần kiểm tra"
 STROKE_FOR_ONE = "Số 1 đọc thành dấu '{}' ('{}'), đã sửa, cần kiểm tra"
 
@@ -179,6 +184,9 @@ def _letters_among_digits(text: str) -> tuple[str, list[str]]:
     for m in _STROKE_FOR_ONE.finditer(text):
         problems.append(STROKE_FOR_ONE.format(m.group(0), text[m.start():m.end() + 3].split()[0]))
     text = _STROKE_FOR_ONE.sub("1", text)
+    for m in _STROKES_IN_NUMBER.finditer(text):
+        problems.append(TWO_WAY_LETTER.format(next(ch for ch in m.group(1) if not ch.isdigit())))
+    text = _STROKES_IN_NUMBER.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + re.sub(r"[Il|]", "1", m.group(1)), text)
     text = _GLUED_NUMBER.sub(lambda m: m.group(1) + " " if is_syllable(m.group(1)) and not m.group(1).isupper()
                              else m.group(1), text)
     return text, problems
@@ -295,7 +303,39 @@ def one_case(name: str) -> str:
 _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
+@lru_cache(maxsize=1)
+def email_domains() -> frozenset[str]:
+    """The domains of the mail services most citizens use (templates/data/email_domains.csv)."""
+    return frozenset(row["domain"] for row in data_rows("email_domains.csv"))
+
+
+def _domain_as_listed(value: str) -> tuple[Optional[str], bool]:
+    """(`value` with its domain written as the one well-known domain a letter or two away from it,
+    or None; whether the domain is that near to one or more): "gemail.com", "yahoo.con",
+    "gmaillcom" → "gmail.com", "yahoo.com". Italic print loses the domain's letters as it loses the
+    rest; a domain of its own (an agency's) stays, and one near two ("smail.com": "gmail.com" or
+    "ymail.com"?) is only doubted."""
+    local, at, domain = value.rpartition("@")
+    if not at or domain in email_domains() or len(domain) < 6:
+        return None, False
+    near = sorted((Levenshtein.distance(domain, d, score_cutoff=2), d) for d in email_domains())
+    best = [d for dist, d in near if dist == near[0][0] <= 2]
+    return (f"{local}@{best[0]}" if len(best) == 1 else None), bool(best)
+
+
 def _email(text: str) -> Result:
+    value, valid, problems = _email_as_read(text)
+    snapped, near = _domain_as_listed(value)
+    domain = value.rpartition("@")[2]
+    if snapped is not None and _EMAIL.match(snapped):
+        return snapped, False, [p for p in problems if not p.startswith("Email không hợp lệ")] + [
+            f"Tên miền email đọc được là '{domain}', đã sửa thành '{snapped.rpartition('@')[2]}': cần kiểm tra"]
+    if near:
+        return value, False, problems + [f"Tên miền email '{domain}' gần giống một tên miền thường dùng, cần kiểm tra"]
+    return value, valid, problems
+
+
+def _email_as_read(text: str) -> Result:
     value = _joined_address(text)
     if not _EMAIL.match(value):
         # the "@" read as a bracket alone or twice ("an11(outlook.com", "an@@yahoo.com"): written

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from ocr.engine import TILDE_OR_DOT
 from ocr.handwriting import Evidence, handwriting_evidence
@@ -80,6 +81,7 @@ FOOTNOTE = "Giá trị có dấu chú thích của mẫu in ('{}'), cần kiểm
 BAD_SYLLABLE = "Có chữ không phải âm tiết tiếng Việt ('{}'), có thể đọc sai dấu"
 UNKNOWN_SURNAME = "Họ '{}' không có trong danh sách họ, cần kiểm tra"
 NOT_IN_LIST = "'{}' không có trong danh mục {}, cần kiểm tra"
+LISTED_NEAR = "'{}' không có trong danh mục {}: đã sửa thành '{}' (khác một chữ), cần kiểm tra"
 MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
 STROKE_NUMBER = "Số 1 hay chữ I ('{}'): dễ đọc nhầm, cần kiểm tra"
 ODD_CASE = "Chữ hoa lẫn chữ thường trong một từ ('{}'), có thể đọc sai"
@@ -94,6 +96,7 @@ ONE_WORD_NAME = "Họ tên chỉ có một chữ ('{}'), có thể thiếu phầ
 CARD_LENGTH = "Số giấy tờ tùy thân đọc được {} chữ số (CCCD 12, CMND 9 hoặc 12), cần kiểm tra"
 BARE_NUMBER = "Số giấy tờ không có tên loại giấy tờ trước nó, có thể đọc thiếu, cần kiểm tra"
 UNNAMED_NUMBER = "Địa chỉ bắt đầu bằng số '{}' không có Tổ, Thôn, Số… trước nó, có thể đọc sai, cần kiểm tra"
+NOUGHT_FIRST = "Số nhà bắt đầu bằng số 0 ('{}'): có thể đọc mất chữ số đầu, cần kiểm tra"
 SMALL_START = "Tên cơ quan hoặc địa chỉ bắt đầu bằng chữ thường ('{}'): có thể đọc thiếu phần đầu, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
@@ -125,6 +128,8 @@ _EDGE_SIGNS = ",.;:()\"'“”"
 #: An address that starts with a number alone before its first comma ("74, Xã Phù Yên" for
 #: "Tổ 4, …": the unit's word read as a digit or lost).
 _UNNAMED_NUMBER = re.compile(r"^\d+\s*,")
+#: A house number that starts with a nought ("Số 05 đường …" for "Số 105"): a first digit lost.
+_NOUGHT_FIRST = re.compile(r"\b(?i:so)\s+0\d{0,2}(?=\s+[^\W\d_])")
 #: "số 0861…" without "CCCD"/"Hộ chiếu" before it: the value's start was lost.
 _BARE_NUMBER = re.compile(r"^(?:số|so)\s*:?\s*\d")
 _LISTS = {"dan_toc": ("ethnic_groups.csv", "54 dân tộc"), "quoc_tich": ("nationalities.csv", "quốc tịch"),
@@ -266,6 +271,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         stop = _STOP_INSIDE.search(folded)
         if stop and f.value.count(".") == 1:
             out.append(STRAY_MARK.format(f.value[:stop.start()].split()[-1]))
+        nought = _NOUGHT_FIRST.search(folded)
+        if nought:
+            out.append(NOUGHT_FIRST.format(f.value[nought.start():nought.end()]))
         stroke = _STROKE_NUMBER.search(folded)
         if stroke:
             out.append(STROKE_NUMBER.format(f.value[stroke.start():stroke.end()]))
@@ -376,6 +384,24 @@ def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]
         return value
     same = _listed_by_letters(_LISTS[check][0]).get(fold(_list_key(value)), frozenset())
     return next(iter(same)) if len(same) == 1 else value
+
+
+def listed_one_letter_off(check: Optional[str], value: Optional[str]) -> Optional[tuple[str, str]]:
+    """(the entry, the reason) for a closed-list value on no list that is one letter off one entry
+    alone ("Lhái" → "Thái": a T read as an L); None otherwise. A letter is a guess where marks are
+    not (`spelt_as_listed`), so the value stays in review."""
+    if check not in _LISTS or not value or _listed(check, value):
+        return None
+    key = fold(_list_key(value))
+    if len(key) < 3:  # "Nợ": one letter off most kinship words
+        return None
+    file, list_name = _LISTS[check]
+    near = {name for letters, names in _listed_by_letters(file).items()
+            if Levenshtein.distance(letters, key, score_cutoff=1) == 1 for name in names}
+    if len(near) != 1:
+        return None
+    entry = near.pop()
+    return entry, LISTED_NEAR.format(value, list_name, entry)
 
 
 def listed_by_other_reading(check: Optional[str], f: Field, images: "PageImages") -> Optional[str]:

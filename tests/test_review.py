@@ -294,6 +294,8 @@ def test_an_identity_card_number_is_one_piece_of_nine_or_twelve_digits(read, val
     ("Thôn 3, Xã Ea M’Droh, Đắk Lắk", None),  # an official name that does
     ("Trạm Y tế. Xã Hải Thịnh, Ninh Bình", rv.STRAY_MARK.format("tế")),  # a speck read as a full stop
     ("Số 12 đường 3 Tháng 2, TP. Hồ Chí Minh", None),  # an abbreviation's stop
+    ("Số 05 đường Quang Trung, Xã Song Lộc", rv.NOUGHT_FIRST.format("Số 05")),  # "Số 105": a 1 lost
+    ("CCCD số 012345678901", None),  # a card's number starts with a nought
 ])
 def test_a_number_read_as_strokes_a_word_of_mixed_case_or_a_stop_inside_is_sent_to_review(value, reason):
     tpl = _template('{id: gia_tri, label: "Giá trị"}')

@@ -222,6 +222,18 @@ def test_address_field_with_a_problem_is_not_vouched_for(address, value, valid):
     assert f.value == value and f.raw == address and f.valid == valid and bool(f.problems) == (not valid)
 
 
+@pytest.mark.parametrize("raw, value, reason", [
+    ("Lhái", "Thái", True),  # a T read as an L: the one group a letter away, still sent to review
+    ("Xyz", "Xyz", False),   # no group near it: as read (the review says it is on no list)
+    ("Thái", "Thái", False),
+])
+def test_ethnic_group_a_letter_off_the_list_is_written_as_listed_and_sent_to_review(raw, value, reason):
+    template = {t.id: t for t in load_templates()}["khai_sinh"]
+    f = finish_fields(template, {"dan_toc": Field(value=raw, raw=raw, confidence=0.95)})["dan_toc"]
+    assert f.value == value and f.raw == raw
+    assert any("khác một chữ" in p for p in f.problems) == reason
+
+
 @pytest.mark.parametrize("raw, value", [("Tây", "Tày"), ("Tầy", "Tày"), ("Họa", "Hoa"), ("Kinh", "Kinh"), ("Xyz", "Xyz")])
 def test_ethnic_group_with_misread_marks_is_written_as_the_list_writes_it(raw, value):
     """A closed list settles the marks: "Tây" is no ethnic group, and "Tày" is the only one of
