@@ -205,14 +205,19 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
     """
     lines = _lines(words)
     stray = _ink_outside_words(grey, words)
-    redo: list[tuple[list[int], BBox, list[BBox]]] = []
+    redo: list[tuple[list[int], BBox, list[BBox], list[BBox]]] = []
     for members in lines.values():
         line = [words[i] for i in members]
         top, bottom = min(w.bbox[1] for w in line), max(w.bbox[3] for w in line)
         height = bottom - top
         beside = [s for s in stray if min(s[3], bottom) - max(s[1], top) >= 0.5 * (s[3] - s[1])
                   and line[0].bbox[0] - height < s[0] < line[-1].bbox[2] + height]
+        tall = sorted(w.bbox[3] - w.bbox[1] for w in line)[len(line) // 2]
+        # a lost letter read as a sign ("#" for an italic "Mẹ"): unsure, and its ink may lean
+        signs = [w.bbox for w in line if w.conf < REREAD_BELOW and not any(ch.isalnum() for ch in w.text)
+                 and _letter_sized(w, tall)]
         unsure = [w.bbox[0] for w in line if w.conf < REREAD_BELOW and any(ch.isalnum() for ch in w.text)]
+        unsure += [b[0] for b in signs]
         if not beside and not unsure:
             continue
         # from the word before the first lost or unsure letter to the line's end: the label before
@@ -221,19 +226,26 @@ def reread_broken_lines(grey: np.ndarray, dpi: float, lang: str, barred: str, wo
         start = max([k for k, w in enumerate(line) if w.bbox[2] <= first + 2] or [0])
         part = line[start:]
         redo.append((members[start:], (min([part[0].bbox[0]] + [s[0] for s in beside]), top,
-                                       max([part[-1].bbox[2]] + [s[2] for s in beside]), bottom), beside))
+                                       max([part[-1].bbox[2]] + [s[2] for s in beside]), bottom), beside, signs))
     if not redo or len(redo) > LINE_REREAD_MAX:
         return words, choices
     mended: dict[int, list[tuple[Word, Choices]]] = {}
-    for members, box, beside in redo:
+    for members, box, beside, signs in redo:
         first = _paired(words, choices, members)
         again = _read_box(grey, dpi, lang, barred, words[members[0]], box, choices is not None,
-                          UPRIGHT_SHARE * _lost_lean(grey, beside))
+                          UPRIGHT_SHARE * _lost_lean(grey, beside + signs))
         line = _mend(first, again, beside)
         if line is not None:
             mended[members[0]] = line
             mended.update({i: [] for i in members[1:]})
     return _spliced(words, choices, mended) if mended else (words, choices)
+
+
+def _letter_sized(w: Word, tall: float) -> bool:
+    """Whether a word of signs alone has a letter's size in a line of words `tall` pixels high: an
+    italic "Mẹ" after its label read "#" at 10, not a speck read "." or a leader's remnant "—"."""
+    height, width = w.bbox[3] - w.bbox[1], w.bbox[2] - w.bbox[0]
+    return height >= 0.6 * tall and width >= 0.4 * height
 
 
 def _lost_lean(grey: np.ndarray, lost: list[BBox]) -> float:

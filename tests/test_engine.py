@@ -280,3 +280,36 @@ def test_an_unsure_sign_torn_off_an_italic_word_joins_its_stretch():
     assert [members for members, _ in _italic_stretches(grey, words)] == [[1, 2, 3]]
     words[1] = replace(words[1], text="-", conf=97.0)
     assert [members for members, _ in _italic_stretches(grey, words)] == [[2, 3]]
+
+
+def test_a_letter_sized_sign_read_unsure_sends_its_line_to_be_read_again_stood_up():
+    """An italic "Mẹ" after its label came out as "#" at 10: no letter in it, so it counted as a
+    speck, was dropped, and the value was lost. A sign of a letter's size read unsure sends its line
+    to be read again — stood up when its ink leans — and the second reading takes its place; a
+    speck read "." stays a speck."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.engine import NOT_VIETNAMESE, reread_broken_lines
+
+    image = Image.new("L", (1500, 160), 235)
+    draw = ImageDraw.Draw(image)
+    label = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 44)
+    italic = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 48)
+    boxes, x = {}, 100
+    for word in ("Quan", "hệ:"):
+        boxes[word] = tuple(int(v) for v in draw.textbbox((x, 50), word, font=label))
+        draw.text((x, 50), word, font=label, fill=20)
+        x += int(draw.textlength(word + " ", font=label))
+    boxes["Mẹ"] = tuple(int(v) for v in draw.textbbox((x + 20, 48), "Mẹ", font=italic))
+    draw.text((x + 20, 48), "Mẹ", font=italic, fill=20)
+    grey = np.asarray(image)
+    words = [Word(t, boxes[t], 95.0, block=1, par=1, line=1) for t in ("Quan", "hệ:")]
+    again, _choices = reread_broken_lines(grey, 300, "vie", NOT_VIETNAMESE,
+                                          words + [Word("#", boxes["Mẹ"], 10.0, 1, 1, 1)], [[] for _ in range(3)])
+    assert [w.text for w in again] == ["Quan", "hệ:", "Mẹ"] and again[-1].conf >= 80
+    # a speck after the label, read "." at 10: no letter's size, no second reading
+    speck = grey.copy()
+    speck[:, x:] = 235
+    speck[boxes["Mẹ"][3] - 6: boxes["Mẹ"][3], x + 20: x + 26] = 20
+    dot = Word(".", (x + 20, boxes["Mẹ"][3] - 6, x + 26, boxes["Mẹ"][3]), 10.0, 1, 1, 1)
+    assert reread_broken_lines(speck, 300, "vie", NOT_VIETNAMESE, words + [dot], [[] for _ in range(3)])[0] == words + [dot]
