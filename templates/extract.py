@@ -224,6 +224,21 @@ class Hit:
         return self.row, self.start
 
 
+#: Words read at least this sure are what the page prints (`_words_like_a_label`).
+LABEL_SURE_CONF = 90.0
+
+
+def _words_like_a_label(toks: list[Tok], i: int, j: int) -> bool:
+    """Whether tokens `i..j`, a letter or so off a label, are a value's words rather than that
+    label misread: read sure, inside the row (not its first word), and with no colon after them
+    ("Quê quán: Xã Nam Ninh Hòa": "Nam Ninh" is 86 % "Năm sinh"). A printed label ends with a
+    colon, and one misread by a letter is seldom read sure."""
+    first = next((k for k, t in enumerate(toks) if not (t.enum or t.filler)), 0)
+    words = [t for t in toks[i: j + 1] if not t.filler]
+    colon = ":" in toks[j].text or (j + 1 < len(toks) and ":" in toks[j + 1].text)
+    return i > first and not colon and all(t.conf >= LABEL_SURE_CONF for t in words)
+
+
 def _row_hits(row: Row, keys: Iterable[str]) -> list[Hit]:
     """Non-overlapping label occurrences in one row; longer well-matched labels win over short ones."""
     toks = row.toks
@@ -251,6 +266,8 @@ def _row_hits(row: Row, keys: Iterable[str]) -> list[Hit]:
                 r = fuzz.ratio(s, key)
                 if r > best:
                     best, best_j = r, j
+            if best >= thr and best < 100 and _words_like_a_label(toks, i, best_j):
+                continue
             if best >= thr:
                 start = i - 1 if i > 0 and toks[i - 1].enum else i
                 end = best_j + 1

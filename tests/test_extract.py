@@ -186,6 +186,21 @@ def test_a_footnote_mark_between_a_blank_and_the_next_label_stays_with_the_first
     assert (doc.fields["cha_nam_sinh"].value, doc.fields["cha_dan_toc"].value) == (None, "Kinh")
 
 
+def test_a_values_words_a_letter_off_a_label_are_no_label():
+    """"Quê quán: Xã Nam Ninh Hòa, Khánh Hòa": "Nam Ninh" is 86 % "Năm sinh", and was taken for that
+    label, leaving "Xã". Words read sure, inside the row, with no colon after them are the value's;
+    a label read a letter off at the start of its row ("Nam sinh(5): 1992") is still one."""
+    rows = [list(r) for r in KHAI_SINH]
+    at = next(i for i, r in enumerate(rows) if r[0][1].startswith("Quê quán"))
+    rows[at] = [(200, "Quê quán: Xã Nam Ninh Hòa, Khánh Hòa")]
+    cha = next(i for i, r in enumerate(rows) if r[0][1] == "Năm sinh(5): 1992")
+    rows[cha] = [(200, "Nam sinh(5): 1992")]
+    doc = doc_of(build_page(rows))
+    understand(doc)
+    assert doc.fields["que_quan"].value == "Xã Nam Ninh Hòa, Khánh Hòa"
+    assert doc.fields["cha_nam_sinh"].value == "1992"
+
+
 def test_forced_form_and_unknown_form():
     doc = doc_of(build_page([[(200, "1. Họ, chữ đệm và tên: Lê Văn A")]]))
     understand(doc, form="ct01")
