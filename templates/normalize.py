@@ -100,7 +100,7 @@ def leader_dots_out(text: str, name: bool = False) -> str:
             leader = word_y and y[0].islower() and not before
         else:
             leader = word_x and (word_y or y.isdigit()) and (
-                bool(before) or not after or y[0].islower() or name or fold(x).lower() in _UNIT_WORDS)
+                bool(before) or not after or y[0].islower() or name or fold(x) in _UNIT_WORDS)
         return f"{x} " if leader else m.group(0)
 
     return _DOT_BETWEEN.sub(mend, text)
@@ -300,6 +300,7 @@ def one_case(name: str) -> str:
     return " ".join(w if w in title else w.capitalize() for w in words)
 
 
+INVALID_EMAIL = "Email không hợp lệ: {}"
 _EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
@@ -328,7 +329,7 @@ def _email(text: str) -> Result:
     snapped, near = _domain_as_listed(value)
     domain = value.rpartition("@")[2]
     if snapped is not None and _EMAIL.match(snapped):
-        return snapped, False, [p for p in problems if not p.startswith("Email không hợp lệ")] + [
+        return snapped, False, [p for p in problems if p != INVALID_EMAIL.format(value)] + [
             f"Tên miền email đọc được là '{domain}', đã sửa thành '{snapped.rpartition('@')[2]}': cần kiểm tra"]
     if near:
         return value, False, problems + [f"Tên miền email '{domain}' gần giống một tên miền thường dùng, cần kiểm tra"]
@@ -344,7 +345,7 @@ def _email_as_read(text: str) -> Result:
             value.replace("(", "@") if "@" not in value and value.count("(") == 1 else "")
         if guess and _EMAIL.match(guess):
             return guess, False, [f"Email đọc được là '{value}', đã sửa dấu '@': cần kiểm tra"]
-        return value, False, [f"Email không hợp lệ: {value}"]
+        return value, False, [INVALID_EMAIL.format(value)]
     if re.search(r"[^\s@.]\s+[^\s@.]", text.strip()):
         # read in pieces between letters: an underscore where the engine parted them may be lost
         # ("ly ngoc_huong69@…"); beside "@" or a dot a gap is the engine's, not a lost sign. The
