@@ -14,6 +14,7 @@ digits, codes, e-mail addresses, and anything not made of letters alone are neve
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ class Settings:
     change_cost: float = 4.0  # nats a change must win by, beyond the alternatives' own cost
     conf_weight: float = 0.02  # nats per confidence point the alternative is below the first choice
     max_candidates: int = 6
-    max_unseen: int = 2  # syllables tried with a mark the engine never offered, the commonest first
+    max_unseen: int = 3  # syllables tried with a mark the engine never offered, the commonest first
     unseen_cost: float = 6.0  # nats per mark the engine did not offer (bold capitals lose every mark)
     # a hook above the engine did not offer costs less: the smallest mark, the one print loses most
     # ("Cổng"→"Công", "thẩm"→"thâm", "để"→"đê"); other marks lost outright are rarer
@@ -88,8 +89,9 @@ def _options(core: str, choices: Choices, lm: SyllableLM, settings: Settings) ->
         option = (cand, cost + settings.change_cost)
         (unseen if missed else offered).append(option)
     offered.sort(key=lambda o: o[1])
-    # letters the engine never offered: only the commonest syllables (each option multiplies the work)
-    unseen.sort(key=lambda o: (o[1], -lm.unigram(o[0])))
+    # letters the engine never offered: only the likeliest syllables, by their cost and how common
+    # they are (each option multiplies the work; a rare "vẩn" must not crowd out "vấn")
+    unseen.sort(key=lambda o: o[1] - math.log(lm.unigram(o[0])))
     return out + offered[: settings.max_candidates] + unseen[: settings.max_unseen]
 
 

@@ -57,7 +57,11 @@ def _sentences(lines: Iterable[str]) -> Iterator[list[str]]:
             yield sent
 
 
-def build(lines: Iterable[str], extra_words: Iterable[str] = (), min_count: int = 2,
+#: Times a syllable must occur to be known (rarer ones are the model's <unk>).
+MIN_COUNT = 2
+
+
+def build(lines: Iterable[str], extra_words: Iterable[str] = (), min_count: int = MIN_COUNT,
           min_trigram: int = 2) -> dict[str, np.ndarray]:
     """Counts -> the arrays `SyllableLM` reads. Deterministic: same text, same arrays."""
     uni: Counter = Counter()

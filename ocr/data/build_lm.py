@@ -1,7 +1,8 @@
 """Build ocr/data/vi_syllables.npz, the syllable model of the OCR correction stage (`make lm`).
 
-Text: the Vietnamese laws of shared/vi-corpus (public domain) plus the place names the project
-already ships (templates/data/communes_2024.csv). The same inputs give the same bytes.
+Text: the Vietnamese laws of shared/vi-corpus (public domain), the place names the project already
+ships (templates/data/communes_2024.csv) and a list of 31 000 Vietnamese words (ocr/data/vi_words.txt,
+from pyvi, MIT). The same inputs give the same bytes.
 
     python ocr/data/build_lm.py [CORPUS_DIR] [--out ocr/data/vi_syllables.npz]
 """
@@ -11,6 +12,7 @@ import argparse
 import csv
 import hashlib
 import itertools
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -18,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from ocr.syllable_lm import MODEL_PATH, build, save  # noqa: E402
+from ocr.syllable_lm import BOS, MIN_COUNT, MODEL_PATH, NUM, build, save, tokens  # noqa: E402
 
 
 #: Every HELD_OUT-th law (sorted by name) is never trained on: bench/bench_lm.py renders and
@@ -60,6 +62,31 @@ def place_lines() -> list[str]:
     return [("thành phố " if p in CITIES else "tỉnh ") + p for p in provinces] + place_names()
 
 
+WORDS_PATH = REPO / "ocr" / "data" / "vi_words.txt"
+
+
+def word_lines(known: set[str]) -> list[str]:
+    """Dictionary words of two syllables or more with a syllable the laws never print ("dột nát"),
+    each a line of its own: the rare syllable becomes a known one the corrector may choose, next
+    to its word's other syllable. Words of known syllables only are left out: the laws' own
+    counts already place them, and a list's one count each would flatten those counts."""
+    with open(WORDS_PATH, encoding="utf-8") as fh:
+        words = [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+    out = []
+    for word in words:
+        syllables = [t for t in tokens(word) if t not in (BOS, NUM)]
+        new = set(syllables) - known
+        # a lone letter ("ạ ơi") stays unknown: "a)", "b)" head the laws' lists
+        if len(syllables) >= 2 and new and all(len(t) > 1 for t in new):
+            out.append(word)
+    return out
+
+
+def known_syllables(lines, min_count: int) -> set[str]:
+    counts = Counter(t for line in lines for t in tokens(line))
+    return {t for t, c in counts.items() if c >= min_count}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "vi-corpus" / "laws")
@@ -68,7 +95,9 @@ def main(argv=None) -> int:
     if not args.corpus.is_dir():
         print(f"no corpus folder {args.corpus}", file=sys.stderr)
         return 2
-    save(build(itertools.chain(corpus_lines(args.corpus), place_lines()), place_names()), args.out)
+    words = word_lines(known_syllables(corpus_lines(args.corpus), MIN_COUNT) | set(
+        t for name in place_names() for t in tokens(name)))
+    save(build(itertools.chain(corpus_lines(args.corpus), place_lines(), words), place_names() + words), args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]
     print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB, sha256 {digest}")
     return 0
