@@ -100,7 +100,23 @@ def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: l
     if not unsure or len(unsure) > REREAD_MAX:
         return words, choices
     again = {i: _read_again(grey, dpi, lang, barred, words[i], choices is not None) for i in sorted(unsure)}
-    return _spliced(words, choices, {i: read for i, read in again.items() if read is not None})
+    own = {i: _not_over_others(read, words, i) for i, read in again.items() if read is not None}
+    return _spliced(words, choices, {i: read for i, read in own.items() if read})
+
+
+def _not_over_others(read: list[tuple[Word, Choices]], words: list[Word], i: int) -> list[tuple[Word, Choices]]:
+    """The words of word i's second reading less those that are another word of its line: an
+    unsure word's box can reach across its neighbour (".Nguyễn.Gia" boxed over "Bình" too), and
+    read again it gives the neighbour a second time ("Nguyễn Gia Bình Bình"). A word read again
+    belongs to the first reading's word it shares most of its width with."""
+    me = words[i]
+    line = [k for k, w in enumerate(words) if (w.block, w.par, w.line) == (me.block, me.par, me.line)]
+
+    def shared(a: BBox, b: BBox) -> float:
+        inter = min(a[2], b[2]) - max(a[0], b[0])
+        return inter / (max(a[2], b[2]) - min(a[0], b[0])) if inter > 0 else 0.0
+
+    return [(w, c) for w, c in read if max(line, key=lambda k: (shared(w.bbox, words[k].bbox), k == i)) == i]
 
 
 def _paired(words: list[Word], choices: Optional[list[Choices]], members: list[int]) -> list[tuple[Word, Choices]]:

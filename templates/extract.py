@@ -349,10 +349,12 @@ def _content(toks: list[Tok], keep_junk: bool = False) -> list[Tok]:
     A value ends at the first junk word after it: the dot leaders printed after the value.
     """
     out: list[Tok] = []
+    skipped: list[Tok] = []
     for t in toks:
         if t.junk and not keep_junk:
             if any(u.key for u in out):
                 break
+            skipped.append(t)
             continue
         if not t.filler:
             out.append(t)
@@ -360,6 +362,11 @@ def _content(toks: list[Tok], keep_junk: bool = False) -> list[Tok]:
         out.pop(0)
     while out and not out[-1].key:
         out.pop()
+    # a garbled word boxed across the value's own words (".Lhôn.5.,.Xã.Nam" over "Cam Ranh,") is
+    # the value's start read badly, not leaders: what is left must not look sure
+    over = [t for t in skipped if t.key and out and t.bbox[2] > out[0].bbox[0] + (out[0].bbox[3] - out[0].bbox[1])]
+    if over:
+        out[0] = replace(out[0], conf=min(out[0].conf, min(t.conf for t in over)))
     return out
 
 

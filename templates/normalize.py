@@ -70,13 +70,15 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 
 #: A dot between two words, with at most one space either side ("Lý.Ngọc", "Ngọc .Lan", "Số.41").
 _DOT_BETWEEN = re.compile(r"([^\W_]+)( ?)\.( ?)(?=([^\W_]+))")
-#: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng").
-_MARK_AND_DOT = re.compile(r"^(?:\(?\d{1,2}|[?“”\"'’])\)\.\s*(?=[^\W\d_])")
-#: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành").
+#: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng",
+#: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh").
+_MARK_AND_DOT = re.compile(r"^(?:\(?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]\s*(?=[^\W\d_])")
+#: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành", "Thôn 1., Xã").
 _AFTER_COMMA = re.compile(r"([,;]) ?\. ?(?=[^\W_])")
+_BEFORE_COMMA = re.compile(r"(?<=\d)\.(?=[,;] )|(?<=[^\W\d_]{2})\.(?=[,;] )")
 #: Words a comma never follows in an address: a dot after them is the leader's ("Xã.Phố Bảng").
 _UNIT_WORDS = frozenset(fold(w) for w in ("xã", "phường", "thôn", "tổ", "số", "đường", "ấp", "xóm", "bản", "quận",
-                                          "huyện", "tỉnh", "khóm", "buôn", "ngõ", "ngách", "hẻm"))
+                                          "huyện", "tỉnh", "khóm", "buôn", "ngõ", "ngách", "hẻm", "phố"))
 
 
 def leader_dots_out(text: str, name: bool = False) -> str:
@@ -90,7 +92,7 @@ def leader_dots_out(text: str, name: bool = False) -> str:
     e-mail addresses are not touched."""
     if "@" in text or "www" in text.lower():
         return text
-    text = _AFTER_COMMA.sub(r"\1 ", _MARK_AND_DOT.sub("", text))
+    text = _BEFORE_COMMA.sub("", _AFTER_COMMA.sub(r"\1 ", _MARK_AND_DOT.sub("", text)))
 
     def mend(m: re.Match) -> str:
         x, before, after, y = m.groups()
@@ -100,10 +102,26 @@ def leader_dots_out(text: str, name: bool = False) -> str:
             leader = word_y and y[0].islower() and not before
         else:
             leader = word_x and (word_y or y.isdigit()) and (
-                bool(before) or not after or y[0].islower() or name or fold(x) in _UNIT_WORDS)
+                bool(before) or not after or y[0].islower() or name or fold(x) in _UNIT_WORDS
+                or (x.lower(), y.lower()) in place_name_pairs())
         return f"{x} " if leader else m.group(0)
 
     return _DOT_BETWEEN.sub(mend, text)
+
+
+@lru_cache(maxsize=1)
+def place_name_pairs() -> frozenset[tuple[str, str]]:
+    """Neighbouring syllables inside one place name, lower case ("gia", "lai"), ("phố", "hà"):
+    no comma stands between them, so a dot there is a leader's ("Gia. Lai", "Thạnh. Hưng")."""
+    names = {r["name"] for r in data_rows("province_codes.csv")}
+    names |= {"Thành phố " + n for n in names}
+    for r in data_rows("communes_2024.csv"):
+        names |= {r["district"], r["commune"]}
+    pairs = set()
+    for n in names:
+        words = nfc(n).lower().split()
+        pairs.update(zip(words, words[1:]))
+    return frozenset(pairs)
 
 
 def _text(text: str) -> Result:

@@ -235,6 +235,18 @@ def _a_word(token: str) -> bool:
     return lm is not None and token.isalpha() and token.lower() in lm.ids
 
 
+def _no_word(text: str) -> Optional[str]:
+    """The first word of a free-text value that is neither a possible Vietnamese syllable nor a
+    word seen in Vietnamese text ("Qông an xã" for "Công an xã"), else None. Capitals are left
+    alone (abbreviations: "UBND", "CCCD"), so are single letters and words of the model's
+    vocabulary: "Khmer", "Đắk Lắk", "Ea Hiao" are names, not misreadings."""
+    for w in re.split(r"[\s\-/,;:()]+", text):
+        w = w.strip(".'\"“”’")
+        if len(w) >= 2 and w.isalpha() and not w.isupper() and not is_syllable(w) and not _a_word(w):
+            return w
+    return None
+
+
 def _fold_keep_case(text: str) -> str:
     """`fold` letter by letter with each letter's case kept (positions stay those of `text`)."""
     return "".join(fold(ch).upper() if ch.isupper() else fold(ch) for ch in text)
@@ -282,6 +294,10 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         bad = [w for w in re.split(r"[\s\-]+", f.value) if w and not is_syllable(w)]
         if bad:
             out.append(BAD_SYLLABLE.format(bad[0]))
+    elif spec.type == "text" and not listed:
+        bad = _no_word(f.value)
+        if bad:
+            out.append(BAD_SYLLABLE.format(bad))
     if spec.type in ("name", "text") and images is not None:
         doubtful = (images.doubtful_word(f, MARK_DOUBT, capitals=MARK_DOUBT_CAPITALS) if spec.type == "name"
                     else images.doubtful_word(f, MARKS_NOT_READ))
