@@ -18,7 +18,7 @@ import numpy as np
 from ocr.errors import TemplateError
 from ocr.model import Document, Field
 from templates.addresses import check_address, numbered_units_as_printed, repair_commune_names, repair_province_marks
-from templates.normalize import check_id12, normalize
+from templates.normalize import EMAIL_BY_NAME, check_id12, email_by_name, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
 from templates.review import (DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, listed_by_other_reading,
@@ -207,6 +207,11 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
             f.value = repair_commune_names(repair_province_marks(f.value))
         if spec.check == "address":
             f.value = numbered_units_as_printed(f.value)
+        if spec.type == "email":
+            names = [out[n.id].value for n in template.fields if n.type == "name" and out[n.id].value]
+            if spelt := email_by_name(f.value, names):
+                f.problems.append(EMAIL_BY_NAME.format(f.value))
+                f.value, f.valid = spelt, False
         f.value = spelt_as_listed(spec.check, f.value)
         if near := listed_one_letter_off(spec.check, f.value):
             f.value, reason = near

@@ -296,13 +296,27 @@ def repair_province_marks(text: Optional[str]) -> Optional[str]:
 _NUMBERED_UNITS = {fold(w): w for w in ("thôn", "tổ", "xóm", "ấp", "khóm", "bản", "buôn", "số", "phường", "quận",
                                         "khu", "ngõ", "ngách", "hẻm", "kiệt", "đội", "lô", "tầng", "phòng")}
 _BEFORE_NUMBER = re.compile(r"(?<!\w)(\w+)(?=\s+\d)")
+#: A unit's word that lost its first letter, at the start of the address or of a part of it,
+#: in small letters where a capital stands ("hôn 12" for "Thôn 12": an italic T under no word).
+_HEADLESS_UNIT = re.compile(r"(?:^|(?<=, ))([^\W\d_]{2,})\.?(?=\s+\d)")
+_UNIT_TAILS = {fold(u)[1:]: u for u in _NUMBERED_UNITS.values() if len(u) > 2}
 
 
 def numbered_units_as_printed(text: Optional[str]) -> Optional[str]:
     """`text` with the words a number follows spelt as the unit of those letters ("Thộn 4" ->
-    "Thôn 4": a speck under the "ô"; no address writes another word of those letters there)."""
+    "Thôn 4": a speck under the "ô"; no address writes another word of those letters there),
+    and a unit that lost its capital written whole ("hôn 4" -> "Thôn 4")."""
     if not text:
         return text
+
+    def headless(m: re.Match) -> str:
+        written = m.group(1)
+        unit = _UNIT_TAILS.get(fold(written))
+        if unit is None or not written.islower() or fold(written) in _NUMBERED_UNITS:
+            return m.group(0)
+        return unit.capitalize()
+
+    text = _HEADLESS_UNIT.sub(headless, text)
 
     def as_printed(m: re.Match) -> str:
         written = m.group(1)

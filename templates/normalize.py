@@ -72,7 +72,7 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 _DOT_BETWEEN = re.compile(r"([^\W_]+)( ?)\.( ?)(?=([^\W_]+))")
 #: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng",
 #: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh").
-_MARK_AND_DOT = re.compile(r"^(?:\(?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]\s*(?=[^\W\d_])")
+_MARK_AND_DOT = re.compile(r"^(?:\(?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]?\s*(?=[^\W\d_])")
 #: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành", "Thôn 1., Xã").
 _AFTER_COMMA = re.compile(r"([,;]) ?\. ?(?=[^\W_])")
 _BEFORE_COMMA = re.compile(r"(?<=\d)\.(?=[,;] )|(?<=[^\W\d_]{2})\.(?=[,;] )")
@@ -382,6 +382,44 @@ def _joined_address(text: str) -> str:
     value = fold(re.sub(r"\s+", "", text)).lower().replace("(at)", "@").replace("[at]", "@")
     # a bracket is never part of an address: OCR sees one in the ring of a sans-serif "@"
     return re.sub(r"[(\[{]?@[)\]}]?", "@", value)
+
+
+#: Letters and digits one glyph of italic print reads as another, by class: an e-mail address read
+#: against a name compares classes ("iy.minh.hais9" against "ly.minh.hai…").
+_GLYPH_CLASS = str.maketrans({"i": "l", "j": "l", "1": "l", "|": "l", "!": "l", "f": "t", "5": "s",
+                              "z": "2", "0": "o", "9": "g", "q": "g", "6": "b", ",": "."})
+#: Letters read where the digits after the name stand: their likeliest digit.
+_DIGIT_OF = str.maketrans({"s": "5", "z": "2", "l": "1", "i": "1", "j": "1", "o": "0", "g": "9", "q": "9",
+                           "b": "6", "|": "1", "!": "1"})
+EMAIL_BY_NAME = "Email đọc được là '{}', đã viết theo họ tên trên tờ khai: cần kiểm tra"
+
+
+def email_by_name(email: str, names: list[str]) -> Optional[str]:
+    """`email` with its name part spelt as one of the form's names, where the two differ only by
+    look-alike glyphs or a lost first letter, and its digits where letters were read for them:
+    "iy.minh.hais9@…" with the name "Lý Minh Hải" -> "ly.minh.hai59@…". Addresses are often a
+    name and a number; italic print reads l as i or j, t as f, 5 as s, and loses the first letter.
+    None when no name fits or the address already is the name as read."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return None
+    for name in names:
+        parts = fold(nfc(name)).lower().split()
+        if len(parts) < 2 or not all(p.isalpha() for p in parts):
+            continue
+        for sep in (".", "_", ""):
+            spelt = sep.join(parts)
+            for lost in (0, 1):
+                written = local[:len(spelt) - lost]
+                rest = local[len(spelt) - lost:]
+                if written.translate(_GLYPH_CLASS) != spelt[lost:].translate(_GLYPH_CLASS):
+                    continue
+                digits = rest.translate(_DIGIT_OF)
+                if rest and not digits.isdigit():
+                    continue
+                fixed = f"{spelt}{digits}@{domain}"
+                return fixed if fixed != email else None
+    return None
 
 
 # ---------------------------------------------------------------- dates and years

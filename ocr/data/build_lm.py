@@ -65,21 +65,25 @@ def place_lines() -> list[str]:
 WORDS_PATH = REPO / "ocr" / "data" / "vi_words.txt"
 
 
-def word_lines(known: set[str]) -> list[str]:
-    """Dictionary words of two syllables or more with a syllable the laws never print ("dột nát"),
-    each a line of its own: the rare syllable becomes a known one the corrector may choose, next
-    to its word's other syllable. Words of known syllables only are left out: the laws' own
-    counts already place them, and a list's one count each would flatten those counts."""
+def word_lines(known: set[str]) -> tuple[list[str], list[str]]:
+    """(lines, words) from the dictionary of words: the words of two syllables or more with a
+    syllable the laws never print, whose syllables become known ones the corrector may choose
+    ("dột nát": "dột"), and as lines of their own those that start with it, so the new syllable
+    has its word's next one for context. A line adds to the contexts of its syllables: a known
+    first syllable ("tinh" of "tinh tươm") would see its own followers flattened, so those words
+    only add their syllables."""
     with open(WORDS_PATH, encoding="utf-8") as fh:
         words = [line.strip() for line in fh if line.strip() and not line.startswith("#")]
-    out = []
+    lines, listed = [], []
     for word in words:
         syllables = [t for t in tokens(word) if t not in (BOS, NUM)]
         new = set(syllables) - known
         # a lone letter ("ạ ơi") stays unknown: "a)", "b)" head the laws' lists
         if len(syllables) >= 2 and new and all(len(t) > 1 for t in new):
-            out.append(word)
-    return out
+            listed.append(word)
+            if syllables[0] in new:
+                lines.append(word)
+    return lines, listed
 
 
 def known_syllables(lines, min_count: int) -> set[str]:
@@ -95,9 +99,9 @@ def main(argv=None) -> int:
     if not args.corpus.is_dir():
         print(f"no corpus folder {args.corpus}", file=sys.stderr)
         return 2
-    words = word_lines(known_syllables(corpus_lines(args.corpus), MIN_COUNT) | set(
+    lines, words = word_lines(known_syllables(corpus_lines(args.corpus), MIN_COUNT) | set(
         t for name in place_names() for t in tokens(name)))
-    save(build(itertools.chain(corpus_lines(args.corpus), place_lines(), words), place_names() + words), args.out)
+    save(build(itertools.chain(corpus_lines(args.corpus), place_lines(), lines), place_names() + words), args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()[:16]
     print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB, sha256 {digest}")
     return 0
