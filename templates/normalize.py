@@ -388,9 +388,10 @@ def _joined_address(text: str) -> str:
 #: against a name compares classes ("iy.minh.hais9" against "ly.minh.hai…").
 _GLYPH_CLASS = str.maketrans({"i": "l", "j": "l", "1": "l", "|": "l", "!": "l", "f": "t", "5": "s",
                               "z": "2", "0": "o", "9": "g", "q": "g", "6": "b", ",": "."})
-#: Letters read where the digits after the name stand: their likeliest digit.
-_DIGIT_OF = str.maketrans({"s": "5", "z": "2", "l": "1", "i": "1", "j": "1", "o": "0", "g": "9", "q": "9",
-                           "b": "6", "|": "1", "!": "1"})
+#: Letters read where the digits after the name stand: their likeliest digit in italic print (on the
+#: tuning forms an "s" there was an 8 35 times and a 5 4 times, a "z" a 7 6 times, never a 2).
+_DIGIT_OF = str.maketrans({"s": "8", "z": "7", "l": "1", "i": "1", "j": "1", "o": "0", "g": "9", "q": "9",
+                           "b": "6", "|": "1", "!": "1", "]": "1"})
 EMAIL_BY_NAME = "Email đọc được là '{}', đã viết theo họ tên trên tờ khai: cần kiểm tra"
 
 
