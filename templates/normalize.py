@@ -71,8 +71,8 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 #: A dot between two words, with at most one space either side ("Lý.Ngọc", "Ngọc .Lan", "Số.41").
 _DOT_BETWEEN = re.compile(r"([^\W_]+)( ?)\.( ?)(?=([^\W_]+))")
 #: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng",
-#: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh").
-_MARK_AND_DOT = re.compile(r"^(?:\(?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]?\s*(?=[^\W\d_])")
+#: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh", its bracket read "í" or "/": "í7) Công").
+_MARK_AND_DOT = re.compile(r"^(?:[(íìi/|]?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]?\s*(?=[^\W\d_])")
 #: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành", "Thôn 1., Xã").
 _AFTER_COMMA = re.compile(r"([,;]) ?\. ?(?=[^\W_])")
 _BEFORE_COMMA = re.compile(r"(?<=\d)\.(?=[,;] )|(?<=[^\W\d_]{2})\.(?=[,;] )")
@@ -124,8 +124,15 @@ def place_name_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+#: Said of a value a footnote mark was glued to: its first letter may be inside the mark ("?)hôn").
+GLUED_MARK = "Dấu chú thích '{}' dính vào đầu giá trị, đã bỏ: cần kiểm tra chữ đầu"
+
+
 def _text(text: str) -> Result:
+    mark = _MARK_AND_DOT.match(text)
+    glued = [GLUED_MARK.format(mark.group(0))] if mark and mark.group(0)[-1] in ")'’" else []
     text, problems = _letters_among_digits(leader_dots_out(text))
+    problems = glued + problems
     text = space_before_capital(text)
     text, named = _card_name_mended(card_number_joined(text))
     problems += named
@@ -204,7 +211,7 @@ def _letters_among_digits(text: str) -> tuple[str, list[str]]:
     text = _STROKE_FOR_ONE.sub("1", text)
     for m in _STROKES_IN_NUMBER.finditer(text):
         problems.append(TWO_WAY_LETTER.format(next(ch for ch in m.group(1) if not ch.isdigit())))
-    text = _STROKES_IN_NUMBER.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + re.sub(r"[Il|]", "1", m.group(1)), text)
+    text = _STROKES_IN_NUMBER.sub(lambda m: m.group(0)[: m.start(1) - m.start()] + re.sub(r"[IiLl|]", "1", m.group(1)), text)
     text = _GLUED_NUMBER.sub(lambda m: m.group(1) + " " if is_syllable(m.group(1)) and not m.group(1).isupper()
                              else m.group(1), text)
     return text, problems

@@ -171,3 +171,23 @@ def test_a_word_in_capitals_amid_lower_case_takes_title_case_when_the_engine_als
     assert read(["trú:", "(2)", "SỐ", "56", "đường", "Hai"]) == ["trú:", "(2)", "Số", "56", "đường", "Hai"]
     assert read(["trú:", "SỐ", "56", "đường"], lower_offered=False) == ["trú:", "SỐ", "56", "đường"]
     assert read(["ông", "NGUYỄN", "VĂN", "AN"]) == ["ông", "NGUYỄN", "VĂN", "AN"]  # a name in capitals
+
+
+def test_a_dictionary_word_makes_its_rare_syllable_a_reading_the_context_can_choose():
+    """"nhà dột nát" (a leaking house): "dột" is in no law of the corpus, only in the word list;
+    the model knows it, and the engine's offered "d" is taken where the word's context says so."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ocr" / "data"))
+    import build_lm
+
+    lines, words = build_lm.word_lines({"nát", "dại", "tinh"})
+    assert "dột nát" in lines and "dại dột" in words and "dại dột" not in lines  # "dại"'s followers kept
+    assert not any(w.startswith("ạ ") for w in words)  # a lone letter stays unknown: "a)" heads lists
+    lm = load_model()
+    texts = ["nhà", "đột", "nát", "huyện", "Bình", "Sơn"]
+    choices = [_choices(t, {0: "d"} if t == "đột" else None) for t in texts]
+    assert [w.text for w in correct_words(_words(texts), choices, lm)][1] == "dột"
+    # without the offer a change of letter the engine never saw is not made on context alone
+    assert [w.text for w in correct_words(_words(texts), [_choices(t) for t in texts], lm)][1] == "đột"

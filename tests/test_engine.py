@@ -108,6 +108,26 @@ def test_an_unsure_word_is_read_again_alone_and_kept_only_when_sure():
     assert cv2.countNonZero((grey[y0:y1, x0:x1] < 128).astype(np.uint8)) > 100
 
 
+def test_an_unsure_word_boxed_over_its_neighbour_does_not_read_the_neighbour_twice():
+    """The page pass glued "Nguyễn.Gia" (a leader's dot between) and boxed it over "Bình" too;
+    read again from that box it gives all three words, and "Bình", read once already, stays once."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.engine import NOT_VIETNAMESE, reread_unsure
+
+    image = Image.new("L", (1000, 160), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 48)
+    draw.text((60, 50), "Nguyễn Gia Bình", font=font, fill=20)
+    whole = tuple(int(v) for v in draw.textbbox((60, 50), "Nguyễn Gia Bình", font=font))
+    x = 60 + int(draw.textlength("Nguyễn Gia ", font=font))
+    last = tuple(int(v) for v in draw.textbbox((x, 50), "Bình", font=font))
+    words = [Word("Nguyễn.Gia", whole, 10.0, block=1, par=1, line=1), Word("Bình", last, 95.0, block=1, par=1, line=1)]
+    again, choices = reread_unsure(np.asarray(image), 300, "vie", NOT_VIETNAMESE, words, [[], []])
+    assert [w.text for w in again] == ["Nguyễn", "Gia", "Bình"] and len(choices) == 3
+    assert again[-1] is words[-1]
+
+
 def test_a_letter_the_page_pass_left_out_is_found_by_reading_its_line_again():
     """After a label the value's first italic capital can fall under no word of the page pass
     ("Phạm" comes out "hạm"): its ink beside the line sends the line to be read again alone, and

@@ -301,6 +301,24 @@ def test_stray_marks_off_the_line_do_not_pull_in_the_row_above():
     assert doc.fields["ho_ten_chu_ho"].value == "Nguyễn Văn Bình"
 
 
+def test_a_garbled_word_boxed_over_the_value_leaves_it_unsure():
+    """The page pass glued the start of an address and its dots into one garbled word boxed across
+    the whole value (".Lhôn.5" over "Cam Ranh, Khánh Hòa"): taken for leaders, it is left
+    out, and what is left of the value must not look checked."""
+    page = build_page([[(600, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")],
+                       [(200, "8. Mối quan hệ với chủ hộ: Con")],
+                       [(200, "10. Nội dung đề nghị: Cam Ranh, Khánh Hòa")]])
+    value = [w for w in page.words if w.text in ("Cam", "Ranh,", "Hòa")]
+    x0, y0, _, y1 = page.words[page.words.index(value[0]) - 1].bbox
+    page.words.append(Word(".Lhôn.5", (x0 + 60, y0, value[-1].bbox[2], y1), 21.0,
+                           block=3, par=1, line=1))
+    doc = doc_of(page)
+    understand(doc)
+    f = doc.fields["noi_dung_de_nghi"]
+    assert f.value == "Cam Ranh, Khánh Hòa" and not f.valid and f.confidence < 0.75
+    assert doc.fields["quan_he_chu_ho"].valid
+
+
 def test_unsure_email_taller_than_its_row_is_kept():
     """An unsure word much taller than its row is taken for leaders read as text, but an e-mail
     address ("@", "g", "l") is taller than a row of capitals and digits by nature."""

@@ -227,6 +227,46 @@ def test_a_name_whose_t_was_read_as_a_seven_is_written_with_its_t_and_flagged():
     ("text", "Tổ 27. Xã Phố Bảng", "Tổ 27. Xã Phố Bảng"),
     ("text", "Công an phường T.hư.l.âm", "Công an phường T.hư.l.âm"),  # letters, not words
     ("email", "do.bao.linh71@gmail.com", "do.bao.linh71@gmail.com"),
+    # inside one place name no comma can stand: the dot is the leader's; so is one before a comma
+    ("text", "Số 56 đường Nguyễn Huệ, Xã Thạnh. Hưng, Tuyên. Quang", "Số 56 đường Nguyễn Huệ, Xã Thạnh Hưng, Tuyên Quang"),
+    ("text", "Tổ 20, Xã Phú Lộc, Thành phố. Huế", "Tổ 20, Xã Phú Lộc, Thành phố Huế"),
+    ("text", "Thôn 1., Xã Phú Túc, Gia Lai", "Thôn 1, Xã Phú Túc, Gia Lai"),
+    ("text", "Thôn 9, Xã Vật Lại. Thành phố Hà Nội", "Thôn 9, Xã Vật Lại. Thành phố Hà Nội"),  # a comma?
+    # a footnote mark left before the value once its dots are spaces, its bracket misread
+    ("text", "2) Trạm Y tế Phường Hương An", "Trạm Y tế Phường Hương An"),
+    ("text", "2'.CCCD số 093187300688", "CCCD số 093187300688"),
+    ("text", "í7) Công an phường Vạn Ninh", "Công an phường Vạn Ninh"),
+    ("text", "/2' Ủy ban nhân dân Phường Thuận Giao", "Ủy ban nhân dân Phường Thuận Giao"),
+    ("text", "12 Trần Phú", "12 Trần Phú"),
 ])
 def test_the_dots_of_a_leader_a_value_was_typed_on_are_not_part_of_it(type_, raw, value):
     assert normalize(type_, raw)[0] == value
+
+
+def test_a_footnote_mark_glued_to_the_value_is_dropped_and_the_first_letter_doubted():
+    value, valid, problems = normalize("text", "?)hôn 5, Xã Bình An")
+    assert (value, valid) == ("hôn 5, Xã Bình An", False) and problems[0].startswith("Dấu chú thích '?)'")
+    assert normalize("text", "2) Trạm Y tế")[1:] == (True, [])
+
+
+def test_italic_strokes_in_a_units_number_become_ones_whatever_their_case():
+    assert normalize("text", "Số L11 đường Phan Đình Phùng")[:2] == ("Số 111 đường Phan Đình Phùng", False)
+    assert normalize("text", "Tổ L7, Xã Tam Lư")[:2] == ("Tổ 17, Xã Tam Lư", False)
+
+
+@pytest.mark.parametrize("read, names, spelt", [
+    ("iy.minh.hais9@yahoo.com", ["Lý Minh Hải"], "ly.minh.hai89@yahoo.com"),  # l as i, 8 as s
+    ("o_ngoc_mai77@outlook.com", ["Trần Văn Bình", "Hồ Ngọc Mai"], "ho_ngoc_mai77@outlook.com"),  # first letter lost
+    ("fran.huu.thang57@outlook.com", ["Trần Hữu Thắng"], "tran.huu.thang57@outlook.com"),
+    ("jydieuhanh45@outlook.com", ["Lý Diệu Hạnh"], "lydieuhanh45@outlook.com"),
+    ("do,kim.vy85@gmail.com", ["Đỗ Kim Vy"], "do.kim.vy85@gmail.com"),
+    # already the name, another name, or no name at all: left as read
+    ("ly.minh.hai59@yahoo.com", ["Lý Minh Hải"], None),
+    ("contact.ubnd@gmail.com", ["Lý Minh Hải"], None),
+    ("iy.minh.hais9@yahoo.com", ["Lý Minh"], None),
+    ("iy.minh.hais9@yahoo.com", [], None),
+])
+def test_an_email_read_with_look_alike_glyphs_is_spelt_as_the_forms_name(read, names, spelt):
+    from templates.normalize import email_by_name
+
+    assert email_by_name(read, names) == spelt

@@ -343,3 +343,17 @@ def test_an_agency_or_address_that_starts_with_a_small_letter_is_sent_to_review(
     rv.review_fields(tpl, fields)
     assert (rv.SMALL_START.format(value.split()[0]) in fields["gia_tri"].problems) == flagged
     assert fields["gia_tri"].needs_review == flagged
+
+
+def test_a_word_of_free_text_that_is_no_vietnamese_syllable_nor_a_known_name_is_sent_to_review():
+    """"Qông an xã" for "Công an xã": the C's opening closed by a speck. Capitals (abbreviations),
+    names of the lists ("Đắk Lắk", "Ea Hiao") and listed values ("Khmer") stay vouched for."""
+    tpl = _template('{id: kinh_gui, label: "Kính gửi", check: co_quan}', '{id: noi_o, label: "Nơi ở"}',
+                    '{id: dan_toc, label: "Dân tộc", check: dan_toc}')
+    bad = _fields(kinh_gui="Qông an xã Điện Bàn Tây", noi_o="Thôn 10, Xã Ea Wy, Đắk Lắk", dan_toc="Khmer")
+    rv.review_fields(tpl, bad)
+    assert rv.BAD_SYLLABLE.format("Qông") in bad["kinh_gui"].problems and bad["kinh_gui"].needs_review
+    assert not any(p.startswith("Có chữ không phải") for f in ("noi_o", "dan_toc") for p in bad[f].problems)
+    good = _fields(kinh_gui="Công an xã Điện Bàn Tây")
+    rv.review_fields(tpl, good)
+    assert not good["kinh_gui"].problems
