@@ -41,6 +41,11 @@ class Settings:
     # nats against a reading that is no known syllable: the model's <unk> stands for thousands of
     # rare words, so P(<unk>) alone would make "buỗi" as likely as "buổi"
     unknown_cost: float = 6.0
+    # nats for another letter the engine offered in a character's place ("Mui" read, "a" offered
+    # for its "u": "Mai"), on top of the change and the alternative's confidence gap: italics at
+    # low resolution mix a/u, n/u, c/e, which no mark variant mends
+    letter_cost: float = 3.0
+    max_letters: int = 2
 
 
 HOOK_ABOVE = "\u0309"
@@ -92,7 +97,27 @@ def _options(core: str, choices: Choices, lm: SyllableLM, settings: Settings) ->
     # letters the engine never offered: only the likeliest syllables, by their cost and how common
     # they are (each option multiplies the work; a rare "vẩn" must not crowd out "vấn")
     unseen.sort(key=lambda o: o[1] - math.log(lm.unigram(o[0])))
-    return out + offered[: settings.max_candidates] + unseen[: settings.max_unseen]
+    return (out + offered[: settings.max_candidates] + unseen[: settings.max_unseen]
+            + _other_letters(core, choices, lm, settings, {lower} | {o[0] for o in offered + unseen}))
+
+
+def _other_letters(core: str, choices: Choices, lm: SyllableLM, settings: Settings,
+                   taken: set[str]) -> list[tuple[str, float]]:
+    """Known syllables made by one other letter the engine offered in a character's place (marks
+    aside: those are the variants above), the cheapest `max_letters` of them."""
+    out: list[tuple[str, float]] = []
+    for k, (orig, alts) in enumerate(zip(core, choices)):
+        top = alts[0][1] if alts else 0.0
+        for alt, conf in alts[1:]:
+            if len(alt) != 1 or not alt.isalpha() or fold(alt).lower() == fold(orig).lower():
+                continue
+            cand = (core[:k] + alt + core[k + 1:]).lower()
+            if cand in taken or lm.id(cand) <= 2:
+                continue
+            taken.add(cand)
+            out.append((cand, settings.change_cost + settings.letter_cost + settings.conf_weight * max(0.0, top - conf)))
+    out.sort(key=lambda o: o[1])
+    return out[: settings.max_letters]
 
 
 def _adds_hook(letter: str, read: str) -> bool:
