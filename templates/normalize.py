@@ -157,21 +157,24 @@ def card_number_joined(text: str) -> str:
 
 
 #: A card's name one letter off before the number of a card ("CCD số 017072655823").
-_CARD_NAME = re.compile(r"\b([A-ZĐ]{2,6})(?=(?:\s+số)?\s*:?\s*(\d{12}|\d{9})(?![\d/.\-]))")
+_CARD_NAME = re.compile(r"\b([A-ZĐa-zđ][A-ZĐ]{1,5})(?=(?:\s+số)?\s*:?\s*(\d{12}|\d{9})(?![\d/.\-]))")
 CARD_NAME_MENDED = "Tên giấy tờ '{}' đọc sai, đã sửa thành '{}', cần kiểm tra"
 
 
 def _card_name_mended(text: str) -> tuple[str, list[str]]:
     """`text` with the name of the card whose number follows set right when the reading lost or
-    changed one of its letters: 12 digits are a citizen's card (CCCD), 9 the old card (CMND)."""
+    changed one of its letters or read its first in small ("cCCD"): 12 digits are a citizen's
+    card (CCCD), 9 the old card (CMND)."""
     from rapidfuzz.distance import Levenshtein
 
     problems = []
 
     def mended(m: re.Match) -> str:
         name = "CCCD" if len(m.group(2)) == 12 else "CMND"
-        if m.group(1) in ("CCCD", "CMND", "CMTND") or Levenshtein.distance(m.group(1), name) != 1:
-            return m.group(1)
+        written = m.group(1)
+        if written in ("CCCD", "CMND", "CMTND") or written.upper() != name and (
+                not written[0].isupper() or Levenshtein.distance(written, name) != 1):
+            return written  # a case slip only at the first letter ("cCCD"), else one letter off
         problems.append(CARD_NAME_MENDED.format(m.group(1), name))
         return name
 
@@ -542,6 +545,8 @@ def _gender(text: str) -> Result:
     scores = {"Nam": max(fuzz.ratio(key, k) for k in ("nam", "male")),
               "Nữ": max(fuzz.ratio(key, k) for k in ("nu", "female"))}
     best = max(scores, key=scores.get)
+    if len(key) == 3 and key[0] == "n" and key[2] == "m":
+        best, scores["Nam"] = "Nam", 100  # "Nưm": italic a read as ư or u; only "Nam" holds an m
     other = "Nữ" if best == "Nam" else "Nam"
     if scores[best] >= 65 and scores[best] - scores[other] >= 20:
         # a guess from a misread word ("Nưưn" for "Nam" is nearer "nu"): filled in, never vouched for

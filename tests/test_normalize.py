@@ -65,6 +65,7 @@ def test_year(raw, value, valid):
     ("Nữ", "Nữ", True), ("nữ", "Nữ", True), ("Nu", "Nữ", True), ("NỮ.", "Nữ", True), ("female", "Nữ", True),
     ("Nừ", "Nữ", True), ("xyz", "xyz", False), ("Nam Nữ", "Nam Nữ", False),
     ("Nanm", "Nam", False), ("Nưưn", "Nữ", False),  # guessed from a misread word: never vouched for
+    ("Nưm", "Nam", False),  # an italic a read as ư: the m is Nam's
 ])
 def test_gender(raw, value, valid):
     got, ok, _ = normalize("gender", raw)
@@ -270,3 +271,8 @@ def test_an_email_read_with_look_alike_glyphs_is_spelt_as_the_forms_name(read, n
     from templates.normalize import email_by_name
 
     assert email_by_name(read, names) == spelt
+
+
+def test_a_card_name_whose_first_capital_was_read_small_is_set_right_and_flagged():
+    value, valid, problems = normalize("text", "cCCD số 086304322939")
+    assert (value, valid) == ("CCCD số 086304322939", False) and "'cCCD'" in problems[0]
