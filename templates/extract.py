@@ -197,7 +197,23 @@ def _mark_junk(row: list[Tok]) -> None:
         if "@" in t.text:
             continue  # an e-mail address ("@", "g" and "l" make it taller than a row of capitals)
         if not t.key or h < 0.55 * med or h > 1.35 * med or w > (len(t.text) + 1) * 0.9 * h:
-            t.junk = True
+            t.junk = not _dotted_words(t.text)
+
+
+#: Letters between single dots: words typed on a leader and read as one ("”).Ủy.ban.nhân").
+_DOTTED_WORDS = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)+")
+
+
+def _dotted_words(text: str) -> bool:
+    """Whether an unsure word is three or more Vietnamese syllables glued by a leader's single
+    dots: words of the value, boxed tall by a footnote mark beside them, not leaders read as text."""
+    m = _DOTTED_WORDS.search(text)
+    if m is None:
+        return False
+    from templates.normalize import is_syllable
+
+    parts = m.group(0).split(".")
+    return len(parts) >= 3 and all(len(p) >= 2 or p.isupper() for p in parts) and all(map(is_syllable, parts))
 
 
 def document_rows(pages: Iterable[Optional[OcrPage]]) -> list[Row]:

@@ -71,8 +71,9 @@ def normalize(type_: str, raw: Optional[str]) -> Result:
 #: A dot between two words, with at most one space either side ("Lý.Ngọc", "Ngọc .Lan", "Số.41").
 _DOT_BETWEEN = re.compile(r"([^\W_]+)( ?)\.( ?)(?=([^\W_]+))")
 #: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng",
-#: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh", its bracket read "í" or "/": "í7) Công").
-_MARK_AND_DOT = re.compile(r"^(?:[(íìi/|]?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]?\s*(?=[^\W\d_])")
+#: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh", its bracket read "í" or "/": "í7) Công",
+#: or a question mark alone: "?.CCCD").
+_MARK_AND_DOT = re.compile(r"^(?:(?:[(íìi/|]?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]?|\?[.\s])\s*(?=[^\W\d_])")
 #: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành", "Thôn 1., Xã").
 _AFTER_COMMA = re.compile(r"([,;]) ?\. ?(?=[^\W_])")
 _BEFORE_COMMA = re.compile(r"(?<=\d)\.(?=[,;] )|(?<=[^\W\d_]{2})\.(?=[,;] )")
@@ -302,7 +303,31 @@ def _name(text: str) -> Result:
     text = space_before_capital(text)
     if any(ch.isdigit() for ch in text):
         return text, False, problems + [f"Họ tên có chữ số: {text}"]
-    return restore_name_marks(one_case(text)), not problems, problems
+    text = restore_name_marks(one_case(text))
+    surname = family_name_of_look_alike(text.split()[0]) if text.split() else None
+    if surname:
+        problems.append(SURNAME_LOOK_ALIKE.format(text.split()[0], surname))
+        text = " ".join([surname] + text.split()[1:])
+    return text, not problems, problems
+
+
+#: Letters italic print reads as one another at a word's start or inside it (folded, lower case).
+_NAME_LOOK_ALIKES = {"a": "u", "u": "an", "g": "s", "s": "g", "n": "uv", "v": "n", "c": "e", "e": "c"}
+SURNAME_LOOK_ALIKE = "Họ đọc được '{}' không có trong danh sách họ, đã sửa thành '{}': cần kiểm tra"
+
+
+def family_name_of_look_alike(word: str) -> Optional[str]:
+    """The one listed family name `word` becomes with one look-alike letter swapped, in `word`'s
+    case, when `word` is no family name itself ("Bài" -> "Bùi", "Nsô" -> "Ngô"), else None."""
+    key = fold(word).lower()
+    if not key.isalpha() or key in _SURNAME_BY_FOLD or word.lower() in _SURNAME_SET:
+        return None
+    found = {_SURNAME_BY_FOLD[k] for i, ch in enumerate(key) for other in _NAME_LOOK_ALIKES.get(ch, "")
+             if (k := key[:i] + other + key[i + 1:]) in _SURNAME_BY_FOLD}
+    if len(found) != 1:
+        return None
+    name = found.pop()
+    return name.upper() if word.isupper() else name
 
 
 def space_before_capital(text: str) -> str:

@@ -319,6 +319,21 @@ def test_a_garbled_word_boxed_over_the_value_leaves_it_unsure():
     assert doc.fields["quan_he_chu_ho"].valid
 
 
+def test_words_glued_by_a_leaders_dots_and_boxed_tall_by_a_footnote_mark_stay_in_the_value():
+    """"Kính gửi: (1) Ủy ban nhân dân Xã An Thành" typed on a leader: the page pass glued the mark and
+    the first words into "”).Ủy.ban.nhân", unsure and boxed tall. Syllables glued by single dots
+    are words, not leaders read as text: the value keeps its start (unsure, so flagged)."""
+    page = build_page([[(600, "TỜ KHAI ĐĂNG KÝ KHAI SINH")],
+                       [(200, "Kính gửi:"), (560, "dân Xã An Thành")],
+                       [(200, "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:")]])
+    y = page.words[page.words.index(next(w for w in page.words if w.text == "gửi:"))].bbox[1]
+    page.words.append(Word("”).Ủy.ban.nhân", (400, y - 14, 545, y + 58), 6.0, block=2, par=1, line=1))
+    doc = doc_of(page)
+    understand(doc)
+    f = doc.fields["kinh_gui"]
+    assert f.value == "Ủy ban nhân dân Xã An Thành" and f.needs_review
+
+
 def test_unsure_email_taller_than_its_row_is_kept():
     """An unsure word much taller than its row is taken for leaders read as text, but an e-mail
     address ("@", "g", "l") is taller than a row of capitals and digits by nature."""

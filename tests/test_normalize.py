@@ -238,6 +238,7 @@ def test_a_name_whose_t_was_read_as_a_seven_is_written_with_its_t_and_flagged():
     ("text", "2'.CCCD số 093187300688", "CCCD số 093187300688"),
     ("text", "í7) Công an phường Vạn Ninh", "Công an phường Vạn Ninh"),
     ("text", "/2' Ủy ban nhân dân Phường Thuận Giao", "Ủy ban nhân dân Phường Thuận Giao"),
+    ("text", "?.CCCD số 020300177641", "CCCD số 020300177641"),
     ("text", "12 Trần Phú", "12 Trần Phú"),
 ])
 def test_the_dots_of_a_leader_a_value_was_typed_on_are_not_part_of_it(type_, raw, value):
@@ -276,3 +277,17 @@ def test_an_email_read_with_look_alike_glyphs_is_spelt_as_the_forms_name(read, n
 def test_a_card_name_whose_first_capital_was_read_small_is_set_right_and_flagged():
     value, valid, problems = normalize("text", "cCCD số 086304322939")
     assert (value, valid) == ("CCCD số 086304322939", False) and "'cCCD'" in problems[0]
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("Bài Ngọc Nhung", "Bùi Ngọc Nhung"),  # an italic u read as a: the one family name it can be
+    ("NSÔ DIỆU VY", "NGÔ DIỆU VY"),
+])
+def test_a_family_name_off_the_list_by_one_look_alike_letter_is_written_as_listed_and_flagged(raw, value):
+    got, valid, problems = normalize("name", raw)
+    assert (got, valid) == (value, False) and "danh sách họ" in problems[0]
+
+
+def test_a_family_name_on_the_list_or_near_none_is_left_as_read():
+    for raw in ("Thân Phương Lan", "Bùi Minh An", "Xyz Văn Tư"):
+        assert normalize("name", raw)[:2] == (raw, True)
