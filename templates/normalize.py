@@ -312,7 +312,7 @@ def _name(text: str) -> Result:
 
 
 #: Letters italic print reads as one another at a word's start or inside it (folded, lower case).
-_NAME_LOOK_ALIKES = {"a": "u", "u": "an", "g": "s", "s": "g", "n": "uv", "v": "n", "c": "e", "e": "c"}
+_NAME_LOOK_ALIKES = {"a": "u", "u": "a", "g": "s", "s": "g", "n": "v", "v": "n", "c": "e", "e": "c"}
 SURNAME_LOOK_ALIKE = "Họ đọc được '{}' không có trong danh sách họ, đã sửa thành '{}': cần kiểm tra"
 
 
