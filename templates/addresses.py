@@ -219,11 +219,11 @@ def odd_case_word(text: Optional[str]) -> Optional[str]:
 
 def _named_communes(text: str) -> Iterator[tuple[int, int]]:
     """Where each commune name in `text` stands ("xã Ia Rsai" -> the span of "Ia Rsai"): after
-    "xã", "phường" or "thị trấn", up to the next comma."""
+    "xã", "phường", "thị trấn" or "đặc khu" (an island district since 2025), up to the next comma."""
     folded = _DASHES.sub(" ", fold(text))
     if len(folded) != len(text):
         return
-    for m in re.finditer(r"\b(xa|phuong|thi tran)\s+(?!hoi\b)", folded, re.I):  # "xã hội": society
+    for m in re.finditer(r"\b(xa|phuong|thi tran|dac khu)\s+(?!hoi\b)", folded, re.I):  # "xã hội": society
         end = text.find(",", m.end())
         end = len(text) if end < 0 else end
         if any(w[:1].isupper() for w in text[m.end():end].split()):  # a name, not "xã và phường"

@@ -475,7 +475,14 @@ _SLASH_AS_SIGN = re.compile(r"^(\d{1,2})\s+(?:(\S)\s+)?(\d{1,2})\s+(?:(\S)\s+)?(
 _ONE_SEP_DATE = re.compile(r"^(\d{2})(\d{2})\s*[/\-.]\s*(\d{4})$|^(\d{2})\s*[/\-.]\s*(\d{2})(\d{4})$")
 
 
+#: A leader's dot read between two digits of a date written with slashes ("28/1.1/1984").
+_DOT_IN_SLASHED = re.compile(r"(?<=\d)\.(?=\d)")
+
+
 def _date(text: str) -> Result:
+    if text.count("/") >= 2 and _DOT_IN_SLASHED.search(text):
+        shown, valid, problems = _date(_DOT_IN_SLASHED.sub("", text))
+        return shown, False, problems + ([f"Bỏ dấu chấm trong số của ngày ({text}): cần kiểm tra"] if valid else [])
     folded = fold(text)
     parts = None
     m = _WORD_DATE.search(folded)

@@ -86,6 +86,7 @@ MIXED_DIGITS = "Số có lẫn chữ ('{}'), có thể đọc sai"
 STROKE_NUMBER = "Số 1 hay chữ I ('{}'): dễ đọc nhầm, cần kiểm tra"
 ODD_CASE = "Chữ hoa lẫn chữ thường trong một từ ('{}'), có thể đọc sai"
 STRAY_MARK = "Dấu câu lạc sau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
+STRAY_QUOTE = "Dấu ngoặc kép lẻ '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 DOUBLED_MARK = "Hai dấu câu liền nhau '{}' (có thể là vết bẩn trên giấy), cần kiểm tra"
 HANDWRITTEN = "Chữ viết tay hoặc mực màu dưới giá trị, cần kiểm tra"
 UNSURE_MARKS = "Dấu của '{}' đọc chưa chắc chắn, cần kiểm tra"
@@ -114,6 +115,7 @@ _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan p
 _STOP_INSIDE = re.compile(r"(?<=[^\W\d_A-Z])\.\s+(?=[A-ZĐ])")
 #: Two marks of punctuation side by side ("Hóc Môn,. Thành phố"): one of them is a speck; an
 #: ellipsis ("...") is the writer's.
+_QUOTES = "“”\"«»"
 _DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
 #: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024", an
 #: italic 7 as "Z": "Số Z5"; Vietnamese writes no z).
@@ -274,6 +276,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         if stray:
             unit = 1 if stray.group(1) else 2
             out.append(STRAY_MARK.format(f.value[stray.start(unit):stray.end(unit)]))
+        quotes = [ch for ch in f.value if ch in _QUOTES]
+        if len(quotes) % 2:  # quotes come in pairs: one alone is a speck ("Số “146 đường")
+            out.append(STRAY_QUOTE.format(quotes[0]))
         doubled = _DOUBLED_MARK.search(f.value)
         if doubled:
             out.append(DOUBLED_MARK.format(doubled.group(0)))

@@ -291,3 +291,8 @@ def test_a_family_name_off_the_list_by_one_look_alike_letter_is_written_as_liste
 def test_a_family_name_on_the_list_or_near_none_is_left_as_read():
     for raw in ("Thân Phương Lan", "Bùi Minh An", "Xyz Văn Tư"):
         assert normalize("name", raw)[:2] == (raw, True)
+
+
+def test_a_leaders_dot_inside_a_slashed_dates_number_is_dropped_and_flagged():
+    assert normalize("date", "28/1.1/1984")[:2] == ("28/11/1984", False)
+    assert normalize("date", "28.11.1984")[:2] == ("28/11/1984", True)  # dots as the separators

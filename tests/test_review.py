@@ -357,3 +357,15 @@ def test_a_word_of_free_text_that_is_no_vietnamese_syllable_nor_a_known_name_is_
     good = _fields(kinh_gui="Công an xã Điện Bàn Tây")
     rv.review_fields(tpl, good)
     assert not good["kinh_gui"].problems
+
+
+def test_a_lone_quote_mark_or_a_misread_special_zone_is_sent_to_review():
+    tpl = _template('{id: noi_o, label: "Nơi ở"}', '{id: noi_sinh, label: "Nơi sinh"}')
+    bad = _fields(noi_o="Số “146 đường Phan Đình Phùng, Xã Hà Linh, Hà Tĩnh",
+                  noi_sinh="Bệnh viện Đa khoa Đặc khu Cồn Có, Quảng Trị")
+    rv.review_fields(tpl, bad)
+    assert rv.STRAY_QUOTE.format("“") in bad["noi_o"].problems
+    assert any("'Cồn Có'" in p for p in bad["noi_sinh"].problems)
+    good = _fields(noi_o="Công ty “Hoa Sen”, Xã Hà Linh, Hà Tĩnh", noi_sinh="Bệnh viện Đa khoa Đặc khu Cồn Cỏ, Quảng Trị")
+    rv.review_fields(tpl, good)
+    assert not good["noi_o"].problems and not good["noi_sinh"].problems
