@@ -110,6 +110,8 @@ INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ v
 _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan pho|khu pho|thanh pho|tinh))"
                          r"\s*(?:\.\s*(?=[A-Z0-9])|,\s*(?=\d))"
                          r"|\b((?i:to|xom|khom|ban|buon|ngo|ngach|hem|kiet|doi|lo))\s*[.,]\s*(?=\d)")
+#: A full stop after a unit's number before the next unit ("Tổ 11. Xã Cư Yang"): a comma read badly.
+_STOP_AFTER_NUMBER = re.compile(r"(\d+)\.\s+(?=(?i:xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho|tinh)\b)")
 #: A full stop after a word of small letters before a capital inside a value ("Trạm Y tế. Xã Hải
 #: Thịnh"): an address or a name of a place is one sentence; a speck the OCR read.
 _STOP_INSIDE = re.compile(r"(?<=[^\W\d_A-Z])\.\s+(?=[A-ZĐ])")
@@ -285,6 +287,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         odd = odd_case_word(f.value)
         if odd:
             out.append(ODD_CASE.format(odd))
+        after_number = _STOP_AFTER_NUMBER.search(folded)
+        if after_number:
+            out.append(STRAY_MARK.format(after_number.group(1)))
         stop = _STOP_INSIDE.search(folded)
         if stop and f.value.count(".") == 1:
             out.append(STRAY_MARK.format(f.value[:stop.start()].split()[-1]))

@@ -365,6 +365,9 @@ def test_a_lone_quote_mark_or_a_misread_special_zone_is_sent_to_review():
                   noi_sinh="Bệnh viện Đa khoa Đặc khu Cồn Có, Quảng Trị")
     rv.review_fields(tpl, bad)
     assert rv.STRAY_QUOTE.format("“") in bad["noi_o"].problems
+    stop = _fields(noi_o="Tổ 11. Xã Cư Yang, Đắk Lắk")  # a comma read as a full stop
+    rv.review_fields(tpl, stop)
+    assert rv.STRAY_MARK.format("11") in stop["noi_o"].problems
     assert any("'Cồn Có'" in p for p in bad["noi_sinh"].problems)
     good = _fields(noi_o="Công ty “Hoa Sen”, Xã Hà Linh, Hà Tĩnh", noi_sinh="Bệnh viện Đa khoa Đặc khu Cồn Cỏ, Quảng Trị")
     rv.review_fields(tpl, good)
