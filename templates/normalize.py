@@ -73,7 +73,7 @@ _DOT_BETWEEN = re.compile(r"([^\W_]+)( ?)\.( ?)(?=([^\W_]+))")
 #: What OCR leaves of a footnote mark glued by a leader's dot to the value's first word ("2).Đăng",
 #: "2) Trạm" once the dots are spaces, "2'.CCCD", "Z).Bệnh", its bracket read "í" or "/": "í7) Công",
 #: or a question mark alone: "?.CCCD").
-_MARK_AND_DOT = re.compile(r"^(?:(?:[(íìi/|]?(?:\d{1,2}|[Zz?])|[?“”\"'’])[)'’][.\s]?|\?[.\s])\s*(?=[^\W\d_])")
+_MARK_AND_DOT = re.compile(r"^(?:(?:[(íìiÍ/|]?(?:\d{1,2}|[Zz?!])|[?“”\"'’])[)'’!][.\s]?|\?[.\s])\s*(?=[^\W\d_])")
 #: A leader's dot next to a comma ("Trung,. Xã", "Tâm, .Thành", "Thôn 1., Xã").
 _AFTER_COMMA = re.compile(r"([,;]) ?\. ?(?=[^\W_])")
 _BEFORE_COMMA = re.compile(r"(?<=\d)\.(?=[,;] )|(?<=[^\W\d_]{2})\.(?=[,;] )")
@@ -112,12 +112,16 @@ def leader_dots_out(text: str, name: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def place_name_pairs() -> frozenset[tuple[str, str]]:
-    """Neighbouring syllables inside one place name, lower case ("gia", "lai"), ("phố", "hà"):
-    no comma stands between them, so a dot there is a leader's ("Gia. Lai", "Thạnh. Hưng")."""
+    """Neighbouring syllables inside one place name of before or after 2025, lower case ("gia",
+    "lai"), ("phố", "hà"): no comma stands between them, so a dot there is a leader's ("Gia. Lai",
+    "Thạnh. Hưng", "Cầu. Kiệu")."""
+    import vietnam_provinces as vp
+
     names = {r["name"] for r in data_rows("province_codes.csv")}
     names |= {"Thành phố " + n for n in names}
     for r in data_rows("communes_2024.csv"):
         names |= {r["district"], r["commune"]}
+    names |= {w.name for w in vp.Ward.iter_all()}  # the 2025 communes
     pairs = set()
     for n in names:
         words = nfc(n).lower().split()
@@ -131,9 +135,10 @@ GLUED_MARK = "Dấu chú thích '{}' dính vào đầu giá trị, đã bỏ: c�
 
 def _text(text: str) -> Result:
     mark = _MARK_AND_DOT.match(text)
-    glued = [GLUED_MARK.format(mark.group(0))] if mark and mark.group(0)[-1] in ")'’" else []
+    glued = [GLUED_MARK.format(mark.group(0))] if mark and mark.group(0)[-1] in ")'’!" else []
+    text, restored = t_restored(text)
     text, problems = _letters_among_digits(leader_dots_out(text))
-    problems = glued + problems
+    problems = glued + restored + problems
     text = space_before_capital(text)
     text, named = _card_name_mended(card_number_joined(text))
     problems += named
@@ -194,7 +199,43 @@ _STROKE_FOR_ONE = re.compile(r"(?<![\w])[!|](?=\d)")
 _STROKES_IN_NUMBER = re.compile(r"(?i)(?<!\w)(?:tổ|thôn|xóm|ấp|số|khóm|bản|buôn|ngõ|hẻm|kiệt|đội|lô|phường)\s+"
                                 r"(?=[\dIl|]*\d)(?=[\dIl|]*[Il|])([\dIl|]{2,4})(?!\w)")
 SEVEN_FOR_T = "Chữ 'T' đọc thành số 7 ('{}'), đã sửa, cần kiểm tra"
+#: A leader's dot inside a unit's number ("Tổ 1.9"): no house, hamlet or group is numbered in decimals.
+_DOT_IN_UNIT_NUMBER = re.compile(r"(?i)(?<!\w)((?:tổ|thôn|xóm|ấp|số|khóm|bản|buôn|ngõ|hẻm|kiệt|đội|phường)\s+\d{1,3})"
+                                 r"\.(\d{1,3})(?![\d.])")
+DOT_IN_NUMBER = "Bỏ dấu chấm trong số '{}', cần kiểm tra"
 STROKE_FOR_ONE = "Số 1 đọc thành dấu '{}' ('{}'), đã sửa, cần kiểm tra"
+
+
+#: Capitals an italic "T" is read as at a word's start ("Lhị", "Fhảo", "Ehôn" for "Thị", "Thảo", "Thôn").
+_T_LOOK_ALIKES = "LFEI"
+T_LOOK_ALIKE = "Chữ 'T' đọc thành '{}' ('{}'), đã sửa, cần kiểm tra"  # '' when the T was lost
+
+
+def t_restored(text: str) -> tuple[str, list[str]]:
+    """Words that are no Vietnamese syllable but one with a "T" for their first capital, so
+    written and flagged: only a capital the italic T is mistaken for, only where the reading as
+    printed cannot be a word ("Lan", "Lách" stay)."""
+    problems = []
+
+    def restore(m: re.Match) -> str:
+        word = m.group(0)
+        rest = word[1:]
+        if (len(word) < 3 or word[0] not in _T_LOOK_ALIKES or not (rest.islower() or rest.isupper())
+                or is_syllable(word) or not is_syllable("t" + rest.lower())):
+            return word
+        problems.append(T_LOOK_ALIKE.format(word[0], word))
+        return "T" + rest
+
+    text = re.sub(r"[^\W\d_]+", restore, text)
+    # "Thành phố" that lost its T at a part's start ("…, hành phố Hồ Chí Minh"): "hành phố" is no phrase
+    lost = _CITY_WITHOUT_T.search(text)
+    if lost:
+        problems.append(T_LOOK_ALIKE.format("", lost.group(0)))
+        text = _CITY_WITHOUT_T.sub("Thành phố", text)
+    return text, problems
+
+
+_CITY_WITHOUT_T = re.compile(r"(?:^|(?<=, ))hành phố(?= [A-ZĐÀ-Ỹ])")
 
 
 def _letters_among_digits(text: str) -> tuple[str, list[str]]:
@@ -210,6 +251,9 @@ def _letters_among_digits(text: str) -> tuple[str, list[str]]:
         return "T"
 
     text = _SEVEN_FOR_T.sub(t_for_seven, text)
+    for m in _DOT_IN_UNIT_NUMBER.finditer(text):
+        problems.append(DOT_IN_NUMBER.format(m.group(0)))
+    text = _DOT_IN_UNIT_NUMBER.sub(r"\1\2", text)
     for m in _STROKE_FOR_ONE.finditer(text):
         problems.append(STROKE_FOR_ONE.format(m.group(0), text[m.start():m.end() + 3].split()[0]))
     text = _STROKE_FOR_ONE.sub("1", text)
@@ -299,7 +343,9 @@ def restore_name_marks(text: str) -> str:
 
 
 def _name(text: str) -> Result:
+    text, restored = t_restored(text)
     text, problems = _letters_among_digits(leader_dots_out(text, name=True))
+    problems = restored + problems
     text = space_before_capital(text)
     if any(ch.isdigit() for ch in text):
         return text, False, problems + [f"Họ tên có chữ số: {text}"]

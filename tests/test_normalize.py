@@ -296,3 +296,24 @@ def test_a_family_name_on_the_list_or_near_none_is_left_as_read():
 def test_a_leaders_dot_inside_a_slashed_dates_number_is_dropped_and_flagged():
     assert normalize("date", "28/1.1/1984")[:2] == ("28/11/1984", False)
     assert normalize("date", "28.11.1984")[:2] == ("28/11/1984", True)  # dots as the separators
+
+
+@pytest.mark.parametrize("type_, raw, value", [
+    ("name", "Hoàng. Lhị.Hạnh", "Hoàng Thị Hạnh"),  # an italic T read as L or F: no syllable as read
+    ("name", "Dương Fhành Dũng", "Dương Thành Dũng"),
+    ("text", "Ehôn.10, Xã Thuận Châu, Sơn La", "Thôn 10, Xã Thuận Châu, Sơn La"),
+    ("text", "Phường Cầu. Kiệu, hành phố Hồ Chí Minh", "Phường Cầu Kiệu, Thành phố Hồ Chí Minh"),
+])
+def test_an_italic_t_read_as_another_capital_or_lost_is_restored_and_flagged(type_, raw, value):
+    got, valid, problems = normalize(type_, raw)
+    assert (got, valid) == (value, False) and problems[0].startswith("Chữ 'T' đọc thành")
+
+
+def test_words_that_are_syllables_as_read_keep_their_capital():
+    for type_, raw in (("name", "Lê Văn Lâm"), ("text", "Lách hộ tại Số 5"), ("name", "Lan Anh Lò")):
+        assert normalize(type_, raw)[:2] == (raw, True)
+
+
+def test_a_leaders_dot_inside_a_units_number_is_dropped_and_flagged():
+    assert normalize("text", "Tổ 1.9, Phường Trấn Biên, Đồng Nai")[:2] == ("Tổ 19, Phường Trấn Biên, Đồng Nai", False)
+    assert normalize("text", "Phí 1.000 đồng")[:2] == ("Phí 1.000 đồng", True)
