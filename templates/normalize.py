@@ -137,8 +137,9 @@ def _text(text: str) -> Result:
     mark = _MARK_AND_DOT.match(text)
     glued = [GLUED_MARK.format(mark.group(0))] if mark and mark.group(0)[-1] in ")'’!" else []
     text, restored = t_restored(text)
-    text, problems = _letters_among_digits(leader_dots_out(text))
-    problems = glued + restored + problems
+    text, city = city_with_its_t(leader_dots_out(text))
+    text, problems = _letters_among_digits(text)
+    problems = glued + restored + city + problems
     text = space_before_capital(text)
     text, named = _card_name_mended(card_number_joined(text))
     problems += named
@@ -226,13 +227,16 @@ def t_restored(text: str) -> tuple[str, list[str]]:
         problems.append(T_LOOK_ALIKE.format(word[0], word))
         return "T" + rest
 
-    text = re.sub(r"[^\W\d_]+", restore, text)
-    # "Thành phố" that lost its T at a part's start ("…, hành phố Hồ Chí Minh"): "hành phố" is no phrase
+    return re.sub(r"[^\W\d_]+", restore, text), problems
+
+
+def city_with_its_t(text: str) -> tuple[str, list[str]]:
+    """"Thành phố" that lost its T at a part's start ("…, hành phố Hồ Chí Minh"): "hành phố" before
+    a name is no phrase of an address. Run once the leader's dots are out ("hành. phố")."""
     lost = _CITY_WITHOUT_T.search(text)
-    if lost:
-        problems.append(T_LOOK_ALIKE.format("", lost.group(0)))
-        text = _CITY_WITHOUT_T.sub("Thành phố", text)
-    return text, problems
+    if not lost:
+        return text, []
+    return _CITY_WITHOUT_T.sub("Thành phố", text), [T_LOOK_ALIKE.format("", lost.group(0))]
 
 
 _CITY_WITHOUT_T = re.compile(r"(?:^|(?<=, ))hành phố(?= [A-ZĐÀ-Ỹ])")
