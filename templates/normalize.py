@@ -97,6 +97,8 @@ def leader_dots_out(text: str, name: bool = False) -> str:
 
     def mend(m: re.Match) -> str:
         x, before, after, y = m.groups()
+        if name and len(x) == 1 and not before and not after and is_syllable((x + y).lower()):
+            return x  # a dot inside a name's word, after its first letter ("P.hương", "l.ê")
         word_x = x.isalpha() and is_syllable(x)
         word_y = y.isalpha() and is_syllable(y)
         if x.isdigit() and len(x) <= 4:  # "41. đường", "158.đường"; not "27. Xã" (a comma?) nor "12.07"
@@ -395,10 +397,11 @@ def space_before_capital(text: str) -> str:
 
 def one_case(name: str) -> str:
     """A name written in capitals or with initial capitals throughout: a word of capitals among
-    capitalised words ("LÊ Bảo Mai": a small "ê" read as a capital) takes their case."""
+    capitalised words ("LÊ Bảo Mai": a small "ê" read as a capital) takes their case, and so does
+    a word of small letters ("lê Thị Thảo": the capital read small)."""
     words = name.split()
     title = [w for w in words if w[:1].isupper() and w[1:].islower()]
-    if len(title) < 2 or not all(w in title or w.isupper() for w in words):
+    if len(title) < 2 or not all(w in title or w.isupper() or w.islower() for w in words):
         return name
     return " ".join(w if w in title else w.capitalize() for w in words)
 

@@ -317,3 +317,9 @@ def test_words_that_are_syllables_as_read_keep_their_capital():
 def test_a_leaders_dot_inside_a_units_number_is_dropped_and_flagged():
     assert normalize("text", "Tổ 1.9, Phường Trấn Biên, Đồng Nai")[:2] == ("Tổ 19, Phường Trấn Biên, Đồng Nai", False)
     assert normalize("text", "Phí 1.000 đồng")[:2] == ("Phí 1.000 đồng", True)
+
+
+def test_a_dot_after_a_names_first_letter_and_a_capital_read_small_are_mended():
+    assert normalize("name", "l.ê Thị Thảo")[0] == "Lê Thị Thảo"
+    assert normalize("name", "Hoàng P.hương Oanh")[0] == "Hoàng Phương Oanh"
+    assert normalize("text", "Công an phường T.hư.l.âm")[0] == "Công an phường T.hư.l.âm"  # not a name
