@@ -280,6 +280,35 @@ def test_a_doubted_number_is_read_again_as_digits_alone(read, other, value, sett
     assert all(w.other is None for w in page.ocr.words) == settled
 
 
+def test_digits_read_alone_that_lost_a_one_do_not_replace_the_page_pass():
+    """Read alone with its leader erased, a thin italic 1 after a slash can be lost ("25/2/1982" for
+    "25/12/1982"); where the digits-only reading is the page pass's less a 1, the page pass's value
+    stays (still doubted), where it differs otherwise it is taken."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.model import Document, OcrPage, ProcessedPage, Word
+    from templates import REREAD, _lost_a_one, _settle_by_digits_alone
+    from templates.review import PageImages
+
+    assert _lost_a_one("25/2/1982", "25/12/1982") and not _lost_a_one("25/02/1982", "25/12/1982")
+    assert not _lost_a_one("21/09/1960", "27/09/1960")
+    image = Image.new("L", (1400, 160), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf", 46)
+    draw.text((100, 50), "25 ......./ 2 ......./ 1982", font=font, fill=20)  # the page's ink lacks the 1
+    box = tuple(int(v) for v in draw.textbbox((100, 50), "25 ......./ 2 ......./ 1982", font=font))
+    ok, png = cv2.imencode(".png", np.asarray(image))
+    words = [Word(t, (box[0] + 250 * k, box[1], box[0] + 250 * k + 120, box[3]), 90.0, other="x" if k == 1 else None)
+             for k, t in enumerate(("25", "12", "1982"))]
+    page = ProcessedPage(source="t", source_index=0, width=1400, height=160, dpi=300, image=png.tobytes(),
+                         image_format="png", ocr=OcrPage(1400, 160, words))
+    f = Field(value="25/12/1982", raw="25 12 1982", confidence=0.9, page=1, bbox=box)
+    _settle_by_digits_alone(f, "date", PageImages(Document(stem="t", source=["t"], pages=[page])))
+    assert f.value == "25/12/1982" and REREAD not in f.problems
+
+
 @pytest.mark.parametrize("printed, read", [
     ("11-09-1966", "77/09/7966"),                       # dashes, not slashes
     ("11.09.1966", "71.09.7966"),
