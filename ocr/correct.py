@@ -104,8 +104,11 @@ def _options(core: str, choices: Choices, lm: SyllableLM, settings: Settings) ->
 def _other_letters(core: str, choices: Choices, lm: SyllableLM, settings: Settings,
                    taken: set[str]) -> list[tuple[str, float]]:
     """Known syllables made by one other letter the engine offered in a character's place (marks
-    aside: those are the variants above), the cheapest `max_letters` of them."""
+    aside: those are the variants above), the cheapest `max_letters` of them. A word of one letter
+    is a list's item ("đ)") or an initial: no other letter is its context's to choose."""
     out: list[tuple[str, float]] = []
+    if len(core) < 2:
+        return out
     for k, (orig, alts) in enumerate(zip(core, choices)):
         top = alts[0][1] if alts else 0.0
         for alt, conf in alts[1:]:

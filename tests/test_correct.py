@@ -191,3 +191,18 @@ def test_a_dictionary_word_makes_its_rare_syllable_a_reading_the_context_can_cho
     assert [w.text for w in correct_words(_words(texts), choices, lm)][1] == "dột"
     # without the offer a change of letter the engine never saw is not made on context alone
     assert [w.text for w in correct_words(_words(texts), [_choices(t) for t in texts], lm)][1] == "đột"
+
+
+def test_another_letter_the_engine_offered_is_taken_where_the_context_says_so_but_never_for_one_letter():
+    """Italics at low resolution read "Mai" as "Mui" with "a" offered at a low confidence: the
+    context brings the letter back. A list's item of one letter ("đ)") keeps its letter."""
+    lm = load_model()
+    texts = ["Ủy", "ban", "nhân", "dân", "Phường", "Hoàng", "Mui"]
+    choices = [_choices(t, {1: "a"} if t == "Mui" else None) for t in texts]
+    assert [w.text for w in correct_words(_words(texts), choices, lm)][-1] == "Mai"
+    none = Settings(max_letters=0)
+    assert [w.text for w in correct_words(_words(texts), choices, lm, none)][-1] == "Mui"
+    from ocr.correct import _options
+
+    assert "ở" not in [o for o, _cost in _options("đ", _choices("đ", {0: "ở"}), lm, Settings())]
+    assert "mai" in [o for o, _cost in _options("Mui", _choices("Mui", {1: "a"}), lm, Settings())]
