@@ -33,7 +33,7 @@ class Settings:
     change_cost: float = 4.0  # nats a change must win by, beyond the alternatives' own cost
     conf_weight: float = 0.02  # nats per confidence point the alternative is below the first choice
     max_candidates: int = 6
-    max_unseen: int = 3  # syllables tried with a mark the engine never offered, the commonest first
+    max_unseen: int = 3  # syllables tried with a mark the engine never offered, the likeliest first
     unseen_cost: float = 6.0  # nats per mark the engine did not offer (bold capitals lose every mark)
     # a hook above the engine did not offer costs less: the smallest mark, the one print loses most
     # ("Cổng"→"Công", "thẩm"→"thâm", "để"→"đê"); other marks lost outright are rarer
