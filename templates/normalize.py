@@ -355,12 +355,12 @@ def _name(text: str) -> Result:
     text = space_before_capital(text)
     if any(ch.isdigit() for ch in text):
         return text, False, problems + [f"Họ tên có chữ số: {text}"]
-    text = restore_name_marks(one_case(text))
-    surname = family_name_of_look_alike(text.split()[0]) if text.split() else None
+    words = restore_name_marks(one_case(text)).split()
+    surname = family_name_of_look_alike(words[0]) if words else None
     if surname:
-        problems.append(SURNAME_LOOK_ALIKE.format(text.split()[0], surname))
-        text = " ".join([surname] + text.split()[1:])
-    return text, not problems, problems
+        problems.append(SURNAME_LOOK_ALIKE.format(words[0], surname))
+        words[0] = surname
+    return " ".join(words), not problems, problems
 
 
 #: Letters italic print reads as one another at a word's start or inside it (folded, lower case).
@@ -486,8 +486,8 @@ EMAIL_BY_NAME = "Email đọc được là '{}', đã viết theo họ tên trê
 def email_by_name(email: str, names: list[str]) -> Optional[str]:
     """`email` with its name part spelt as one of the form's names, where the two differ only by
     look-alike glyphs or a lost first letter, and its digits where letters were read for them:
-    "iy.minh.hais9@…" with the name "Lý Minh Hải" -> "ly.minh.hai59@…". Addresses are often a
-    name and a number; italic print reads l as i or j, t as f, 5 as s, and loses the first letter.
+    "iy.minh.hais9@…" with the name "Lý Minh Hải" -> "ly.minh.hai89@…". Addresses are often a
+    name and a number; italic print reads l as i or j, t as f, 8 or 5 as s, and loses the first letter.
     None when no name fits or the address already is the name as read."""
     local, at, domain = email.partition("@")
     if not at:
