@@ -443,12 +443,18 @@ def _lines(words: list[Word]) -> dict[tuple[int, int, int], list[int]]:
 #: The leans tried (`word_lean`), degrees: back-slanted print to the most slanted italics (steps
 #: of 2 degrees cost the FreeFont forms 0.3 points of exact values and the real pages' text 0.1).
 _LEANS = np.radians(np.arange(-6.0, 26.0, 1.0))
+_TAN_LEANS = np.tan(_LEANS).astype(np.float32)
+_LEAN_REACH = float(np.abs(_TAN_LEANS).max())
 
 
 def word_lean(grey: np.ndarray, bbox: BBox) -> Optional[float]:
     """How far the word's strokes lean to the right, in degrees: the shear that stands them up
     makes the columns of ink the sharpest (the largest sum of squared column counts). None for
-    too little ink."""
+    too little ink.
+
+    Every lean's columns go into one histogram, each lean in its own band wide enough for the
+    word at its most sheared; float32 and no per-lean minimum: this runs for every word of a
+    page (~500), and measured the same leans as float64 on 6000 random boxes of real pages."""
     x0, y0, x1, y1 = (max(0, int(v)) for v in bbox)
     crop = grey[y0:y1, x0:x1]
     if crop.size == 0:
@@ -457,12 +463,14 @@ def word_lean(grey: np.ndarray, bbox: BBox) -> Optional[float]:
     ys, xs = np.nonzero(ink)
     if len(xs) < 20:
         return None
-    cols = np.rint(xs[None, :] + np.tan(_LEANS)[:, None] * (ys[None, :] - crop.shape[0] / 2)).astype(np.int64)
-    cols -= cols.min(axis=1, keepdims=True)
-    width = int(cols.max()) + 1
-    counts = np.bincount((cols + np.arange(len(_LEANS))[:, None] * width).ravel(),
-                         minlength=len(_LEANS) * width).reshape(len(_LEANS), width).astype(np.float64)
-    return float(np.degrees(_LEANS[int(np.argmax((counts ** 2).sum(axis=1)))]))
+    height, width = crop.shape
+    margin = int(np.ceil(_LEAN_REACH * height / 2)) + 1
+    band = width + 2 * margin
+    cols = np.rint(_TAN_LEANS[:, None] * (ys.astype(np.float32) - np.float32(height / 2))
+                   + xs.astype(np.float32)).astype(np.int32)
+    cols += (np.arange(len(_LEANS), dtype=np.int32) * band + margin)[:, None]
+    counts = np.bincount(cols.ravel(), minlength=len(_LEANS) * band).reshape(len(_LEANS), band)
+    return float(np.degrees(_LEANS[int(np.argmax(np.einsum("ij,ij->i", counts, counts)))]))
 
 
 def _mend(first: list[tuple[Word, Choices]], again: list[tuple[Word, Choices]],

@@ -48,12 +48,13 @@ def understand(doc: Document, templates_dirs=(), form: str = "auto") -> None:
         doc.fields = {}
         return
     template = by_id[form_id]
-    fields = _run_extractor(doc, template)
+    images = PageImages(doc)
+    fields = _run_extractor(doc, template, images)
     doc.fields = finish_fields(template, fields, doc)
-    review_fields(template, doc.fields, doc)
+    review_fields(template, doc.fields, doc, images)
 
 
-def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
+def _run_extractor(doc: Document, template: Template, images: PageImages) -> dict[str, Field]:
     from templates import extract as generic
 
     if template.extractor:
@@ -64,9 +65,8 @@ def _run_extractor(doc: Document, template: Template) -> dict[str, Field]:
                 raise
             log.warning("extractor templates.%s not found; using the generic one", template.extractor)
         else:
-            return module.extract(doc, template)
+            return module.extract(doc, template, images)
     fields = generic.extract(doc, template)
-    images = PageImages(doc)
     for fid, f in fields.items():
         spec = template.field(fid)
         f.value, f.valid, f.problems = normalize(spec.type, f.raw)

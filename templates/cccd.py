@@ -168,7 +168,7 @@ def find_payload(doc: Document) -> Optional[tuple[Barcode, Payload]]:
     return None
 
 
-def extract(doc: Document, template) -> dict[str, Field]:
+def extract(doc: Document, template, images=None) -> dict[str, Field]:
     wanted = [f.id for f in template.fields] if getattr(template, "fields", None) else list(FIELD_IDS)
     printed = read_printed(doc, template)
     found = find_payload(doc)

@@ -20,12 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from statistics import median
-from typing import Optional
+from typing import Callable, Optional
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from ocr.model import Document, Field, OcrPage, Word, enclosing
 from ocr.textnorm import collapse_spaces, fold, nfc
+from templates.review import PageImages
 
 FIELD_IDS = ("co_quan_ban_hanh", "so_ky_hieu", "dia_danh", "ngay_ban_hanh", "loai_van_ban", "trich_yeu")
 
@@ -155,12 +157,11 @@ def _field(value: Optional[str], segs: list[Seg], raw: Optional[str] = None, val
 class Layout:
     """Page 1's header located: motto, "Số:" line, place/date line, columns."""
 
-    def __init__(self, ocr: OcrPage, page: int = 1, image: bytes = b"", typed: bool = False,
-                 dpi: float = 300.0):
+    def __init__(self, ocr: OcrPage, page: int = 1, image: Callable[[], Optional[np.ndarray]] = lambda: None,
+                 typed: bool = False, dpi: float = 300.0):
         self.ocr = ocr
         self.typed = typed  # words from the PDF's text layer: nothing was read by OCR
-        self.image_bytes = image
-        self.image = None
+        self.load_image = image  # the page in grey, decoded only when a measure needs it
         self._body_stroke: Optional[float] = None
         self.segs = segments(self._outside_frames(ocr, dpi), page)
         self.width = ocr.width or max((s.x1 for s in self.segs), default=1)
@@ -465,15 +466,9 @@ def second_reading(what: str, first: str, again: str, conf: float, typed: bool =
     return []
 
 
-def _page_image(lay: Layout):
-    """The page's archive image (grey), decoded lazily; None when the document carries none."""
-    if lay.image is None and lay.image_bytes:
-        import cv2
-        import numpy as np
-
-        lay.image = cv2.imdecode(np.frombuffer(lay.image_bytes, np.uint8), cv2.IMREAD_GRAYSCALE)
-        lay.image_bytes = b""
-    return lay.image
+def _page_image(lay: Layout) -> Optional[np.ndarray]:
+    """The page's archive image (grey); None when the document carries none."""
+    return lay.load_image()
 
 
 def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, slack: float = 0) -> tuple[Optional[str], float]:
@@ -764,13 +759,15 @@ def first_text_page(doc: Document) -> Optional[tuple[int, OcrPage]]:
     return None
 
 
-def extract(doc: Document, template) -> dict[str, Field]:
+def extract(doc: Document, template, images: Optional[PageImages] = None) -> dict[str, Field]:
     wanted = [f.id for f in template.fields] if getattr(template, "fields", None) else list(FIELD_IDS)
     found = first_text_page(doc)
     if found is None:
         return {fid: Field() for fid in wanted}
     page = doc.pages[found[0] - 1]
-    lay = Layout(found[1], found[0], page.image or b"", typed=page.text_from_pdf, dpi=page.dpi or 300.0)
+    images = images or PageImages(doc)
+    lay = Layout(found[1], found[0], lambda: images.grey(found[0]), typed=page.text_from_pdf,
+                 dpi=page.dpi or 300.0)
     place, date = _place_and_date(lay)
     doc_type, subject = _type_and_subject(lay)
     if subject.value is not None and not lay.typed:
