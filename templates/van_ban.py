@@ -161,7 +161,7 @@ class Layout:
                  typed: bool = False, dpi: float = 300.0):
         self.ocr = ocr
         self.typed = typed  # words from the PDF's text layer: nothing was read by OCR
-        self.load_image = image  # the page in grey, decoded only when a measure needs it
+        self.load_image = image  # the page in grey (None without one), decoded when a measure needs it
         self._body_stroke: Optional[float] = None
         self.segs = segments(self._outside_frames(ocr, dpi), page)
         self.width = ocr.width or max((s.x1 for s in self.segs), default=1)
@@ -188,7 +188,7 @@ class Layout:
 
     def stroke_width(self, s: Seg) -> float:
         """Mean stroke width (pixels) of a line's ink: twice its area over its outline's length."""
-        image = None if self.typed else _page_image(self)
+        image = None if self.typed else self.load_image()
         if image is None:
             return 0.0
         import cv2
@@ -213,7 +213,7 @@ class Layout:
     def _outside_frames(self, ocr: OcrPage, dpi: float) -> OcrPage:
         """The page without the words inside stamp frames (a "CV ĐẾN Số: … Ngày: …" reception
         stamp beside the subject): OCR strings them onto the document's own lines."""
-        image = None if self.typed else _page_image(self)
+        image = None if self.typed else self.load_image()
         if image is None or image.shape[:2] != (ocr.height, ocr.width):
             return ocr
         from ocr.form_lines import find_frames
@@ -466,11 +466,6 @@ def second_reading(what: str, first: str, again: str, conf: float, typed: bool =
     return []
 
 
-def _page_image(lay: Layout) -> Optional[np.ndarray]:
-    """The page's archive image (grey); None when the document carries none."""
-    return lay.load_image()
-
-
 def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, slack: float = 0) -> tuple[Optional[str], float]:
     """Digits in [x0, x1) of `seg`'s row read again, alone, and how sure (0-1); the digit reader
     also sees `slack` pixels further right (where it stops at a printed "/").
@@ -480,7 +475,7 @@ def reread_digits(lay: Layout, seg: Seg, x0: int, x1: int, slack: float = 0) -> 
     blank's ink; when it finds no digits there, a digits-only Tesseract pass of the same crop
     does (measured on the real letters: docs/benchmarks-fields.md).
     """
-    image = _page_image(lay)
+    image = lay.load_image()
     if image is None or x1 - x0 < 4:
         return None, 0.0
     h = lay.line_h
