@@ -83,6 +83,8 @@ REREAD_GAIN = 30.0
 REREAD_MARGIN_PX = 2
 #: At most this many words a page are read again (a signature or a stamp gives dozens).
 REREAD_MAX = 40
+#: A word read again whose width lies this much over other words of its line is their ink read twice.
+OVER_OTHERS = 0.6
 
 
 def reread_unsure(grey: np.ndarray, dpi: float, lang: str, barred: str, words: list[Word],
@@ -108,7 +110,10 @@ def _not_over_others(read: list[tuple[Word, Choices]], words: list[Word], i: int
     """The words of word i's second reading less those that are another word of its line: an
     unsure word's box can reach across its neighbour (".Nguyễn.Gia" boxed over "Bình" too), and
     read again it gives the neighbour a second time ("Nguyễn Gia Bình Bình"). A word read again
-    belongs to the first reading's word it shares most of its width with."""
+    belongs to the first reading's word it shares most of its width with, and none stands mostly
+    over the line's other words: an unsure box over a whole value (".Xã.Tân." across "Thành, Lâm
+    Đồng") read again gives one long word over its neighbours ("Thành,.Lâm"), which would then be
+    read twice ("Tân Thành, Lâm Thành, Lâm Đồng")."""
     me = words[i]
     line = [k for k, w in enumerate(words) if (w.block, w.par, w.line) == (me.block, me.par, me.line)]
 
@@ -116,7 +121,17 @@ def _not_over_others(read: list[tuple[Word, Choices]], words: list[Word], i: int
         inter = min(a[2], b[2]) - max(a[0], b[0])
         return inter / (max(a[2], b[2]) - min(a[0], b[0])) if inter > 0 else 0.0
 
-    return [(w, c) for w, c in read if max(line, key=lambda k: (shared(w.bbox, words[k].bbox), k == i)) == i]
+    def over_others(a: BBox) -> bool:
+        spans = sorted((max(a[0], words[k].bbox[0]), min(a[2], words[k].bbox[2])) for k in line if k != i)
+        covered, reach = 0, a[0]
+        for x0, x1 in spans:
+            if x1 > max(x0, reach):
+                covered += x1 - max(x0, reach)
+                reach = x1
+        return a[2] > a[0] and covered >= OVER_OTHERS * (a[2] - a[0])
+
+    return [(w, c) for w, c in read
+            if max(line, key=lambda k: (shared(w.bbox, words[k].bbox), k == i)) == i and not over_others(w.bbox)]
 
 
 def _paired(words: list[Word], choices: Optional[list[Choices]], members: list[int]) -> list[tuple[Word, Choices]]:

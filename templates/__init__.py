@@ -17,12 +17,14 @@ import numpy as np
 
 from ocr.errors import TemplateError
 from ocr.model import Document, Field
-from templates.addresses import check_address, numbered_units_as_printed, repair_commune_names, repair_province_marks
+from templates.addresses import (check_address, numbered_units_as_printed, repair_commune_names, repair_province_marks,
+                                 unit_phrases_as_spelt)
 from templates.normalize import EMAIL_BY_NAME, check_id12, email_by_name, normalize
 from templates.recognize import recognize
 from templates.registry import Template, load_templates
 from templates.review import (DIGIT_DOUBT, LOW_CONFIDENCE, PageImages, listed_by_other_reading,
-                              listed_one_letter_off, plain_i_in_name, review_fields, spelt_as_listed)
+                              listed_one_letter_off, plain_i_in_name, review_fields, spelt_as_listed,
+                              spelt_but_also_near)
 
 __all__ = ["understand", "recognize", "load_templates", "finish_fields"]
 
@@ -212,7 +214,7 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
         if f.value is None:
             continue
         if spec.type == "text":  # addresses, authorities, places of birth: provinces and communes as listed
-            f.value = repair_commune_names(repair_province_marks(f.value))
+            f.value = repair_commune_names(repair_province_marks(unit_phrases_as_spelt(f.value)))
         if spec.check == "address":
             f.value = numbered_units_as_printed(f.value)
         if spec.type == "email":
@@ -220,7 +222,9 @@ def finish_fields(template: Template, fields: dict[str, Field], doc: Optional[Do
             if spelt := email_by_name(f.value, names):
                 f.problems.append(EMAIL_BY_NAME.format(f.value))
                 f.value, f.valid = spelt, False
-        f.value = spelt_as_listed(spec.check, f.value)
+        read, f.value = f.value, spelt_as_listed(spec.check, f.value)
+        if ambiguous := spelt_but_also_near(spec.check, read, f.value):
+            f.problems.append(ambiguous)
         if near := listed_one_letter_off(spec.check, f.value):
             f.value, reason = near
             f.problems.append(reason)

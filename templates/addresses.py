@@ -330,6 +330,43 @@ def numbered_units_as_printed(text: Optional[str]) -> Optional[str]:
     return _BEFORE_NUMBER.sub(as_printed, text)
 
 
+#: Unit words of more than one syllable, which no other words of those letters are before a name.
+_UNIT_PHRASES = {fold(p): p for p in ("thành phố", "thị trấn", "thị xã", "đặc khu", "khu phố", "tổ dân phố")}
+_WORD = re.compile(r"\w+")
+
+
+def unit_phrases_as_spelt(text: Optional[str]) -> Optional[str]:
+    """`text` with a unit's words of several syllables spelt as the unit before a name or number
+    ("Thành phó Hải Phòng" -> "Thành phố Hải Phòng": a mark misread, which the province's and
+    the commune's own repairs leave, as the unit's word is no part of their names)."""
+    if not text:
+        return text
+    words = list(_WORD.finditer(text))
+    out, done = [], 0
+    for k in range(len(words)):
+        for n in (3, 2):  # "tổ dân phố" before "dân phố"
+            if k + n >= len(words) or words[k].start() < done:
+                continue
+            run = words[k: k + n]
+            head = text[run[0].start(): run[-1].end()]
+            unit = _UNIT_PHRASES.get(fold(head))
+            if unit is None or head.lower() == unit or not _spaces_only(text, run + [words[k + n]]):
+                continue
+            if head.isupper():
+                unit = unit.upper()
+            elif head[0].isupper():
+                unit = unit[0].upper() + unit[1:]
+            out += [text[done: run[0].start()], unit]
+            done = run[-1].end()
+            break
+    return "".join(out) + text[done:]
+
+
+def _spaces_only(text: str, words: list[re.Match]) -> bool:
+    """Whether only spaces stand between the consecutive `words` of `text`."""
+    return all(not text[a.end(): b.start()].strip() for a, b in zip(words, words[1:]))
+
+
 def _lookalike_spellings(written: str) -> Iterator[str]:
     """`written` with one look-alike letter swapped: "l"/"I" at a word's start, "i"/"l" anywhere
     ("Diiê Ya" for "Dliê Ya": a thin l under a speck reads as an i)."""

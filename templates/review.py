@@ -101,6 +101,8 @@ NOUGHT_FIRST = "Số nhà bắt đầu bằng số 0 ('{}'): có thể đọc m�
 SMALL_START = "Tên cơ quan hoặc địa chỉ bắt đầu bằng chữ thường ('{}'): có thể đọc thiếu phần đầu, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
+PARENT_YOUNG = "Năm sinh {}: dưới {} tuổi khi sinh con ({}), có thể đọc sai chữ số, cần kiểm tra"
+LISTED_AMBIGUOUS = "'{}' đọc ra không có trong danh mục {}: đã sửa dấu thành '{}', nhưng cũng gần '{}', cần kiểm tra"
 
 #: Printed instruction phrases of Vietnamese forms that are never part of a filled-in value.
 #: (The form's own labels are added per template: `_label_phrases`.)
@@ -122,11 +124,11 @@ _DOUBLED_MARK = re.compile(r"[,;:]\s*[.,;:]|\.\s*[,;:]")
 #: A number with a letter OCR confuses with a digit inside it ("kỳ họp thứ 3l", "1O/2024", an
 #: italic 7 as "Z": "Số Z5"; Vietnamese writes no z).
 _MIXED = re.compile(r"\b(?=\w*\d)(?=\w*[lIOoZz])[\dlIOoZz]{2,}\b")
-#: A numbered unit whose number reads as strokes alone ("Tổ I", "Thôn II", "Phường l"): a "1" of
-#: many faces, italic above all, and an "I" or "l" are the same stroke; which was printed the
-#: reading cannot tell.
+#: A numbered unit whose number reads as strokes alone ("Tổ I", "Thôn II", "Phường l", "Tổ ]"): a
+#: "1" of many faces, italic above all, and an "I", "l" or a bracket are the same stroke; which was
+#: printed the reading cannot tell.
 _STROKE_NUMBER = re.compile(r"\b(?i:to|thon|xom|ap|khu pho|to dan pho|phuong|so|khom|doi|lo|hem|ngo|kiet|ban|buon)"
-                            r"\s+[Il|]{1,3}(?=[\s,.;]|$)")
+                            r"\s+[Il|\[\]!]{1,3}(?=[\s,.;]|$)")
 _FOOTNOTE = re.compile(r"^\(?\d{1,2}[)'’]|\(\d{1,2}\)")
 _EDGE_SIGNS = ",.;:()\"'“”"
 #: An address that starts with a number alone before its first comma ("74, Xã Phù Yên" for
@@ -413,6 +415,19 @@ def spelt_as_listed(check: Optional[str], value: Optional[str]) -> Optional[str]
     return next(iter(same)) if len(same) == 1 else value
 
 
+def spelt_but_also_near(check: Optional[str], read: Optional[str], spelt: Optional[str]) -> Optional[str]:
+    """The reason to review a closed-list value whose marks were set from the list (`spelt_as_listed`)
+    when its letters are also one letter off another entry ("Chu" spelt "Chú", but "Cha": an italic
+    "a" read "u"): the engine misread the word, and a letter may be misread as well as a mark."""
+    if check not in _LISTS or not read or not spelt or read == spelt:
+        return None
+    file, list_name = _LISTS[check]
+    key = fold(_list_key(read))
+    near = sorted({name for letters, names in _listed_by_letters(file).items()
+                   if letters != key and Levenshtein.distance(letters, key, score_cutoff=1) == 1 for name in names})
+    return LISTED_AMBIGUOUS.format(read, list_name, spelt, "', '".join(near)) if near else None
+
+
 def listed_one_letter_off(check: Optional[str], value: Optional[str]) -> Optional[tuple[str, str]]:
     """(the entry, the reason) for a closed-list value on no list that is one letter off one entry
     alone ("Lhái" → "Thái": a T read as an L); None otherwise. A letter is a guess where marks are
@@ -453,6 +468,12 @@ def _listed(check: Optional[str], value: str) -> bool:
 # ---------------------------------------------------------------- cross-checks
 
 
+#: A parent younger than this at the child's birth is sent to review: the marriage age of the law
+#: (18 for women, 20 for men), under which a birth is rare, while an italic "1" read "7" ("2001" as
+#: "2007") makes a parent that young.
+PARENT_MIN_AGE = 18
+
+
 def _cross_checks(template: Template, fields: dict[str, Field]) -> None:
     """Values of one form that must agree: near-copies of a name or address, parents' years."""
     specs = [s for s in template.fields if fields.get(s.id) and fields[s.id].value]
@@ -474,6 +495,8 @@ def _cross_checks(template: Template, fields: dict[str, Field]) -> None:
         year, child_year = int(f.value[-4:]), int(child.value[-4:])
         if year >= child_year:
             f.problems.append(PARENT_YEAR.format(year, child.value))
+        elif child_year - year < PARENT_MIN_AGE:
+            f.problems.append(PARENT_YOUNG.format(year, PARENT_MIN_AGE, child.value))
 
 
 # ---------------------------------------------------------------- ink under a value

@@ -128,6 +128,25 @@ def test_an_unsure_word_boxed_over_its_neighbour_does_not_read_the_neighbour_twi
     assert again[-1] is words[-1]
 
 
+def test_a_word_read_again_over_the_lines_other_words_is_not_taken():
+    """An unsure box over a whole value (".Xã.Tân." across "Thành, Lâm Đồng", leader dots glued)
+    read again gave one long word over the words read beside it ("Thành,.Lâm"), and the value came
+    out "Xã Tân Thành, Lâm Thành, Lâm Đồng". The words of the second reading standing on their own
+    ink are taken; the one over its neighbours' ink is not."""
+    from ocr.engine import _not_over_others
+
+    def word(text, x0, x1, conf):
+        return Word(text, (x0, 1070, x1, 1108), conf, block=3, par=1, line=11)
+
+    first = [word("quán:", 238, 304, 93), word(".Xã.Tân.", 316, 699, 44), word("Thành,", 441, 536, 0),
+             word("Lâm", 547, 610, 0), word("Đồng", 625, 700, 95)]
+    read = [(word(".Xã", 316, 360, 89), []), (word("Tân", 374, 426, 89), []), (word("Thành,.Lâm", 432, 699, 89), [])]
+    assert [w.text for w, _ in _not_over_others(read, first, 1)] == [".Xã", "Tân"]
+    # a speck read beside a word does not make the word's second reading its neighbours' ink
+    specked = [word("Tân", 374, 426, 30), word("'", 400, 404, 0)]
+    assert [w.text for w, _ in _not_over_others([(word("Tân", 372, 428, 91), [])], specked, 0)] == ["Tân"]
+
+
 def test_a_letter_the_page_pass_left_out_is_found_by_reading_its_line_again():
     """After a label the value's first italic capital can fall under no word of the page pass
     ("Phạm" comes out "hạm"): its ink beside the line sends the line to be read again alone, and

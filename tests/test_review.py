@@ -104,6 +104,17 @@ def test_failed_cross_check_is_sent_to_review(reviewed):
     assert f.needs_review and rv.PARENT_YEAR.format(2024, "05/03/2020") in f.problems
 
 
+@pytest.mark.parametrize("year, young", [("2007", True), ("2003", False), ("1990", False)])
+def test_a_parent_under_the_marriage_age_at_the_birth_is_sent_to_review(year, young):
+    """"2001" read "2007" (an italic 1 as a 7) made a mother of 17: such a year is checked."""
+    tpl = _template('{id: ngay_sinh, label: "Ngày sinh", type: date}',
+                    '{id: me_nam_sinh, label: "Năm sinh của mẹ", type: year, older_than: ngay_sinh}')
+    fields = _fields(ngay_sinh="02/07/2024", me_nam_sinh=year)
+    rv.review_fields(tpl, fields)
+    assert (rv.PARENT_YOUNG.format(year, rv.PARENT_MIN_AGE, "02/07/2024") in fields["me_nam_sinh"].problems) == young
+    assert fields["me_nam_sinh"].needs_review == young
+
+
 def _template(*fields: str):
     """A one-page form "t" of the given field lines (YAML flow mappings)."""
     return parse_template('id: t\nmatch: ["T"]\nfields:\n' + "".join(f"  - {f}\n" for f in fields))
@@ -289,6 +300,7 @@ def test_an_identity_card_number_is_one_piece_of_nine_or_twelve_digits(read, val
 @pytest.mark.parametrize("value, reason", [
     ("Tổ I, Phường Hoà Thành, Tây Ninh", rv.STROKE_NUMBER.format("Tổ I")),  # a "1" or an "I"?
     ("Thôn II, Xã Tùng Vài, Tuyên Quang", rv.STROKE_NUMBER.format("Thôn II")),
+    ("Tổ ], Xã Khánh Thiện, Ninh Bình", rv.STROKE_NUMBER.format("Tổ ]")),  # an italic 1's serif as a bracket
     ("Tổ 1, Phường Hoà Thành, Tây Ninh", None),
     ("VIỆt Nam", rv.ODD_CASE.format("VIỆt")),  # no Vietnamese word mixes cases so
     ("Thôn 3, Xã Ea M’Droh, Đắk Lắk", None),  # an official name that does

@@ -217,12 +217,28 @@ def test_commune_checked_against_lists_before_and_after_2025(address, commune, f
     # the province's marks misread (a grave lost in a sans face): its letters name one province
     ("Tổ 5, Xã Đức Linh, Lâm Đông", "Tổ 5, Xã Đức Linh, Lâm Đồng", True),
     ("Thôn 1, Xã Thanh Hưng, ĐÔNG THÁP", "Thôn 1, Xã Thanh Hưng, ĐỒNG THÁP", True),
+    # a unit's words of several syllables with a mark misread: no other words of those letters
+    ("Xã Kiến Hải, Thành phó Hải Phòng", "Xã Kiến Hải, Thành phố Hải Phòng", True),
+    ("Tổ dân phó 3, Phường Ninh Kiều, Cần Thơ", "Tổ dân phố 3, Phường Ninh Kiều, Cần Thơ", True),
 ])
 def test_address_field_with_a_problem_is_not_vouched_for(address, value, valid):
     template = {t.id: t for t in load_templates()}["khai_sinh"]
     fields = finish_fields(template, {"noi_sinh": Field(value=address, raw=address, confidence=0.95)})
     f = fields["noi_sinh"]
     assert f.value == value and f.raw == address and f.valid == valid and bool(f.problems) == (not valid)
+
+
+@pytest.mark.parametrize("raw, value, reason", [
+    ("Chu", "Chú", True),   # marks from the list, but "Cha" is a letter away: an italic "a" read "u"
+    ("Tây", "Tày", False),  # no group a letter away from "tay"
+    ("Chú", "Chú", False),  # listed as read: nothing set from the list
+])
+def test_a_listed_word_given_its_marks_is_sent_to_review_when_another_is_a_letter_away(raw, value, reason):
+    template = {t.id: t for t in load_templates()}["khai_sinh"]
+    field = "nyc_quan_he" if raw.startswith("Ch") else "dan_toc"
+    f = finish_fields(template, {field: Field(value=raw, raw=raw, confidence=0.95)})[field]
+    assert f.value == value and f.raw == raw
+    assert any("cũng gần" in p for p in f.problems) == reason
 
 
 @pytest.mark.parametrize("raw, value, reason", [
