@@ -122,7 +122,9 @@ def _not_over_others(read: list[tuple[Word, Choices]], words: list[Word], i: int
         return inter / (max(a[2], b[2]) - min(a[0], b[0])) if inter > 0 else 0.0
 
     def over_others(a: BBox) -> bool:
-        spans = sorted((max(a[0], words[k].bbox[0]), min(a[2], words[k].bbox[2])) for k in line if k != i)
+        """Whether words standing mostly inside `a` (not a wider box around it) fill most of it."""
+        spans = sorted((max(a[0], b[0]), min(a[2], b[2])) for b in (words[k].bbox for k in line if k != i)
+                       if min(a[2], b[2]) - max(a[0], b[0]) >= 0.5 * (b[2] - b[0]))
         covered, reach = 0, a[0]
         for x0, x1 in spans:
             if x1 > max(x0, reach):

@@ -490,7 +490,8 @@ def _cross_checks(template: Template, fields: dict[str, Field]) -> None:
     for spec in template.fields:
         child = fields.get(spec.older_than) if spec.older_than else None
         f = fields.get(spec.id)
-        if not (child and f and f.value and child.value and f.valid and child.valid):
+        # an unsure child's date still has its year to hold the parent's against: these only send to review
+        if not (child and f and f.value and child.value and f.valid and child.value[-4:].isdigit()):
             continue
         year, child_year = int(f.value[-4:]), int(child.value[-4:])
         if year >= child_year:

@@ -142,6 +142,8 @@ def test_a_word_read_again_over_the_lines_other_words_is_not_taken():
              word("Lâm", 547, 610, 0), word("Đồng", 625, 700, 95)]
     read = [(word(".Xã", 316, 360, 89), []), (word("Tân", 374, 426, 89), []), (word("Thành,.Lâm", 432, 699, 89), [])]
     assert [w.text for w, _ in _not_over_others(read, first, 1)] == [".Xã", "Tân"]
+    # "Thành," read again alone is its own ink, though the unsure box around the value covers it too
+    assert [w.text for w, _ in _not_over_others([(word("Thành,", 437, 537, 97), [])], first, 2)] == ["Thành,"]
     # a speck read beside a word does not make the word's second reading its neighbours' ink
     specked = [word("Tân", 374, 426, 30), word("'", 400, 404, 0)]
     assert [w.text for w, _ in _not_over_others([(word("Tân", 372, 428, 91), [])], specked, 0)] == ["Tân"]
