@@ -100,6 +100,7 @@ UNNAMED_NUMBER = "Địa chỉ bắt đầu bằng số '{}' không có Tổ, Th
 NOUGHT_FIRST = "Số nhà bắt đầu bằng số 0 ('{}'): có thể đọc mất chữ số đầu, cần kiểm tra"
 SMALL_START = "Tên cơ quan hoặc địa chỉ bắt đầu bằng chữ thường ('{}'): có thể đọc thiếu phần đầu, cần kiểm tra"
 NEAR_COPY = "Cùng chữ nhưng khác dấu với '{}' ({}): một trong hai bị đọc sai"
+NAMELESS_UNIT = "Giá trị kết thúc bằng '{}' mà không có tên sau nó, có thể đọc thiếu, cần kiểm tra"
 PARENT_YEAR = "Năm sinh {} không trước ngày sinh của con ({})"
 PARENT_YOUNG = "Năm sinh {}: dưới {} tuổi khi sinh con ({}), có thể đọc sai chữ số, cần kiểm tra"
 LISTED_AMBIGUOUS = "'{}' đọc ra không có trong danh mục {}: đã sửa dấu thành '{}', nhưng cũng gần '{}', cần kiểm tra"
@@ -112,6 +113,10 @@ INSTRUCTIONS = ("ghi rõ", "dưới đây", "nếu có", "chữ đệm", "họ v
 _STRAY_MARK = re.compile(r"\b((?i:xa|phuong|thi tran|huyen|quan|thon|ap|to dan pho|khu pho|thanh pho|tinh))"
                          r"\s*(?:\.\s*(?=[A-Z0-9])|,\s*(?=\d))"
                          r"|\b((?i:to|xom|khom|ban|buon|ngo|ngach|hem|kiet|doi|lo))\s*[.,]\s*(?=\d)")
+#: A value that ends in an administrative unit's word with no name after it ("Công an xã" for
+#: "Công an xã Hải Tiến": the name lost to the leader dots); "cấp xã", "các xã" name no unit. Matched
+#: with its marks, in small letters: "Hà Tĩnh" ends in a name.
+_NAMELESS_UNIT = re.compile(r"(?<!cấp )(?<!các )\b(xã|phường|thị trấn|đặc khu|huyện|tỉnh|thành phố|thị xã)\s*[.,;:]?\s*$")
 #: A full stop after a unit's number before the next unit ("Tổ 11. Xã Cư Yang"): a comma read badly.
 _STOP_AFTER_NUMBER = re.compile(r"(\d+)\.\s+(?=(?i:xa|phuong|thi tran|dac khu|huyen|quan|thi xa|thanh pho|tinh)\b)")
 #: A full stop after a word of small letters before a capital inside a value ("Trạm Y tế. Xã Hải
@@ -290,6 +295,9 @@ def _reasons(spec, f: Field, labels: Sequence[str], sig: Optional[Signals], form
         odd = odd_case_word(f.value)
         if odd:
             out.append(ODD_CASE.format(odd))
+        nameless = _NAMELESS_UNIT.search(nfc(f.value).lower())
+        if nameless:
+            out.append(NAMELESS_UNIT.format(f.value[nameless.start(1):nameless.end(1)]))
         after_number = _STOP_AFTER_NUMBER.search(folded)
         if after_number:
             out.append(STRAY_MARK.format(after_number.group(1)))

@@ -302,6 +302,8 @@ def test_an_identity_card_number_is_one_piece_of_nine_or_twelve_digits(read, val
     ("Tổ I, Phường Hoà Thành, Tây Ninh", rv.STROKE_NUMBER.format("Tổ I")),  # a "1" or an "I"?
     ("Thôn II, Xã Tùng Vài, Tuyên Quang", rv.STROKE_NUMBER.format("Thôn II")),
     ("Tổ ], Xã Khánh Thiện, Ninh Bình", rv.STROKE_NUMBER.format("Tổ ]")),  # an italic 1's serif as a bracket
+    ("Công an xã", rv.NAMELESS_UNIT.format("xã")),  # the commune's name lost to the leader dots
+    ("Ủy ban nhân dân cấp xã", None),  # a level, no unit
     ("Tổ 1, Phường Hoà Thành, Tây Ninh", None),
     ("VIỆt Nam", rv.ODD_CASE.format("VIỆt")),  # no Vietnamese word mixes cases so
     ("Thôn 3, Xã Ea M’Droh, Đắk Lắk", None),  # an official name that does
