@@ -431,9 +431,14 @@ def spelt_but_also_near(check: Optional[str], read: Optional[str], spelt: Option
         return None
     file, list_name = _LISTS[check]
     key = fold(_list_key(read))
-    near = sorted({name for letters, names in _listed_by_letters(file).items()
-                   if letters != key and Levenshtein.distance(letters, key, score_cutoff=1) == 1 for name in names})
+    near = sorted(_entries_a_letter_off(file, key))
     return LISTED_AMBIGUOUS.format(read, list_name, spelt, "', '".join(near)) if near else None
+
+
+def _entries_a_letter_off(file: str, letters: str) -> set[str]:
+    """The entries of a closed list whose letters without marks are one letter off `letters`."""
+    return {name for other, names in _listed_by_letters(file).items()
+            if Levenshtein.distance(other, letters, score_cutoff=1) == 1 for name in names}
 
 
 def listed_one_letter_off(check: Optional[str], value: Optional[str]) -> Optional[tuple[str, str]]:
@@ -446,8 +451,7 @@ def listed_one_letter_off(check: Optional[str], value: Optional[str]) -> Optiona
     if len(key) < 3:  # "Nợ": one letter off most kinship words
         return None
     file, list_name = _LISTS[check]
-    near = {name for letters, names in _listed_by_letters(file).items()
-            if Levenshtein.distance(letters, key, score_cutoff=1) == 1 for name in names}
+    near = _entries_a_letter_off(file, key)
     if len(near) != 1:
         return None
     entry = near.pop()
