@@ -323,9 +323,7 @@ def numbered_units_as_printed(text: Optional[str]) -> Optional[str]:
         unit = _NUMBERED_UNITS.get(fold(written).lower())
         if unit is None or written.lower() == unit:
             return written
-        if written.isupper() and len(written) > 1:
-            return unit.upper()
-        return unit.capitalize() if written[0].isupper() else unit
+        return _unit_as_written(unit, written)
 
     return _BEFORE_NUMBER.sub(as_printed, text)
 
@@ -344,7 +342,7 @@ def unit_phrases_as_spelt(text: Optional[str]) -> Optional[str]:
     words = list(_WORD.finditer(text))
     out, done = [], 0
     for k in range(len(words)):
-        for n in (3, 2):  # "tổ dân phố" before "dân phố"
+        for n in (3, 2):  # three words ("tổ dân phố") tried before two
             if k + n >= len(words) or words[k].start() < done:
                 continue
             run = words[k: k + n]
@@ -352,14 +350,18 @@ def unit_phrases_as_spelt(text: Optional[str]) -> Optional[str]:
             unit = _UNIT_PHRASES.get(fold(head))
             if unit is None or head.lower() == unit or not _spaces_only(text, run + [words[k + n]]):
                 continue
-            if head.isupper():
-                unit = unit.upper()
-            elif head[0].isupper():
-                unit = unit[0].upper() + unit[1:]
-            out += [text[done: run[0].start()], unit]
+            out += [text[done: run[0].start()], _unit_as_written(unit, head)]
             done = run[-1].end()
             break
     return "".join(out) + text[done:]
+
+
+def _unit_as_written(unit: str, written: str) -> str:
+    """A unit's words (in small letters) in the case the value wrote them: all capitals, a capital
+    first, or small."""
+    if written.isupper() and len(written) > 1:
+        return unit.upper()
+    return unit.capitalize() if written[0].isupper() else unit
 
 
 def _spaces_only(text: str, words: list[re.Match]) -> bool:
